@@ -124,6 +124,12 @@ with open(os.path.join(args.dir, args.case + ".kallsyms")) as f:
 core_text_end = max((runtime[n] + ko_secs[n][1] for n in runtime
                      if n in ko_secs and "X" in ko_secs[n][2] and not n.startswith(".init")),
                     default=0)
+# CONFIG_STRICT_MODULE_RWX: core_layout.text_size is page aligned (debug_align)
+if "CONFIG_STRICT_MODULE_RWX=y" in open(os.path.join(args.dir, "config")).read().splitlines():
+    core_text_end = (core_text_end + 4095) & ~4095
+# CONFIG_STRICT_MODULE_RWX: text_size is page aligned (debug_align)
+if "CONFIG_STRICT_MODULE_RWX=y" in open(os.path.join(args.dir, "config")).read().splitlines():
+    core_text_end = (core_text_end + 4095) & ~4095
 
 
 def module_symbol(addr, clear_thumb):

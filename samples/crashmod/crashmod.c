@@ -38,7 +38,8 @@ static int *volatile crash_null_int;
 
 static __always_inline int crash_read_value(struct crash_node *node)
 {
-	return node->value;
+	/* READ_ONCE: the callers' results are unused, a plain load would be dropped */
+	return READ_ONCE(node->value);
 }
 
 static __always_inline int crash_walk(struct crash_node *node, int depth)
@@ -94,16 +95,17 @@ static void crash_timer_fn(struct timer_list *t)
 /*
  * crash_first_neighbour sits right before crash_first in .text; the fault is
  * at the first instruction of crash_first.  Pre-fix Thumb-2 kernels print it
- * as crash_first_neighbour+(size-1)/size.
+ * as crash_first_neighbour+(size-1)/size.  notrace: no __fentry__/mcount call
+ * in front of the faulting load (x86-64 would otherwise fault at crash_first+0x5).
  */
-noinline int crash_first_neighbour(int *p)
+notrace noinline int crash_first_neighbour(int *p)
 {
 	return p[1] + 7;
 }
 
-noinline int crash_first(int *p)
+notrace noinline int crash_first(int *p)
 {
-	return *p;
+	return READ_ONCE(*p);
 }
 
 static noinline __noreturn void crash_die(int *p)

@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ksymbolize",
+    products: [
+        .executable(name: "ksymbolize", targets: ["ksymbolize"]),
+        .library(name: "Symbolizer", targets: ["Symbolizer"]),
+        .library(name: "ArchFixups", targets: ["ArchFixups"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibdw",
+            pkgConfig: "libdw",
+            providers: [.apt(["libdw-dev"])]
+        ),
+        .target(name: "ArchFixups"),
+        .target(
+            name: "Symbolizer",
+            dependencies: ["CLibdw", "ArchFixups"]
+        ),
+        .executableTarget(
+            name: "ksymbolize",
+            dependencies: [
+                "Symbolizer",
+                "ArchFixups",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ArchFixupsTests", dependencies: ["ArchFixups"]),
+        .testTarget(
+            name: "SymbolizerTests",
+            dependencies: ["Symbolizer", "ArchFixups"],
+            resources: [.copy("Golden")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,38 @@
+/// arm64 rules.
+///
+/// - `$x` and `$d` are mapping symbols.
+/// - Return addresses saved with pointer authentication carry a signature in
+///   the bits above the virtual-address size; the kernel's own unwinder strips
+///   them (`ptrauth_strip_kernel_insn_pac`). Kernel addresses have those bits
+///   set to one, so normalisation sets every bit above ``vaBits`` for an
+///   address that looks like a kernel address.
+public struct AArch64Fixup: ArchFixup {
+    /// `CONFIG_ARM64_VA_BITS` of the crashed kernel (48 by default; 39, 42, 47, 52 exist).
+    public var vaBits: Int
+
+    public init(vaBits: Int = 48) {
+        self.vaBits = vaBits
+    }
+
+    public var architecture: Architecture { .arm64 }
+
+    public func normalizeCodeAddress(_ address: UInt64) -> UInt64 {
+        guard vaBits > 0 && vaBits < 64 else { return address }
+        let mask: UInt64 = ~((1 << UInt64(vaBits)) - 1)
+        // Bit 55 selects the kernel (TTBR1) half even when PAC bits are present.
+        if address & (1 << 55) != 0 {
+            return address | mask
+        }
+        return address
+    }
+
+    public func callSiteAddress(forReturnAddress address: UInt64) -> UInt64 {
+        // Every A64 instruction is 4 bytes: the BL is at lr - 4.
+        let normalized = normalizeCodeAddress(address)
+        return normalized >= 4 ? normalized - 4 : 0
+    }
+
+    public func isMappingSymbol(_ name: String) -> Bool {
+        MappingSymbols.isMapping(name, letters: "xd")
+    }
+}

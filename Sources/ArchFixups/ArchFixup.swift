@@ -1,0 +1,106 @@
+/// One architecture's rules for turning symbol values and logged addresses
+/// into the addresses of instructions, as the kernel itself does.
+///
+/// Every hook has a default that changes nothing; an architecture overrides
+/// only the hooks where it differs. All hooks are *views*: they compute a
+/// value from the raw ELF data and never modify what relocation reads (the
+/// same rule the kernel follows with `kallsyms_symbol_value()`).
+public protocol ArchFixup: Sendable {
+    /// The architecture these rules are for.
+    var architecture: Architecture { get }
+
+    /// The value kallsyms shows for a symbol: what the kernel adds the printed
+    /// `+off` to, and what `/proc/kallsyms` lists (relative to the symbol's
+    /// section for a `.ko`).
+    ///
+    /// Applies to every symbol the kernel reads through kallsyms. Default: the
+    /// raw `st_value`. Thumb-2 with ``KallsymsMode/fixed`` clears bit 0 of
+    /// `STT_FUNC` values.
+    func kallsymsValue(of symbol: RawSymbol, mode: KallsymsMode) -> UInt64
+
+    /// The address of the first instruction of a symbol: what DWARF and the
+    /// disassembly call the function's start.
+    ///
+    /// Applies to function symbols when building the address → function index.
+    /// Default: the raw value. Thumb clears bit 0; ppc64 ELFv1 would need the
+    /// `.opd` descriptor resolved first (see ``functionDescriptorSection``).
+    func codeAddress(of symbol: RawSymbol) -> UInt64
+
+    /// Strips bits from a code address taken from a register or a stack that
+    /// are not part of the instruction's address: the Thumb bit on ARM,
+    /// pointer-authentication bits on arm64, the ISA bit on MIPS16/microMIPS.
+    ///
+    /// Applies to every raw address read from a log. Default: unchanged.
+    func normalizeCodeAddress(_ address: UInt64) -> UInt64
+
+    /// The address to look up for a return address so that the *call* is
+    /// found, not the instruction after it (which may already belong to the
+    /// next line, the next inline frame or — after a call to a `noreturn`
+    /// function — the next function).
+    ///
+    /// Applies to return addresses and `lr` values, never to an exact PC.
+    /// Default: `normalizeCodeAddress(address) - 1`.
+    func callSiteAddress(forReturnAddress address: UInt64) -> UInt64
+
+    /// Whether a symbol is an assembler mapping symbol (`$a`, `$t`, `$d`,
+    /// `$x`…) that marks code/data regions instead of naming anything. Such
+    /// symbols are never shown as a frame's function. Default: no.
+    func isMappingSymbol(_ name: String) -> Bool
+
+    /// The name of the section holding function descriptors whose symbols
+    /// must be dereferenced to find code (ppc64 ELFv1 `.opd`), or `nil`.
+    var functionDescriptorSection: String? { get }
+
+    /// Offset from a function's global entry to its local entry point, encoded
+    /// in `st_other` (ppc64 ELFv2). Calls within a module enter there, so
+    /// kallsyms lookups of the local entry still belong to the function. Default: 0.
+    func localEntryOffset(of symbol: RawSymbol) -> UInt64
+}
+
+extension ArchFixup {
+    public func kallsymsValue(of symbol: RawSymbol, mode: KallsymsMode) -> UInt64 { symbol.value }
+    public func codeAddress(of symbol: RawSymbol) -> UInt64 { symbol.value }
+    public func normalizeCodeAddress(_ address: UInt64) -> UInt64 { address }
+    public func callSiteAddress(forReturnAddress address: UInt64) -> UInt64 {
+        let normalized = normalizeCodeAddress(address)
+        return normalized == 0 ? 0 : normalized - 1
+    }
+    public func isMappingSymbol(_ name: String) -> Bool { false }
+    public var functionDescriptorSection: String? { nil }
+    public func localEntryOffset(of symbol: RawSymbol) -> UInt64 { 0 }
+
+    /// The type letter `/proc/kallsyms` shows for a module symbol, computed
+    /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;
+    /// the kernel upper-cases it for exported symbols).
+    ///
+    /// - Parameter section: the traits of the section the symbol is defined in,
+    ///   or `nil` for `SHN_UNDEF`, `SHN_ABS` and other reserved indexes.
+    public func kallsymsTypeLetter(of symbol: RawSymbol, section: SectionTraits?) -> Character {
+        if symbol.binding == .weak {
+            return symbol.type == .object ? "v" : "w"
+        }
+        if symbol.isUndefined { return "U" }
+        if symbol.isAbsolute { return "a" }
+        if symbol.sectionIndex >= 0xff00 { return "?" }
+        guard let section else { return "?" }
+        if section.isExecutable { return "t" }
+        if section.isAllocated && !section.isNoBits {
+            return section.isWritable ? "d" : "r"
+        }
+        if section.isNoBits { return "b" }
+        if section.name.hasPrefix(".debug") { return "n" }
+        return "?"
+    }
+
+    /// Whether a symbol names something the symbolizer may show as the
+    /// function of an address: defined, named, not a mapping symbol, not a
+    /// section or file symbol.
+    public func isNameableCodeSymbol(_ symbol: RawSymbol) -> Bool {
+        guard !symbol.isUndefined, !symbol.name.isEmpty else { return false }
+        switch symbol.type {
+        case .section, .file, .tls: return false
+        default: break
+        }
+        return !isMappingSymbol(symbol.name)
+    }
+}

@@ -1,0 +1,35 @@
+/// PowerPC rules.
+///
+/// - ppc64 ELFv1 (big-endian): function symbols in `.opd` point at function
+///   descriptors, whose first word is the code address; dot-symbols
+///   (`.func`) name the code itself. ``functionDescriptorSection`` names
+///   `.opd` so the symbol index reads the descriptors.
+/// - ppc64 ELFv2 (little-endian): `st_other` bits 5–7 encode the distance from
+///   the global to the local entry point; both belong to the function.
+/// - Instructions are 4 bytes: the call is at `lr - 4`.
+public struct PowerPCFixup: ArchFixup {
+    public let architecture: Architecture
+
+    public init(architecture: Architecture) {
+        self.architecture = architecture
+    }
+
+    public var functionDescriptorSection: String? {
+        architecture == .powerpc64 ? ".opd" : nil
+    }
+
+    public func localEntryOffset(of symbol: RawSymbol) -> UInt64 {
+        guard architecture == .powerpc64le, symbol.type == .function else { return 0 }
+        // PPC64_LOCAL_ENTRY_OFFSET: ((1 << bits) >> 2) << 2, bits = (st_other >> 5) & 7
+        let bits = (symbol.other >> 5) & 7
+        switch bits {
+        case 0, 1: return 0
+        case 7: return 0
+        default: return UInt64((1 << Int(bits)) >> 2) << 2
+        }
+    }
+
+    public func callSiteAddress(forReturnAddress address: UInt64) -> UInt64 {
+        address >= 4 ? address - 4 : 0
+    }
+}

@@ -1,0 +1,14 @@
+/// RISC-V rules: no ISA bits; compressed instructions mean a call may be 2 or
+/// 4 bytes long, so a return address is looked up one byte back, which is
+/// inside the call either way. Local labels (`.L…`) are assembler artefacts.
+public struct RISCVFixup: ArchFixup {
+    public let architecture: Architecture
+
+    public init(architecture: Architecture) {
+        self.architecture = architecture
+    }
+
+    public func isMappingSymbol(_ name: String) -> Bool {
+        name.hasPrefix(".L") || MappingSymbols.isMapping(name, letters: "xd")
+    }
+}

@@ -1,0 +1,11 @@
+/// s390x rules: instructions are 2, 4 or 6 bytes long and always even, so a
+/// return address is looked up two bytes back (still inside the call).
+public struct S390Fixup: ArchFixup {
+    public init() {}
+
+    public var architecture: Architecture { .s390x }
+
+    public func callSiteAddress(forReturnAddress address: UInt64) -> UInt64 {
+        address >= 2 ? address - 2 : 0
+    }
+}

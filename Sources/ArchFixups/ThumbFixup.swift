@@ -1,0 +1,43 @@
+/// ARM (32-bit) rules, for ARM-mode and Thumb-2 kernels alike.
+///
+/// - Thumb function symbols carry bit 0 in `st_value`; the instruction starts
+///   at the even address. Relocation needs the raw value (it tells `BL` from
+///   `BLX`), so the bit is only ever cleared in a view.
+/// - kallsyms: Linux ≥ 5.0 clears bit 0 of `STT_FUNC` values when it reads a
+///   module symbol (`kallsyms_symbol_value()` in `arch/arm/include/asm/module.h`);
+///   older kernels did not (``KallsymsMode/raw``).
+/// - Return addresses in Thumb code are odd; the call is at `(lr & ~1) - 1`.
+/// - `$a`, `$t`, `$d` (optionally followed by `.suffix`) are mapping symbols.
+public struct ThumbFixup: ArchFixup {
+    public init() {}
+
+    public var architecture: Architecture { .arm }
+
+    public func kallsymsValue(of symbol: RawSymbol, mode: KallsymsMode) -> UInt64 {
+        switch mode {
+        case .fixed: return symbol.type == .function ? symbol.value & ~1 : symbol.value
+        case .raw: return symbol.value
+        }
+    }
+
+    public func codeAddress(of symbol: RawSymbol) -> UInt64 {
+        symbol.type == .function ? symbol.value & ~1 : symbol.value
+    }
+
+    public func normalizeCodeAddress(_ address: UInt64) -> UInt64 { address & ~1 }
+
+    public func isMappingSymbol(_ name: String) -> Bool {
+        MappingSymbols.isMapping(name, letters: "atd")
+    }
+}
+
+/// Shared recognition of assembler mapping symbols (`$a`, `$t.1`, `$x`, `$d.foo`).
+enum MappingSymbols {
+    static func isMapping(_ name: String, letters: String) -> Bool {
+        let utf8 = name.utf8
+        guard utf8.count >= 2, utf8.first == UInt8(ascii: "$") else { return false }
+        let letter = utf8[utf8.index(after: utf8.startIndex)]
+        guard letters.utf8.contains(letter) else { return false }
+        return utf8.count == 2 || utf8[utf8.index(utf8.startIndex, offsetBy: 2)] == UInt8(ascii: ".")
+    }
+}

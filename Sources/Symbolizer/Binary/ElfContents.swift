@@ -1,0 +1,82 @@
+import ArchFixups
+
+/// The kind of ELF file (`e_type`).
+public enum ElfKind: Sendable, Equatable {
+    /// `ET_REL`: a kernel module (`.ko`), laid out by the module loader.
+    case relocatable
+    /// `ET_EXEC`: vmlinux.
+    case executable
+    /// `ET_DYN` and anything else.
+    case other(UInt16)
+}
+
+/// One section header of an ELF file, as a value.
+public struct ElfSection: Sendable, Hashable {
+    /// Index in the section header table (`st_shndx` of the symbols in it).
+    public var index: UInt32
+    public var name: String
+    /// `sh_type` (1 `SHT_PROGBITS`, 8 `SHT_NOBITS`, …).
+    public var type: UInt32
+    /// `sh_flags`.
+    public var flags: UInt64
+    /// `sh_addr`: the link-time address (0 for every section of a `.ko`).
+    public var address: UInt64
+    public var size: UInt64
+    public var alignment: UInt64
+
+    public var isAllocated: Bool { flags & 0x2 != 0 }
+    public var isExecutable: Bool { flags & 0x4 != 0 }
+    public var isWritable: Bool { flags & 0x1 != 0 }
+    public var isNoBits: Bool { type == 8 }
+
+    /// The traits ArchFixups rules look at.
+    public var traits: SectionTraits {
+        SectionTraits(
+            name: name, isAllocated: isAllocated, isExecutable: isExecutable, isWritable: isWritable,
+            isNoBits: isNoBits)
+    }
+}
+
+/// A loadable segment (`PT_LOAD`) of an executable.
+public struct ElfSegment: Sendable, Hashable {
+    public var virtualAddress: UInt64
+    public var memorySize: UInt64
+    public var alignment: UInt64
+}
+
+/// Everything ksymbolize reads from an ELF file's headers and symbol table,
+/// copied into Swift values so that no C handle outlives the read.
+public struct ElfContents: Sendable {
+    public var kind: ElfKind
+    /// `e_machine`.
+    public var machine: UInt16
+    public var is64Bit: Bool
+    public var littleEndian: Bool
+    public var sections: [ElfSection]
+    public var segments: [ElfSegment]
+    /// `.symtab` (or `.dynsym` when there is no `.symtab`), in table order, raw.
+    public var symbols: [RawSymbol]
+    /// The GNU build id, lower-case hex, when the file has one.
+    public var buildID: String?
+    /// `key=value` strings of `.modinfo` (modules only).
+    public var modinfo: [String: String]
+    /// Whether the file has a `.debug_info` section (compressed or not).
+    public var hasDebugInfo: Bool
+
+    /// The architecture, when ksymbolize knows it.
+    public var architecture: Architecture? {
+        Architecture(elfMachine: machine, is64Bit: is64Bit, littleEndian: littleEndian)
+    }
+
+    /// The module's own name as the kernel knows it (`.modinfo` `name=`), if any.
+    public var moduleName: String? { modinfo["name"] }
+
+    /// The section with this index, if any.
+    public func section(at index: UInt32) -> ElfSection? {
+        let position = Int(index)
+        guard position >= 0, position < sections.count, sections[position].index == index else {
+            return sections.first { $0.index == index }
+        }
+        return sections[position]
+    }
+}

@@ -1,0 +1,140 @@
+internal import CLibdw
+import ArchFixups
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads an ELF file's headers, symbols, build id and `.modinfo` through libelf.
+enum ElfReader {
+    private static let libelfReady: Bool = {
+        elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE)
+    }()
+
+    /// Reads `path` into an ``ElfContents``.
+    ///
+    /// - Throws: ``SymbolizerError/cannotOpen(path:reason:)`` or
+    ///   ``SymbolizerError/notELF(path:reason:)``.
+    static func read(path: String) throws(SymbolizerError) -> ElfContents {
+        guard libelfReady else { throw .notELF(path: path, reason: "libelf could not be initialised") }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+            throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
+        }
+        defer { elf_end(elf) }
+        guard elf_kind(elf) == ELF_K_ELF else {
+            throw .notELF(path: path, reason: "not an ELF file")
+        }
+        var ehdr = GElf_Ehdr()
+        guard gelf_getehdr(elf, &ehdr) != nil else {
+            throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
+        }
+        let kind: ElfKind
+        switch Int32(ehdr.e_type) {
+        case ET_REL: kind = .relocatable
+        case ET_EXEC: kind = .executable
+        default: kind = .other(ehdr.e_type)
+        }
+        let is64 = ehdr.e_ident.4 == UInt8(ELFCLASS64)
+        let little = ehdr.e_ident.5 == UInt8(ELFDATA2LSB)
+
+        var shstrndx = 0
+        guard elf_getshdrstrndx(elf, &shstrndx) == 0 else {
+            throw .notELF(path: path, reason: "no section name table: \(String(cString: elf_errmsg(-1)))")
+        }
+
+        var sections: [ElfSection] = [ElfSection(index: 0, name: "", type: 0, flags: 0, address: 0, size: 0, alignment: 0)]
+        var symtab: OpaquePointer?
+        var dynsym: OpaquePointer?
+        var modinfoScn: OpaquePointer?
+        var hasDebugInfo = false
+        var scn = elf_nextscn(elf, nil)
+        while let current = scn {
+            var shdr = GElf_Shdr()
+            if gelf_getshdr(current, &shdr) != nil {
+                let name = elf_strptr(elf, shstrndx, Int(shdr.sh_name)).map { String(cString: $0) } ?? ""
+                let section = ElfSection(
+                    index: UInt32(elf_ndxscn(current)), name: name, type: shdr.sh_type, flags: shdr.sh_flags,
+                    address: shdr.sh_addr, size: shdr.sh_size, alignment: shdr.sh_addralign)
+                sections.append(section)
+                if shdr.sh_type == UInt32(SHT_SYMTAB) { symtab = current }
+                if shdr.sh_type == UInt32(SHT_DYNSYM) { dynsym = current }
+                if name == ".modinfo" { modinfoScn = current }
+                if name == ".debug_info" || name == ".zdebug_info" { hasDebugInfo = true }
+            }
+            scn = elf_nextscn(elf, current)
+        }
+        sections.sort { $0.index < $1.index }
+
+        var segments: [ElfSegment] = []
+        var phnum = 0
+        if elf_getphdrnum(elf, &phnum) == 0 {
+            for i in 0..<phnum {
+                var phdr = GElf_Phdr()
+                if gelf_getphdr(elf, Int32(i), &phdr) != nil, phdr.p_type == UInt32(PT_LOAD) {
+                    segments.append(
+                        ElfSegment(virtualAddress: phdr.p_vaddr, memorySize: phdr.p_memsz, alignment: phdr.p_align))
+                }
+            }
+        }
+
+        let symbols = (symtab ?? dynsym).map { readSymbols(elf: elf, section: $0) } ?? []
+
+        var buildID: String?
+        var idPointer: UnsafeRawPointer?
+        let idLength = dwelf_elf_gnu_build_id(elf, &idPointer)
+        if idLength > 0, let idPointer {
+            let bytes = UnsafeRawBufferPointer(start: idPointer, count: idLength)
+            buildID = bytes.map { hexByte($0) }.joined()
+        }
+
+        var modinfo: [String: String] = [:]
+        if let modinfoScn, let data = elf_getdata(modinfoScn, nil), let buffer = data.pointee.d_buf {
+            let bytes = UnsafeRawBufferPointer(start: buffer, count: data.pointee.d_size)
+            for entry in bytes.split(separator: 0) {
+                let text = String(decoding: entry, as: UTF8.self)
+                if let equals = text.firstIndex(of: "=") {
+                    let key = String(text[..<equals])
+                    if modinfo[key] == nil { modinfo[key] = String(text[text.index(after: equals)...]) }
+                }
+            }
+        }
+
+        return ElfContents(
+            kind: kind, machine: ehdr.e_machine, is64Bit: is64, littleEndian: little, sections: sections,
+            segments: segments, symbols: symbols, buildID: buildID, modinfo: modinfo, hasDebugInfo: hasDebugInfo)
+    }
+
+    private static func readSymbols(elf: OpaquePointer, section: OpaquePointer) -> [RawSymbol] {
+        var shdr = GElf_Shdr()
+        guard gelf_getshdr(section, &shdr) != nil, shdr.sh_entsize > 0,
+            let data = elf_getdata(section, nil)
+        else { return [] }
+        let count = Int(shdr.sh_size / shdr.sh_entsize)
+        var symbols: [RawSymbol] = []
+        symbols.reserveCapacity(count)
+        for i in 0..<count {
+            var sym = GElf_Sym()
+            var xshndx: GElf_Word = 0
+            guard gelf_getsymshndx(data, nil, Int32(i), &sym, &xshndx) != nil else { continue }
+            let name = elf_strptr(elf, Int(shdr.sh_link), Int(sym.st_name)).map { String(cString: $0) } ?? ""
+            let shndx = sym.st_shndx == UInt16(SHN_XINDEX) ? UInt32(xshndx) : UInt32(sym.st_shndx)
+            symbols.append(
+                RawSymbol(
+                    name: name, value: sym.st_value, size: sym.st_size,
+                    type: SymbolType(elfType: ksym_st_type(sym.st_info)),
+                    binding: SymbolBinding(elfBinding: ksym_st_bind(sym.st_info)),
+                    sectionIndex: shndx, other: sym.st_other))
+        }
+        return symbols
+    }
+
+    private static func hexByte(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
+    }
+}

@@ -1,0 +1,372 @@
+/// Finds the frames in one kernel message, for every architecture's syntax.
+///
+/// | syntax | example |
+/// |---|---|
+/// | x86 register dump | `RIP: 0010:crash_null_deref+0x5/0x20 [crashmod]` |
+/// | ARM register dump | `PC is at crash+0x10/0x28 [crashmod]`, `LR is at …` |
+/// | register dump with raw values | `pc : [<bf000010>]    lr : [<bf0000a0>]    psr: 60000013` |
+/// | arm64/riscv/mips register dump | `pc : crash+0x10/0x20 [crashmod]`, `epc : …`, `ra : …` |
+/// | ARM backtrace | `[<bf000010>] (crash [crashmod]) from [<bf0000a0>] (caller+0x50/0x100 [crashmod])` |
+/// | call trace | ` crash_write+0x7c/0xf0 [crashmod]`, ` ? func+0x1/0x2`, `[<ffffffff8100>] func+…` |
+/// | powerpc call trace | `[c0000000012fbc20] [c0000000000a1234] func+0x64/0x130 (unreliable)` |
+/// | s390 call trace | ` ([<000000000012345a>] func+0x1a/0x30)` |
+public enum FrameParser {
+    /// The frames in `message` (prefixes already stripped). Empty when the
+    /// line holds none.
+    public static func frames(in message: Substring) -> [ParsedFrame] {
+        var cursor = Cursor(message)
+        cursor.skipSpaces()
+        if cursor.atEnd { return [] }
+        if let frames = registerLine(&cursor) { return frames }
+        cursor.reset()
+        cursor.skipSpaces()
+        if let frames = armBacktrace(&cursor) { return frames }
+        cursor.reset()
+        cursor.skipSpaces()
+        if let frame = traceEntry(&cursor) { return [frame] }
+        return []
+    }
+
+    // MARK: Register dumps
+
+    private static func registerLine(_ cursor: inout Cursor) -> [ParsedFrame]? {
+        let start = cursor.position
+        // x86: "RIP: 0010:sym" / "EIP: sym" / "RIP: 0033:0x7f..."
+        for register in ["RIP:", "EIP:"] where cursor.consume(register) {
+            cursor.skipSpaces()
+            let segmentStart = cursor.position
+            if let segment = cursor.hexNumber(), cursor.consume(":") {
+                // 0033 / 0023 / 0073: user mode, not a kernel frame.
+                let userSegments: Set<UInt64> = [0x33, 0x23, 0x73, 0x2b]
+                if userSegments.contains(segment) { return [] }
+            } else {
+                cursor.position = segmentStart
+            }
+            return valueFrames(&cursor, syntax: .instructionPointerRegister)
+        }
+        cursor.position = start
+        if cursor.consume("PC is at ") { return valueFrames(&cursor, syntax: .programCounterRegister) }
+        if cursor.consume("LR is at ") { return valueFrames(&cursor, syntax: .linkRegister) }
+        // "NIP [c000000000123456] func+0x10/0x20" and "LR [c0…] func+…" (powerpc)
+        for (name, syntax) in [("NIP ", FrameSyntax.programCounterRegister), ("LR ", .linkRegister)]
+        where cursor.consume(name) {
+            cursor.skipSpaces()
+            if cursor.peek == UInt8(ascii: "[") {
+                return valueFrames(&cursor, syntax: syntax)
+            }
+            cursor.position = start
+        }
+        // "pc : …", "lr : …", "epc : …", "ra : …", "epc   : 80123456 sym" (mips)
+        var frames: [ParsedFrame] = []
+        while !cursor.atEnd {
+            let keyStart = cursor.position
+            let key = cursor.word()
+            cursor.skipSpaces()
+            guard cursor.consume(":") else {
+                cursor.position = keyStart
+                break
+            }
+            cursor.skipSpaces()
+            let syntax: FrameSyntax?
+            switch key {
+            case "pc", "epc": syntax = .programCounterRegister
+            case "lr", "ra": syntax = .linkRegister
+            default: syntax = nil
+            }
+            guard let syntax else {
+                // Another register on the same line ("psr: 60000013", "sp : …"): skip its value.
+                if frames.isEmpty { cursor.position = start; return nil }
+                _ = cursor.word()
+                cursor.skipSpaces()
+                continue
+            }
+            let valueStart = cursor.position
+            if let frame = registerValue(&cursor, syntax: syntax) {
+                frames.append(frame)
+            } else {
+                cursor.position = valueStart
+                _ = cursor.word()
+            }
+            cursor.skipSpaces()
+        }
+        return frames.isEmpty ? nil : frames
+    }
+
+    /// A register value: `[<addr>]`, `[addr] sym`, `0xaddr`, `addr sym`, or `sym`.
+    private static func registerValue(_ cursor: inout Cursor, syntax: FrameSyntax) -> ParsedFrame? {
+        let start = cursor.position
+        var address: UInt64?
+        if let bracketed = cursor.bracketedAddress() {
+            address = bracketed
+        } else if let plain = cursor.hexNumber(requirePrefix: false), cursor.atEnd || cursor.peek == UInt8(ascii: " ")
+        {
+            address = plain
+        } else {
+            cursor.position = start
+        }
+        let afterAddress = cursor.position
+        cursor.skipSpaces()
+        var symbol: PrintedSymbol?
+        if syntax != .linkRegister || address == nil || !cursor.atEnd {
+            let symbolStart = cursor.position
+            symbol = cursor.symbolExpression()
+            if symbol == nil { cursor.position = address == nil ? symbolStart : afterAddress }
+        }
+        guard address != nil || symbol != nil else {
+            cursor.position = start
+            return nil
+        }
+        return ParsedFrame(
+            syntax: syntax, printed: cursor.text(from: start).trimmingSpaces(), symbol: symbol, address: address,
+            unreliable: false)
+    }
+
+    private static func valueFrames(_ cursor: inout Cursor, syntax: FrameSyntax) -> [ParsedFrame] {
+        cursor.skipSpaces()
+        let start = cursor.position
+        if let frame = registerValue(&cursor, syntax: syntax) { return [frame] }
+        cursor.position = start
+        return []
+    }
+
+    // MARK: ARM backtrace
+
+    private static func armBacktrace(_ cursor: inout Cursor) -> [ParsedFrame]? {
+        let start = cursor.position
+        var whereAddress: UInt64?
+        if let address = cursor.bracketedAddress() {
+            whereAddress = address
+            cursor.skipSpaces()
+        }
+        guard cursor.consume("(") else { return nil }
+        let whereSymbol = cursor.symbolExpression(allowBareName: true)
+        guard let whereSymbol, cursor.consume(")") else { cursor.position = start; return nil }
+        let whereEnd = cursor.position
+        cursor.skipSpaces()
+        guard cursor.consume("from") else { cursor.position = start; return nil }
+        cursor.skipSpaces()
+        let fromStart = cursor.position
+        var fromAddress: UInt64?
+        if let address = cursor.bracketedAddress() {
+            fromAddress = address
+            cursor.skipSpaces()
+        }
+        guard cursor.consume("(") else { return nil }
+        let fromSymbol = cursor.symbolExpression(allowBareName: true)
+        guard cursor.consume(")") else { return nil }
+        let whereFrame = ParsedFrame(
+            syntax: .backtraceWhere, printed: String(cursor.substring(start, whereEnd)), symbol: whereSymbol,
+            address: whereAddress, unreliable: false)
+        let fromFrame = ParsedFrame(
+            syntax: .backtraceFrom, printed: cursor.text(from: fromStart).trimmingSpaces(), symbol: fromSymbol,
+            address: fromAddress, unreliable: false)
+        return [whereFrame, fromFrame]
+    }
+
+    // MARK: Call-trace entries
+
+    private static func traceEntry(_ cursor: inout Cursor) -> ParsedFrame? {
+        let start = cursor.position
+        var parenthesized = false
+        if cursor.consume("(") { parenthesized = true }
+        var address: UInt64?
+        // "[<addr>]", "[addr] [addr]" (powerpc: stack pointer, then the address)
+        if let bracketed = cursor.bracketedAddress() {
+            address = bracketed
+            cursor.skipSpaces()
+            if let second = cursor.bracketedAddress() {
+                address = second
+                cursor.skipSpaces()
+            }
+        }
+        var unreliable = false
+        if cursor.consume("? ") {
+            unreliable = true
+            cursor.skipSpaces()
+        }
+        let symbolStart = cursor.position
+        let symbol = cursor.symbolExpression()
+        if symbol == nil {
+            cursor.position = symbolStart
+            // A bare "[<addr>]" line is a frame only with nothing (but "?") after it.
+            guard address != nil else { return nil }
+        }
+        if parenthesized { _ = cursor.consume(")") }
+        cursor.skipSpaces()
+        if cursor.consume("(unreliable)") { unreliable = true }
+        cursor.skipSpaces()
+        guard cursor.atEnd, symbol != nil || address != nil else { return nil }
+        // A symbol without an offset is too weak on its own ("Modules linked in: foo").
+        if let symbol, symbol.offset == nil, address == nil { return nil }
+        return ParsedFrame(
+            syntax: .traceEntry, printed: cursor.text(from: start).trimmingSpaces(), symbol: symbol, address: address,
+            unreliable: unreliable)
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}
+
+/// A byte cursor over a message.
+struct Cursor {
+    let bytes: [UInt8]
+    var position: Int = 0
+
+    init(_ text: Substring) {
+        bytes = Array(text.utf8)
+    }
+
+    var atEnd: Bool { position >= bytes.count }
+    var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    mutating func reset() { position = 0 }
+
+    mutating func skipSpaces() {
+        while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+    }
+
+    mutating func consume(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= bytes.count else { return false }
+        let matches = literal.withUTF8Buffer { buffer in
+            for i in 0..<count where bytes[position + i] != buffer[i] { return false }
+            return true
+        }
+        if matches { position += count }
+        return matches
+    }
+
+    mutating func consume(_ literal: String) -> Bool {
+        let utf8 = Array(literal.utf8)
+        guard position + utf8.count <= bytes.count, Array(bytes[position..<position + utf8.count]) == utf8 else {
+            return false
+        }
+        position += utf8.count
+        return true
+    }
+
+    /// A run of non-space, non-colon bytes.
+    mutating func word() -> String {
+        let start = position
+        while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x3a, bytes[position] != 0x09 {
+            position += 1
+        }
+        return String(decoding: bytes[start..<position], as: UTF8.self)
+    }
+
+    func text(from start: Int) -> String { String(decoding: bytes[start..<position], as: UTF8.self) }
+    func substring(_ start: Int, _ end: Int) -> String { String(decoding: bytes[start..<end], as: UTF8.self) }
+
+    static func hexValue(_ byte: UInt8) -> UInt64? {
+        switch byte {
+        case 0x30...0x39: return UInt64(byte - 0x30)
+        case 0x61...0x66: return UInt64(byte - 0x61 + 10)
+        case 0x41...0x46: return UInt64(byte - 0x41 + 10)
+        default: return nil
+        }
+    }
+
+    /// `0x…` (or bare hex digits when `requirePrefix` is false), at most 16 digits.
+    mutating func hexNumber(requirePrefix: Bool = false) -> UInt64? {
+        let start = position
+        if position + 1 < bytes.count, bytes[position] == 0x30, bytes[position + 1] == 0x78 {
+            position += 2
+        } else if requirePrefix {
+            return nil
+        }
+        var value: UInt64 = 0
+        var digits = 0
+        while position < bytes.count, let digit = Cursor.hexValue(bytes[position]) {
+            value = value << 4 | digit
+            digits += 1
+            position += 1
+            if digits > 16 { position = start; return nil }
+        }
+        guard digits > 0 else { position = start; return nil }
+        return value
+    }
+
+    /// `[<hex>]` or `[hex]`.
+    mutating func bracketedAddress() -> UInt64? {
+        let start = position
+        guard consume("[") else { return nil }
+        let angled = consume("<")
+        guard let value = hexNumber(), (!angled || consume(">")), consume("]") else {
+            position = start
+            return nil
+        }
+        return value
+    }
+
+    /// `name+0xoff/0xsize`, `name+0xoff`, optional ` [module]` or ` [module buildid]`.
+    /// With `allowBareName`, also a name alone (`(func [mod])` in ARM backtraces).
+    mutating func symbolExpression(allowBareName: Bool = false) -> PrintedSymbol? {
+        let start = position
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == 0x2b || byte == 0x20 || byte == 0x29 || byte == 0x28 || byte == 0x5b || byte == 0x5d
+                || byte == 0x09 || byte == 0x2f || byte == 0x3a || byte == 0x2c || byte == 0x3c || byte == 0x3e
+            {
+                break
+            }
+            position += 1
+        }
+        guard position > start else { return nil }
+        let name = String(decoding: bytes[start..<position], as: UTF8.self)
+        var offset: UInt64?
+        var size: UInt64?
+        if consume("+") {
+            guard let value = hexNumber(requirePrefix: true) else { position = start; return nil }
+            offset = value
+            if consume("/") {
+                guard let value = hexNumber(requirePrefix: true) else { position = start; return nil }
+                size = value
+            }
+        } else if !allowBareName {
+            position = start
+            return nil
+        }
+        if !allowBareName, !name.first.map(isSymbolStart)! {
+            position = start
+            return nil
+        }
+        var module: String?
+        var buildID: String?
+        let beforeModule = position
+        if consume(" [") {
+            let moduleStart = position
+            while position < bytes.count, bytes[position] != 0x5d, bytes[position] != 0x20 { position += 1 }
+            if position > moduleStart {
+                module = String(decoding: bytes[moduleStart..<position], as: UTF8.self)
+                if consume(" ") {
+                    let idStart = position
+                    while position < bytes.count, Cursor.hexValue(bytes[position]) != nil { position += 1 }
+                    buildID = position > idStart ? String(decoding: bytes[idStart..<position], as: UTF8.self) : nil
+                }
+            }
+            if !consume("]") || module == nil || !isModuleName(module!) {
+                position = beforeModule
+                module = nil
+                buildID = nil
+            }
+        }
+        return PrintedSymbol(name: name, offset: offset, size: size, module: module, buildID: buildID)
+    }
+
+    private func isSymbolStart(_ character: Character) -> Bool {
+        character.isLetter || character == "_" || character == "." || character == "$"
+    }
+
+    private func isModuleName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                || byte == 0x5f || byte == 0x2d
+        }
+    }
+}

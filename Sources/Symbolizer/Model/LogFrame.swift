@@ -1,0 +1,61 @@
+/// How an address in a frame relates to the instruction it stands for.
+public enum FrameKind: String, Sendable, Codable {
+    /// The exact instruction: the faulting one, a WARN/BUG trap, or an
+    /// instruction interrupted by an exception. Looked up as is.
+    case pc
+    /// A return address: looked up at the call site (see `ArchFixup.callSiteAddress`).
+    case `return`
+    /// The link register of an exception's register dump: a return address,
+    /// but it may be stale (the function may have reused the register).
+    case lr
+}
+
+/// A symbol as the kernel printed it: `name+0xoff/0xsize [module buildid]`.
+public struct PrintedSymbol: Sendable, Hashable {
+    public var name: String
+    public var offset: UInt64?
+    public var size: UInt64?
+    /// The module in brackets, as printed (`-` and `_` not yet folded); `nil` for vmlinux.
+    public var module: String?
+    /// The build id printed after the module name (`CONFIG_STACKTRACE_BUILD_ID`).
+    public var buildID: String?
+
+    public init(name: String, offset: UInt64?, size: UInt64?, module: String?, buildID: String?) {
+        self.name = name
+        self.offset = offset
+        self.size = size
+        self.module = module
+        self.buildID = buildID
+    }
+}
+
+/// One stack frame found in a log line, before symbolization.
+public struct LogFrame: Sendable {
+    /// 1-based input line number.
+    public var line: Int
+    public var kind: FrameKind
+    /// `false` for the `?` entries (and `(unreliable)` on powerpc): the
+    /// unwinder found the address on the stack but is not sure it is a frame.
+    public var reliable: Bool
+    /// The frame's text as printed (`crash_write+0x7c/0xf0 [crashmod]`, `[<bf000010>]`).
+    public var printed: String
+    /// The symbol the kernel printed, if any.
+    public var symbol: PrintedSymbol?
+    /// The raw address the kernel printed, if any.
+    public var address: UInt64?
+    /// Why the frame has the kind it has, when not obvious (`"after __irq_svc"`).
+    public var note: String?
+
+    public init(
+        line: Int, kind: FrameKind, reliable: Bool, printed: String, symbol: PrintedSymbol?, address: UInt64?,
+        note: String? = nil
+    ) {
+        self.line = line
+        self.kind = kind
+        self.reliable = reliable
+        self.printed = printed
+        self.symbol = symbol
+        self.address = address
+        self.note = note
+    }
+}

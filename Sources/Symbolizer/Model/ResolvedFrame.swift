@@ -1,0 +1,86 @@
+/// Why a frame could not be symbolized. A frame with a reason is still
+/// printed; everything else in the log is still symbolized.
+public enum UnresolvedReason: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No file for the module was found below the `--modules` paths.
+    case moduleNotFound(String)
+    /// The module file exists but could not be read.
+    case moduleUnreadable(String, String)
+    /// No vmlinux was given (`--vmlinux`) or it could not be read.
+    case noVmlinux(String?)
+    /// The symbol the kernel printed is not in the binary's symbol table.
+    case symbolNotFound(String, binary: String)
+    /// A raw address lies in no module section of the snapshot and not in vmlinux.
+    case addressOutsideKnownSections(UInt64)
+    /// A raw vmlinux address cannot be mapped without the KASLR offset.
+    case kaslrOffsetUnknown
+    /// A raw module address with no `--module-sections` (or `--proc-modules`) for it.
+    case noSectionAddresses(String)
+    /// The binary has no DWARF (or libdw could not read it).
+    case noDebugInfo(String)
+    /// DWARF has nothing for this address.
+    case noLineInfo
+    /// The log line has neither a usable address nor a symbol.
+    case nothingToResolve
+
+    public var description: String {
+        switch self {
+        case .moduleNotFound(let module):
+            return "module \(module) not found (give its directory with --modules)"
+        case .moduleUnreadable(let module, let reason):
+            return "module \(module) unreadable: \(reason)"
+        case .noVmlinux(let reason):
+            return reason.map { "vmlinux unreadable: \($0)" } ?? "no vmlinux (give it with --vmlinux)"
+        case .symbolNotFound(let symbol, let binary):
+            return "symbol \(symbol) not in \(binary): binary does not match the crashed kernel"
+        case .addressOutsideKnownSections(let address):
+            return "address 0x\(String(address, radix: 16)) is outside every known module section and vmlinux"
+        case .kaslrOffsetUnknown:
+            return "KASLR offset unknown (give --kaslr-offset, or a log with a 'Kernel Offset:' line)"
+        case .noSectionAddresses(let module):
+            return "no section addresses for \(module) (give --module-sections)"
+        case .noDebugInfo(let binary):
+            return "no debug info in \(binary)"
+        case .noLineInfo:
+            return "no line information for this address"
+        case .nothingToResolve:
+            return "nothing to resolve"
+        }
+    }
+}
+
+/// The function symbol ksymbolize found for a frame.
+public struct ResolvedSymbol: Sendable, Hashable, Codable {
+    public var name: String
+    /// Address minus the function's first instruction.
+    public var offset: UInt64
+    /// `st_size`.
+    public var size: UInt64
+}
+
+/// A frame with everything ksymbolize found out about it.
+public struct ResolvedFrame: Sendable {
+    public var frame: LogFrame
+    /// The binary (`vmlinux` or module name), when known.
+    public var module: String?
+    /// The runtime address in the crashed kernel, when known.
+    public var address: UInt64?
+    /// The address that was looked up, in the crashed kernel's address space
+    /// when known (call site for return addresses).
+    public var lookupAddress: UInt64?
+    public var symbol: ResolvedSymbol?
+    /// Innermost first; empty when unresolved.
+    public var locations: [SourceLocation]
+    public var unresolved: UnresolvedReason?
+    /// Set when the binary does not match what the kernel printed.
+    public var mismatch: String?
+    /// Set when the kernel's kallsyms printed the wrong function or offset
+    /// (pre-fix Thumb-2): the correct `func+off/size`.
+    public var kallsymsCorrection: String?
+    /// Set when the address was placed by inference (e.g. from `/proc/modules`).
+    public var inferred: String?
+
+    public init(frame: LogFrame) {
+        self.frame = frame
+        self.locations = []
+    }
+}

@@ -1,0 +1,58 @@
+import ArchFixups
+
+/// A vmlinux or `.ko` loaded once: its ELF contents, where it sits, its
+/// symbol index and its DWARF.
+final class LoadedBinary {
+    /// `vmlinux` or the canonical module name.
+    let name: String
+    let path: String
+    let contents: ElfContents
+    let layout: ModuleLayout
+    let symbols: SymbolIndex
+    let dwarf: DwarfModule?
+    let fixup: any ArchFixup
+    var isVmlinux: Bool { contents.kind == .executable }
+
+    init(
+        name: String, path: String, contents: ElfContents, layout: ModuleLayout, symbols: SymbolIndex,
+        dwarf: DwarfModule?, fixup: any ArchFixup
+    ) {
+        self.name = name
+        self.path = path
+        self.contents = contents
+        self.layout = layout
+        self.symbols = symbols
+        self.dwarf = dwarf
+        self.fixup = fixup
+    }
+
+    /// The section of a `.ko` that contains a session address.
+    func section(containingSessionAddress address: UInt64) -> ElfSection? {
+        for (index, base) in layout.sectionAddresses where address >= base {
+            if let section = contents.section(at: index), address < base &+ max(section.size, 1) { return section }
+        }
+        return nil
+    }
+
+    /// Session → runtime address for a `.ko`; `nil` when the section was not placed at its runtime address.
+    func moduleRuntimeAddress(ofSession address: UInt64) -> UInt64? {
+        guard let section = section(containingSessionAddress: address), layout.isRuntime(section: section.index)
+        else { return nil }
+        return address
+    }
+
+    /// Runtime → session address for a `.ko`: the address if one of the
+    /// sections known at runtime holds it.
+    func moduleSessionAddress(ofRuntime address: UInt64) -> UInt64? {
+        for index in layout.runtimeSections {
+            guard let base = layout.sectionAddresses[index], let section = contents.section(at: index) else { continue }
+            if address >= base, address < base &+ max(section.size, 1) { return address }
+        }
+        return nil
+    }
+
+    /// Whether a link-time address lies in one of vmlinux's loadable segments.
+    func vmlinuxContains(linkAddress address: UInt64) -> Bool {
+        contents.segments.contains { address >= $0.virtualAddress && address < $0.virtualAddress &+ $0.memorySize }
+    }
+}

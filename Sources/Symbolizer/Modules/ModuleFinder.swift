@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Finds module binaries by name below the `--modules` paths.
+///
+/// Policy: every path is searched recursively once, on first use; files
+/// named `NAME.ko` (also `.ko.xz`, `.ko.gz`, `.ko.zst`, `.ko.debug`) are
+/// indexed by canonical name (`-` = `_`). A name is only ever looked up in
+/// that index, so a module name from a log never becomes a path. When a name
+/// has several files, the first path given wins, and within a path an
+/// uncompressed `.ko` wins over compressed ones.
+public final class ModuleFinder {
+    private let roots: [String]
+    private var index: [String: String]?
+
+    public init(paths: [String]) {
+        roots = paths
+    }
+
+    /// The file for module `name`, or `nil`.
+    public func file(for name: String) -> String? {
+        guard ModuleName.isValid(name) else { return nil }
+        if index == nil { index = buildIndex() }
+        return index?[ModuleName.canonical(name)]
+    }
+
+    private func buildIndex() -> [String: String] {
+        var found: [String: (path: String, rank: Int, root: Int)] = [:]
+        for (rootNumber, root) in roots.enumerated() {
+            walk(root, depth: 0) { path, fileName in
+                guard let name = ModuleName.ofFile(fileName) else { return }
+                let rank = fileName.hasSuffix(".ko") ? 0 : (fileName.hasSuffix(".ko.debug") ? 1 : 2)
+                if let existing = found[name], existing.root < rootNumber || existing.rank <= rank { return }
+                found[name] = (path, rank, rootNumber)
+            }
+        }
+        return found.mapValues { $0.path }
+    }
+
+    private func walk(_ path: String, depth: Int, _ visit: (String, String) -> Void) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) != S_IFDIR {
+            visit(path, String(path.split(separator: "/").last ?? ""))
+            return
+        }
+        guard depth < 16, let directory = opendir(path) else { return }
+        defer { closedir(directory) }
+        var entries: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            entries.append(name)
+        }
+        for name in entries.sorted() {
+            walk(path == "/" ? "/" + name : path + "/" + name, depth: depth + 1, visit)
+        }
+    }
+}

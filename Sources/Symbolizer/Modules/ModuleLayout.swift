@@ -1,0 +1,53 @@
+/// Where each allocated section of a binary sits in the symbolizer's
+/// address space, and whether that is where the crashed kernel had it.
+///
+/// - A `.ko` with a sections snapshot: every section the snapshot names is
+///   at its runtime address (``isRuntime(section:)`` is true).
+/// - Sections the snapshot does not name (or every section, without a
+///   snapshot) get a synthetic place of their own, far from any real one,
+///   so that `func+off` frames still resolve through the symbol table and
+///   DWARF; their runtime address is unknown.
+/// - vmlinux keeps its link-time addresses; runtime = link + KASLR offset.
+public struct ModuleLayout: Sendable {
+    /// Section index → session address.
+    public private(set) var sectionAddresses: [UInt32: UInt64] = [:]
+    /// Sections whose session address is the runtime address.
+    public private(set) var runtimeSections: Set<UInt32> = []
+    /// Where the inferred addresses came from, when they were inferred (`/proc/modules base`).
+    public var inference: String?
+
+    public init() {}
+
+    /// Lays out a `.ko`.
+    ///
+    /// - Parameters:
+    ///   - known: section name → runtime address (from the snapshot).
+    ///   - syntheticBase: where to start placing the sections with no known address.
+    public init(module contents: ElfContents, known: [String: UInt64], syntheticBase: UInt64) {
+        var next = syntheticBase
+        for section in contents.sections where section.isAllocated && section.index != 0 {
+            if let address = known[section.name] {
+                sectionAddresses[section.index] = address
+                runtimeSections.insert(section.index)
+            } else {
+                let alignment = max(section.alignment, 1)
+                next = (next + alignment - 1) / alignment * alignment
+                sectionAddresses[section.index] = next
+                next += max(section.size, 1)
+            }
+        }
+    }
+
+    public func isRuntime(section index: UInt32) -> Bool { runtimeSections.contains(index) }
+
+    /// The range of session addresses the layout covers.
+    public func range(sizes: (UInt32) -> UInt64) -> Range<UInt64> {
+        var low = UInt64.max
+        var high: UInt64 = 0
+        for (index, address) in sectionAddresses {
+            low = min(low, address)
+            high = max(high, address &+ max(sizes(index), 1))
+        }
+        return low <= high ? low..<high : 0..<1
+    }
+}

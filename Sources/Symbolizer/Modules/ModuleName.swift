@@ -1,0 +1,33 @@
+/// Module names as the kernel compares them: `-` and `_` are the same.
+public enum ModuleName {
+    /// The canonical spelling (`nf-tables` → `nf_tables`).
+    public static func canonical(_ name: some StringProtocol) -> String {
+        String(name).replacingOccurrences(of: Character("-"), with: Character("_"))
+    }
+
+    /// Whether `name` can be a module name: letters, digits, `_` and `-` only,
+    /// at most 55 characters (`MODULE_NAME_LEN - 1` on 64-bit). Anything
+    /// else is never turned into a path.
+    public static func isValid(_ name: some StringProtocol) -> Bool {
+        !name.isEmpty && name.utf8.count <= 55
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                    || byte == 0x5f || byte == 0x2d
+            }
+    }
+
+    /// The module name of a file (`nf_tables.ko.xz` → `nf_tables`), or `nil`
+    /// when the file is not a module.
+    public static func ofFile(_ fileName: some StringProtocol) -> String? {
+        for suffix in [".ko", ".ko.xz", ".ko.gz", ".ko.zst", ".ko.debug"] where fileName.hasSuffix(suffix) {
+            return canonical(fileName.dropLast(suffix.count))
+        }
+        return nil
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: Character, with replacement: Character) -> String {
+        String(self.map { $0 == target ? replacement : $0 })
+    }
+}

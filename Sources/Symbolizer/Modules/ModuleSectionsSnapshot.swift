@@ -1,0 +1,78 @@
+/// Where a crashed kernel loaded each module's sections: the output of
+/// `grep -r . /sys/module/*/sections/` saved from that machine.
+///
+/// Accepted lines:
+/// - `/sys/module/MOD/sections/SECTION:0xADDR` (anything before `/sys/module/` is ignored, so a console capture with time stamps works);
+/// - `MOD SECTION 0xADDR`.
+/// Blank lines and lines starting with `#` are skipped.
+public struct ModuleSectionsSnapshot: Sendable {
+    /// Module (canonical name) → section name → address.
+    public private(set) var modules: [String: [String: UInt64]] = [:]
+
+    public init() {}
+
+    /// Parses the snapshot text. Lines that are not understood are collected
+    /// in `problems` (with their line numbers) rather than stopping the parse.
+    public init(text: String, problems: inout [(line: Int, text: String)]) {
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = Substring(rawLine)
+            if line.last == "\r" { line.removeLast() }
+            let trimmed = line.trimmingCharacters(in: " \t")
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            if let entry = Self.parseSysfs(trimmed) ?? Self.parseColumns(trimmed) {
+                add(module: entry.module, section: entry.section, address: entry.address)
+            } else {
+                problems.append((index + 1, String(trimmed)))
+            }
+        }
+    }
+
+    /// Records one section address.
+    public mutating func add(module: String, section: String, address: UInt64) {
+        modules[ModuleName.canonical(module), default: [:]][section] = address
+    }
+
+    /// The sections of a module, if the snapshot has it.
+    public func sections(of module: String) -> [String: UInt64]? {
+        modules[ModuleName.canonical(module)]
+    }
+
+    private static func parseSysfs(_ line: Substring) -> (module: String, section: String, address: UInt64)? {
+        guard let sys = line.firstRange(of: "/sys/module/") else { return nil }
+        let rest = line[sys.upperBound...]
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let module = rest[..<slash]
+        let afterModule = rest[rest.index(after: slash)...]
+        guard afterModule.hasPrefix("sections/") else { return nil }
+        let sectionAndValue = afterModule.dropFirst("sections/".count)
+        guard let colon = sectionAndValue.lastIndex(of: ":") else { return nil }
+        let section = sectionAndValue[..<colon]
+        guard let address = parseHex(sectionAndValue[sectionAndValue.index(after: colon)...]), !section.isEmpty,
+            ModuleName.isValid(module)
+        else { return nil }
+        return (String(module), String(section), address)
+    }
+
+    private static func parseColumns(_ line: Substring) -> (module: String, section: String, address: UInt64)? {
+        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard fields.count == 3, ModuleName.isValid(fields[0]), let address = parseHex(fields[2]) else { return nil }
+        return (String(fields[0]), String(fields[1]), address)
+    }
+}
+
+/// Parses `0x…` or bare hex, up to 64 bits.
+func parseHex(_ text: some StringProtocol) -> UInt64? {
+    var digits = Substring(text)
+    if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
+    guard !digits.isEmpty, digits.count <= 16 else { return nil }
+    return UInt64(digits, radix: 16)
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> Substring {
+        var result = Substring(self)
+        while let first = result.first, set.contains(first) { result.removeFirst() }
+        while let last = result.last, set.contains(last) { result.removeLast() }
+        return result
+    }
+}

@@ -1,0 +1,117 @@
+import ArchFixups
+
+/// A code symbol placed in the session's address space.
+public struct IndexedSymbol: Sendable, Hashable {
+    public var name: String
+    /// Address of the first instruction (the ArchFixups code-address view, plus the section's address).
+    public var start: UInt64
+    /// `st_size`.
+    public var size: UInt64
+    /// The raw symbol table entry, for kallsyms views.
+    public var raw: RawSymbol
+    /// The address of the section the symbol is in (0 for vmlinux).
+    public var sectionBase: UInt64
+
+    /// What kallsyms shows for this symbol in `mode`, in the session's address space.
+    public func kallsymsAddress(_ fixup: any ArchFixup, mode: KallsymsMode) -> UInt64 {
+        sectionBase &+ fixup.kallsymsValue(of: raw, mode: mode)
+    }
+}
+
+/// A sorted index of one binary's code symbols, built once: address →
+/// function (binary search) and name → symbols. Mapping symbols, section
+/// and file symbols are left out; Thumb bits are cleared through ArchFixups
+/// in this view only.
+public struct SymbolIndex: Sendable {
+    /// Code symbols sorted by start, best symbol first among equal starts.
+    public let symbols: [IndexedSymbol]
+    private let byName: [String: [Int]]
+
+    /// Builds the index.
+    ///
+    /// - Parameters:
+    ///   - contents: the binary.
+    ///   - sectionAddress: the session address of a section (for `.ko`), or
+    ///     `nil` when the section is not placed; vmlinux passes a closure that
+    ///     returns 0 so that values stay link-time addresses.
+    public init(contents: ElfContents, fixup: any ArchFixup, sectionAddress: (UInt32) -> UInt64?) {
+        var symbols: [IndexedSymbol] = []
+        symbols.reserveCapacity(contents.symbols.count / 2)
+        for raw in contents.symbols where fixup.isNameableCodeSymbol(raw) {
+            guard !raw.isAbsolute, let section = contents.section(at: raw.sectionIndex), section.isExecutable,
+                let base = sectionAddress(raw.sectionIndex)
+            else { continue }
+            if raw.type != .function && raw.type != .notype && raw.type != .gnuIFunc { continue }
+            let start = base &+ fixup.codeAddress(of: raw)
+            symbols.append(IndexedSymbol(name: raw.name, start: start, size: raw.size, raw: raw, sectionBase: base))
+        }
+        symbols.sort { lhs, rhs in
+            if lhs.start != rhs.start { return lhs.start < rhs.start }
+            return Self.rank(lhs) > Self.rank(rhs)
+        }
+        var byName: [String: [Int]] = [:]
+        for (position, symbol) in symbols.enumerated() { byName[symbol.name, default: []].append(position) }
+        self.symbols = symbols
+        self.byName = byName
+    }
+
+    /// Prefer functions over untyped labels, global over local, sized over size 0.
+    private static func rank(_ symbol: IndexedSymbol) -> Int {
+        var rank = 0
+        if symbol.raw.type == .function { rank += 4 }
+        if symbol.raw.binding == .global { rank += 2 }
+        if symbol.size > 0 { rank += 1 }
+        return rank
+    }
+
+    /// The function that contains `address`: the best symbol whose
+    /// `[start, start + size)` holds it, else the closest preceding untyped
+    /// label of size 0 (assembly entry points).
+    public func symbol(containing address: UInt64) -> IndexedSymbol? {
+        var low = 0
+        var high = symbols.count
+        while low < high {
+            let middle = (low + high) / 2
+            if symbols[middle].start <= address { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return nil }
+        // Walk back over symbols that start at or before address: the first that contains it wins.
+        var position = low - 1
+        let closest = symbols[position]
+        var examined = 0
+        while position >= 0, examined < 64 {
+            let candidate = symbols[position]
+            if address < candidate.start &+ candidate.size { return bestAlias(at: position) }
+            position -= 1
+            examined += 1
+        }
+        return closest.size == 0 ? closest : nil
+    }
+
+    private func bestAlias(at position: Int) -> IndexedSymbol {
+        var best = position
+        var index = position - 1
+        while index >= 0, symbols[index].start == symbols[position].start {
+            best = index
+            index -= 1
+        }
+        return symbols[best]
+    }
+
+    /// Symbols with this name (a static function may exist more than once).
+    public func symbols(named name: String) -> [IndexedSymbol] {
+        (byName[name] ?? []).map { symbols[$0] }
+    }
+
+    /// The next kallsyms-visible symbol start above `address` (what the
+    /// kernel uses to print a symbol's size), or `nil` at the end.
+    public func nextStart(after address: UInt64) -> UInt64? {
+        var low = 0
+        var high = symbols.count
+        while low < high {
+            let middle = (low + high) / 2
+            if symbols[middle].start <= address { low = middle + 1 } else { high = middle }
+        }
+        return low < symbols.count ? symbols[low].start : nil
+    }
+}

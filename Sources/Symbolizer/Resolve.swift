@@ -1,0 +1,214 @@
+import ArchFixups
+
+extension Symbolizer {
+    /// Symbolizes one frame. Never throws: what cannot be found is recorded
+    /// in ``ResolvedFrame/unresolved``. Evidence the frame gives about the
+    /// kernel (KASLR offset, kallsyms mode) is added to `context`.
+    public func resolve(_ frame: LogFrame, context: inout ReportContext) -> ResolvedFrame {
+        var result = ResolvedFrame(frame: frame)
+        let binary: LoadedBinary
+        switch findBinary(for: frame) {
+        case .success(let found): binary = found
+        case .failure(let reason):
+            result.module = frame.symbol?.module.map { ModuleName.canonical($0) }
+            result.address = frame.address
+            result.unresolved = reason
+            return result
+        }
+        result.module = binary.name
+        let fixup = binary.fixup
+        if binary.layout.inference != nil { result.inferred = binary.layout.inference }
+        if context.kallsymsMode == nil, let forced = options.kallsymsMode {
+            context.kallsymsMode = forced
+            context.kallsymsModeEvidence = "--kallsyms-mode"
+        }
+
+        // 1. Where is the frame, in the session's address space?
+        var session: UInt64?
+        var runtime = frame.address
+        if let raw = frame.address {
+            if binary.isVmlinux {
+                if let kaslr = kaslrOffset(context: context, binary: binary) {
+                    session = raw &- kaslr
+                }
+            } else {
+                session = binary.moduleSessionAddress(ofRuntime: raw)
+            }
+        }
+        var printedCandidate: IndexedSymbol?
+        if let printed = frame.symbol, printed.offset != nil {
+            let candidates = binary.symbols.symbols(named: printed.name)
+            printedCandidate = candidates.first { $0.size == printed.size } ?? candidates.first
+            if printedCandidate == nil && session == nil {
+                result.unresolved = .symbolNotFound(printed.name, binary: binary.name)
+                return result
+            }
+        }
+        if let printed = frame.symbol, let offset = printed.offset, let candidate = printedCandidate {
+            learnKallsymsMode(frame: frame, candidate: candidate, fixup: fixup, session: session, context: &context)
+            let mode = context.kallsymsMode ?? .fixed
+            let fromSymbol = candidate.kallsymsAddress(fixup, mode: mode) &+ offset
+            if let session, fixup.normalizeCodeAddress(session) != fixup.normalizeCodeAddress(fromSymbol) {
+                result.mismatch =
+                    "binary does not match the crashed kernel: \(printed.name)+0x\(hex(offset)) is at 0x\(hex(fromSymbol)) in \(binary.name), the log says 0x\(hex(session))"
+            }
+            if session == nil {
+                session = fromSymbol
+                if binary.isVmlinux, let raw = frame.address {
+                    // A raw address and a symbol on the same frame give the KASLR offset.
+                    context.kaslrOffset = raw &- fromSymbol
+                }
+            }
+            if let size = printed.size, !sizeMatches(size, candidate: candidate, binary: binary, fixup: fixup, mode: mode) {
+                result.mismatch =
+                    "binary does not match the crashed kernel: \(printed.name) has size 0x\(hex(candidate.size)) in \(binary.name), the kernel printed 0x\(hex(size))"
+            }
+            if let buildID = printed.buildID, let own = binary.contents.buildID, !own.hasPrefix(buildID.lowercased()) {
+                result.mismatch = "binary does not match the crashed kernel: build id \(own) in \(binary.path), the log says \(buildID)"
+            }
+        }
+        guard let session else {
+            if frame.address != nil && !binary.isVmlinux {
+                result.unresolved = .noSectionAddresses(binary.name)
+            } else if binary.isVmlinux && frame.address != nil {
+                result.unresolved = .kaslrOffsetUnknown
+            } else {
+                result.unresolved = .nothingToResolve
+            }
+            return result
+        }
+        if runtime == nil {
+            if binary.isVmlinux {
+                runtime = kaslrOffset(context: context, binary: binary).map { session &+ $0 }
+            } else {
+                runtime = binary.moduleRuntimeAddress(ofSession: session)
+            }
+        }
+
+        // 2. Which instruction to look up.
+        let instruction = fixup.normalizeCodeAddress(session)
+        let lookup = frame.kind == .pc ? instruction : fixup.callSiteAddress(forReturnAddress: session)
+        result.address = runtime
+        result.lookupAddress = runtime.map { frame.kind == .pc ? fixup.normalizeCodeAddress($0) : fixup.callSiteAddress(forReturnAddress: $0) }
+
+        // 3. Function and source.
+        if let function = binary.symbols.symbol(containing: lookup) {
+            result.symbol = ResolvedSymbol(name: function.name, offset: instruction &- function.start, size: function.size)
+        }
+        var locations = binary.dwarf?.locations(at: lookup) ?? []
+        if locations.isEmpty, let symbol = result.symbol {
+            locations = [SourceLocation(function: symbol.name, file: nil, line: nil, column: nil)]
+        } else if let symbol = result.symbol, locations[locations.count - 1].function == nil {
+            locations[locations.count - 1].function = symbol.name
+        }
+        result.locations = locations
+        if result.symbol == nil && locations.isEmpty {
+            if let error = binary.dwarf?.dwarfError {
+                result.unresolved = .noDebugInfo("\(binary.path): \(error)")
+            } else {
+                result.unresolved = .noLineInfo
+            }
+        } else if locations.allSatisfy({ $0.file == nil }), let error = binary.dwarf?.dwarfError {
+            result.unresolved = .noDebugInfo("\(binary.path): \(error)")
+        }
+
+        // 4. Did the kernel's kallsyms print it right?
+        if let printed = frame.symbol, let offset = printed.offset, context.kallsymsMode == .raw,
+            let correct = binary.symbols.symbol(containing: instruction)
+        {
+            let correctOffset = instruction &- correct.start
+            if correct.name != printed.name || correctOffset != offset {
+                let size = kallsymsSize(of: correct, binary: binary, fixup: fixup, mode: .fixed)
+                result.kallsymsCorrection = "\(correct.name)+0x\(hex(correctOffset))/0x\(hex(size))"
+            }
+        }
+        return result
+    }
+
+    private func findBinary(for frame: LogFrame) -> Result<LoadedBinary, UnresolvedReason> {
+        if let module = frame.symbol?.module {
+            guard ModuleName.isValid(module) else { return .failure(.moduleNotFound(module)) }
+            return self.module(named: module)
+        }
+        if let address = frame.address {
+            if let module = moduleContaining(runtime: address) { return .success(module) }
+            if frame.symbol == nil, case .success(let vmlinux) = vmlinux() {
+                return .success(vmlinux)
+            }
+        }
+        if frame.symbol != nil { return vmlinux() }
+        if let address = frame.address { return .failure(.addressOutsideKnownSections(address)) }
+        return .failure(.nothingToResolve)
+    }
+
+    /// The KASLR offset: given, learned from the log, or 0 where vmlinux's
+    /// own addresses are the runtime ones (no KASLR on 32-bit ARM and MIPS).
+    private func kaslrOffset(context: ReportContext, binary: LoadedBinary) -> UInt64? {
+        if let known = options.kaslrOffset ?? context.kaslrOffset { return known }
+        switch binary.fixup.architecture {
+        case .arm, .mips, .i386, .powerpc, .riscv32: return 0
+        default: return nil
+        }
+    }
+
+    /// Whether the printed size is what this binary would make the kernel
+    /// print: `st_size`, or (what kallsyms really prints) the distance to the
+    /// next symbol.
+    private func sizeMatches(
+        _ printed: UInt64, candidate: IndexedSymbol, binary: LoadedBinary, fixup: any ArchFixup, mode: KallsymsMode
+    ) -> Bool {
+        if printed == candidate.size { return true }
+        return printed == kallsymsSize(of: candidate, binary: binary, fixup: fixup, mode: mode)
+    }
+
+    private func kallsymsSize(of symbol: IndexedSymbol, binary: LoadedBinary, fixup: any ArchFixup, mode: KallsymsMode)
+        -> UInt64
+    {
+        let start = symbol.kallsymsAddress(fixup, mode: mode)
+        var next = binary.symbols.nextStart(after: symbol.start) ?? (symbol.start &+ symbol.size)
+        if mode == .raw, binary.symbols.symbols.contains(where: { $0.start == next && $0.raw.value & 1 == 1 }) {
+            next |= 1
+        }
+        let sectionEnd: UInt64? = binary.isVmlinux ? nil : binary.section(containingSessionAddress: symbol.start).flatMap {
+            section in binary.layout.sectionAddresses[section.index].map { $0 &+ section.size }
+        }
+        if let sectionEnd, next > sectionEnd { next = sectionEnd }
+        return next > start ? next &- start : symbol.size
+    }
+
+    /// Learns the kallsyms mode of a Thumb-2 kernel from a frame: a raw address
+    /// that only fits one mode's arithmetic, or an odd offset at an exact PC.
+    private func learnKallsymsMode(
+        frame: LogFrame, candidate: IndexedSymbol, fixup: any ArchFixup, session: UInt64?, context: inout ReportContext
+    ) {
+        guard context.kallsymsMode == nil || context.kallsymsModeEvidence?.hasPrefix("release") == true,
+            let offset = frame.symbol?.offset
+        else { return }
+        let fixed = candidate.kallsymsAddress(fixup, mode: .fixed)
+        let raw = candidate.kallsymsAddress(fixup, mode: .raw)
+        guard fixed != raw else { return }
+        if let session {
+            let normalized = fixup.normalizeCodeAddress(session)
+            if fixup.normalizeCodeAddress(fixed &+ offset) == normalized && session == fixed &+ offset {
+                context.kallsymsMode = .fixed
+                context.kallsymsModeEvidence = "address and symbol of a frame fit fixed kallsyms"
+            } else if session == raw &+ offset {
+                context.kallsymsMode = .raw
+                context.kallsymsModeEvidence = "address and symbol of a frame fit raw (pre-5.0) kallsyms"
+            }
+            return
+        }
+        if frame.kind == .pc {
+            // A Thumb instruction address is even: with the fix, pc - start is even.
+            context.kallsymsMode = offset & 1 == 1 ? .raw : .fixed
+            context.kallsymsModeEvidence =
+                offset & 1 == 1 ? "odd offset at an exact PC in a Thumb function" : "even offset at an exact PC in a Thumb function"
+        }
+    }
+
+    private func moduleContaining(runtime address: UInt64) -> LoadedBinary? {
+        moduleContainingRuntime(address)
+    }
+}
+
+func hex(_ value: UInt64) -> String { String(value, radix: 16) }

@@ -1,0 +1,139 @@
+import ArchFixups
+
+/// Resolves frames against vmlinux and module binaries.
+///
+/// Module cache policy: each binary is loaded once, on first use, into one
+/// libdwfl session for the whole run (one kernel build); a failure to find
+/// or read it is cached as well, so it is reported once per frame but tried
+/// once. Not `Sendable`: use it from one task.
+public final class Symbolizer {
+    public let options: SymbolizerOptions
+    private let finder: ModuleFinder
+    private var session: DwflSession?
+    private var binaries: [String: Result<LoadedBinary, UnresolvedReason>] = [:]
+    private var vmlinuxResult: Result<LoadedBinary, UnresolvedReason>?
+    private var nextSyntheticSlot: UInt64 = 0
+
+    public init(options: SymbolizerOptions) {
+        self.options = options
+        self.finder = ModuleFinder(paths: options.modulePaths)
+    }
+
+    /// The architecture of the first binary that can be read, if any.
+    public func binaryArchitecture() -> Architecture? {
+        if case .success(let vmlinux) = vmlinux() { return vmlinux.contents.architecture }
+        for name in options.moduleSections.modules.keys.sorted() {
+            if case .success(let binary) = module(named: name) { return binary.contents.architecture }
+        }
+        return nil
+    }
+
+    // MARK: Loading
+
+    private func dwflSession() throws(SymbolizerError) -> DwflSession {
+        if let session { return session }
+        let created = try DwflSession()
+        session = created
+        return created
+    }
+
+    func vmlinux() -> Result<LoadedBinary, UnresolvedReason> {
+        if let vmlinuxResult { return vmlinuxResult }
+        let result: Result<LoadedBinary, UnresolvedReason>
+        if let path = options.vmlinuxPath {
+            result = loadVmlinux(path: path)
+        } else {
+            result = .failure(.noVmlinux(nil))
+        }
+        vmlinuxResult = result
+        return result
+    }
+
+    private func loadVmlinux(path: String) -> Result<LoadedBinary, UnresolvedReason> {
+        do {
+            let contents = try ElfReader.read(path: path)
+            guard contents.kind == .executable else {
+                return .failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image"))
+            }
+            let fixup = (options.architecture ?? contents.architecture ?? .x86_64).fixups
+            let low = contents.segments.map(\.virtualAddress).min() ?? 0
+            let high = contents.segments.map { $0.virtualAddress &+ $0.memorySize }.max() ?? low + 1
+            let dwarf = try dwflSession().report(name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:])
+            let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
+            return .success(
+                LoadedBinary(
+                    name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: symbols,
+                    dwarf: dwarf, fixup: fixup))
+        } catch {
+            return .failure(.noVmlinux(error.description))
+        }
+    }
+
+    func module(named rawName: String) -> Result<LoadedBinary, UnresolvedReason> {
+        let name = ModuleName.canonical(rawName)
+        if let cached = binaries[name] { return cached }
+        let result = loadModule(name: name)
+        binaries[name] = result
+        return result
+    }
+
+    private func loadModule(name: String) -> Result<LoadedBinary, UnresolvedReason> {
+        guard let path = finder.file(for: name) else { return .failure(.moduleNotFound(name)) }
+        do {
+            let contents = try ElfReader.read(path: path)
+            guard contents.kind == .relocatable else {
+                return .failure(.moduleUnreadable(name, "\(path) is not a relocatable (ET_REL) module"))
+            }
+            let fixup = (options.architecture ?? contents.architecture ?? .x86_64).fixups
+            var known = options.moduleSections.sections(of: name) ?? [:]
+            var inference: String?
+            if known.isEmpty, let entry = options.procModules.entry(for: name) {
+                // The module loader puts .text first in the core allocation.
+                known[".text"] = entry.base
+                inference = ".text placed at the /proc/modules base address"
+            }
+            var layout = ModuleLayout(module: contents, known: known, syntheticBase: syntheticBase(is64Bit: contents.is64Bit))
+            layout.inference = inference
+            let range = layout.range(sizes: { contents.section(at: $0)?.size ?? 1 })
+            let dwarf = try dwflSession().report(
+                name: name, path: path, range: range, sectionAddresses: layout.sectionAddresses)
+            let symbols = SymbolIndex(
+                contents: contents, fixup: fixup, sectionAddress: { layout.sectionAddresses[$0] })
+            return .success(
+                LoadedBinary(
+                    name: name, path: path, contents: contents, layout: layout, symbols: symbols, dwarf: dwarf,
+                    fixup: fixup))
+        } catch {
+            return .failure(.moduleUnreadable(name, error.description))
+        }
+    }
+
+    /// A fresh region, far from kernel and module addresses, for sections
+    /// whose runtime address is unknown. 32-bit binaries stay below 4 GiB
+    /// because libdwfl relocates their DWARF with 32-bit values.
+    private func syntheticBase(is64Bit: Bool) -> UInt64 {
+        defer { nextSyntheticSlot += 1 }
+        if is64Bit { return 0x0000_1000_0000_0000 &+ nextSyntheticSlot << 32 }
+        return 0x1000_0000 &+ (nextSyntheticSlot % 32) << 22
+    }
+
+    /// The module whose known sections hold a runtime address.
+    func moduleContainingRuntime(_ address: UInt64) -> LoadedBinary? {
+        var candidates: [(String, UInt64)] = []
+        for (module, sections) in options.moduleSections.modules {
+            for (_, base) in sections where base <= address {
+                candidates.append((module, base))
+            }
+        }
+        for (module, entry) in options.procModules.entries where entry.base <= address && address < entry.base + entry.size {
+            candidates.append((module, entry.base))
+        }
+        // Closest section start first.
+        for (name, _) in candidates.sorted(by: { $0.1 > $1.1 }) {
+            if case .success(let binary) = self.module(named: name), binary.moduleSessionAddress(ofRuntime: address) != nil {
+                return binary
+            }
+        }
+        return nil
+    }
+}

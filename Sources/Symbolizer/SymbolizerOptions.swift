@@ -1,0 +1,46 @@
+import ArchFixups
+
+/// What the symbolizer is given about the crashed kernel.
+public struct SymbolizerOptions: Sendable {
+    /// vmlinux with symbols (and DWARF for file:line).
+    public var vmlinuxPath: String?
+    /// Directories (searched recursively) or files of modules.
+    public var modulePaths: [String]
+    /// Runtime section addresses of modules.
+    public var moduleSections: ModuleSectionsSnapshot
+    /// `/proc/modules` of the crashed machine.
+    public var procModules: ProcModulesSnapshot
+    /// KASLR offset (runtime − link-time address of vmlinux), when known up front.
+    public var kaslrOffset: UInt64?
+    /// Overrides the architecture found in the binaries or the log.
+    public var architecture: Architecture?
+    /// Overrides the kallsyms mode found in the log.
+    public var kallsymsMode: KallsymsMode?
+
+    public init(
+        vmlinuxPath: String? = nil, modulePaths: [String] = [], moduleSections: ModuleSectionsSnapshot = .init(),
+        procModules: ProcModulesSnapshot = .init(), kaslrOffset: UInt64? = nil, architecture: Architecture? = nil,
+        kallsymsMode: KallsymsMode? = nil
+    ) {
+        self.vmlinuxPath = vmlinuxPath
+        self.modulePaths = modulePaths
+        self.moduleSections = moduleSections
+        self.procModules = procModules
+        self.kaslrOffset = kaslrOffset
+        self.architecture = architecture
+        self.kallsymsMode = kallsymsMode
+    }
+}
+
+/// What the symbolizer learned from one report's lines before a frame: the
+/// architecture, the kallsyms mode, the KASLR offset.
+public struct ReportContext: Sendable {
+    public var architecture: Architecture?
+    public var kallsymsMode: KallsymsMode?
+    /// Why the mode was chosen (`"--kallsyms-mode"`, `"odd PC offset in a Thumb function"`, `"release 4.19"`).
+    public var kallsymsModeEvidence: String?
+    public var kaslrOffset: UInt64?
+    public var kernelRelease: String?
+
+    public init() {}
+}
