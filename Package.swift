@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(
             name: "SymbolizerTests",
             dependencies: ["Symbolizer", "ArchFixups"],
-            resources: [.copy("Golden")]
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

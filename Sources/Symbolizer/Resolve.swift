@@ -45,8 +45,12 @@ extension Symbolizer {
             }
         }
         if let printed = frame.symbol, let offset = printed.offset, let candidate = printedCandidate {
-            learnKallsymsMode(frame: frame, candidate: candidate, fixup: fixup, session: session, context: &context)
-            let mode = context.kallsymsMode ?? .fixed
+            // Only module symbols go through kallsyms_symbol_value(); vmlinux's
+            // kallsyms table is built at link time with Thumb bits cleared.
+            if !binary.isVmlinux {
+                learnKallsymsMode(frame: frame, candidate: candidate, fixup: fixup, session: session, context: &context)
+            }
+            let mode = binary.isVmlinux ? .fixed : context.kallsymsMode ?? .fixed
             let fromSymbol = candidate.kallsymsAddress(fixup, mode: mode) &+ offset
             if let session, fixup.normalizeCodeAddress(session) != fixup.normalizeCodeAddress(fromSymbol) {
                 result.mismatch =
@@ -87,11 +91,18 @@ extension Symbolizer {
 
         // 2. Which instruction to look up.
         let instruction = fixup.normalizeCodeAddress(session)
-        let lookup = frame.kind == .pc ? instruction : fixup.callSiteAddress(forReturnAddress: session)
+        var lookup = frame.kind == .pc ? instruction : fixup.callSiteAddress(forReturnAddress: session)
         result.address = runtime
         result.lookupAddress = runtime.map { frame.kind == .pc ? fixup.normalizeCodeAddress($0) : fixup.callSiteAddress(forReturnAddress: $0) }
 
         // 3. Function and source.
+        if frame.kind != .pc, !isPlausibleCallSite(lookup, returnAddress: instruction, in: binary) {
+            // A return address at a function's entry whose preceding bytes are
+            // no function: a hand-set return address (ret_fast_syscall), not a call.
+            lookup = instruction
+            result.lookupAddress = runtime.map { fixup.normalizeCodeAddress($0) }
+            result.frame.note = "return address at a function entry with no call before it: looked up as is"
+        }
         if let function = binary.symbols.symbol(containing: lookup) {
             result.symbol = ResolvedSymbol(name: function.name, offset: instruction &- function.start, size: function.size)
         }
@@ -113,16 +124,28 @@ extension Symbolizer {
         }
 
         // 4. Did the kernel's kallsyms print it right?
-        if let printed = frame.symbol, let offset = printed.offset, context.kallsymsMode == .raw,
+        if let printed = frame.symbol, context.kallsymsMode == .raw, !binary.isVmlinux,
             let correct = binary.symbols.symbol(containing: instruction)
         {
-            let correctOffset = instruction &- correct.start
-            if correct.name != printed.name || correctOffset != offset {
+            // What a fixed kernel prints: the address as given (Thumb bit and
+            // all, for return addresses) minus the function's even start.
+            let correctOffset = session &- correct.start
+            if correct.name != printed.name || (printed.offset.map { $0 != correctOffset } ?? false) {
                 let size = kallsymsSize(of: correct, binary: binary, fixup: fixup, mode: .fixed)
                 result.kallsymsCorrection = "\(correct.name)+0x\(hex(correctOffset))/0x\(hex(size))"
             }
         }
         return result
+    }
+
+    /// Whether the call-site address of a return address lies in a real
+    /// function: true inside the same function, or in a sized function that
+    /// ends where the return address is (a call to a `noreturn` function as
+    /// the caller's last instruction).
+    private func isPlausibleCallSite(_ callSite: UInt64, returnAddress: UInt64, in binary: LoadedBinary) -> Bool {
+        guard let caller = binary.symbols.symbol(containing: callSite) else { return false }
+        if let own = binary.symbols.symbol(containing: returnAddress), own.start == caller.start { return true }
+        return caller.raw.type == .function && caller.size > 0 && callSite < caller.start &+ caller.size
     }
 
     private func findBinary(for frame: LogFrame) -> Result<LoadedBinary, UnresolvedReason> {

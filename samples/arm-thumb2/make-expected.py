@@ -17,8 +17,9 @@ backtrace line) whose address lies in crashmod or in vmlinux's text, one row:
                   function@file:line joined by " | " (the DWARF comp_dir,
                   i.e. the kernel tree, is stripped from the file names)
   call_before     for lr/return: the instruction ending at (addr & ~1)
-                  (objdump), so one can see whether it really is a call site;
-                  "-" for pc
+                  (objdump; for crashmod with its relocation's real target in
+                  [..]), so one can see whether it really is a call site;
+                  "none" if no instruction ends there; "-" for pc
   correct_symbol  what a correct kallsyms prints for `address` (%pS style,
                   func+0xoff/0xsize): for crashmod computed from the module's
                   /proc/kallsyms lines with the Thumb bit of function symbols
@@ -217,7 +218,7 @@ def insn_ending_at(where, sec, off, end_abs):
     if where == "crashmod":
         if _ko_dis is None:
             _ko_dis = {}
-            cur = None
+            cur = last = None
             for l in run([CROSS + "objdump", "-d", "-r", ko]).splitlines():
                 m = re.match(r"Disassembly of section (\S+):", l)
                 if m:
@@ -227,11 +228,17 @@ def insn_ending_at(where, sec, off, end_abs):
                 if m and cur:
                     start = int(m.group(1), 16)
                     n = sum(len(h) // 2 for h in m.group(2).split())
-                    _ko_dis[(cur, start + n)] = re.sub(r"\s+", " ", m.group(3)).strip()
-        return _ko_dis.get((sec, off), "?")
+                    last = (cur, start + n)
+                    _ko_dis[last] = re.sub(r"\s+", " ", m.group(3)).strip()
+                    continue
+                # relocation of the previous instruction (objdump -r): name the real target
+                m = re.match(r"\s*[0-9a-f]+: (R_ARM_\w+)\s+(\S+)", l)
+                if m and cur and last in _ko_dis:
+                    _ko_dis[last] += f" [{m.group(1)} {m.group(2)}]"
+        return _ko_dis.get((sec, off), "none")
     start = vmlinux_symbol(end_abs - 1)
     if start is None:
-        return "?"
+        return "none"
     out = run([CROSS + "objdump", "-d", f"--start-address={start[1]:#x}",
                f"--stop-address={end_abs:#x}", vmlinux]).splitlines()
     for l in out:
@@ -241,7 +248,7 @@ def insn_ending_at(where, sec, off, end_abs):
             n = sum(len(h) // 2 for h in m.group(2).split())
             if s + n == end_abs:
                 return re.sub(r"\s+", " ", m.group(3)).strip()
-    return "?"
+    return "none"
 
 
 # ---- parse the log -----------------------------------------------------------

@@ -45,7 +45,9 @@ for v in $variants; do
 	${CROSS_COMPILE}readelf -n "$mod/crashmod.ko" | sed -n 's/.*Build ID: //p' > "$out/crashmod.build-id"
 	cmp -s "$tree/.config" "$out/config" || cp "$tree/.config" "$out/config"
 	if [ ! -e "$out/vmlinux.xz" ] || [ "$tree/vmlinux" -nt "$out/vmlinux.xz" ]; then
-		xz -9 -T1 -c "$tree/vmlinux" > "$out/vmlinux.xz.tmp" && mv "$out/vmlinux.xz.tmp" "$out/vmlinux.xz"
+		# compress outside the repository, then move in (no half-written file in the repo)
+		xz -9 -T1 -c "$tree/vmlinux" > "$WORK/$v/vmlinux.xz.tmp"
+		mv "$WORK/$v/vmlinux.xz.tmp" "$out/vmlinux.xz"
 	fi
 	# crash_first must follow crash_first_neighbour directly in .text
 	${CROSS_COMPILE}nm -n "$mod/crashmod.ko" | grep -E ' crash_first(_neighbour)?$'

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads lines from a file descriptor as they arrive, keeping every byte:
+/// the terminator is returned separately, stray bytes are kept as they are,
+/// and a last line without a newline is still returned.
+///
+/// Lines longer than ``maximumLineLength`` are returned in pieces of that
+/// size (with an empty terminator), so memory stays bounded.
+public struct LineReader {
+    public static let maximumLineLength = 1 << 20
+
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var endOfFile = false
+    private var lineNumber = 0
+
+    /// Reads from `fd`; the caller keeps it open.
+    public init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// The next line, or `nil` at the end of the input.
+    public mutating func next() -> LogLine? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                var end = newline
+                var terminator: [UInt8] = [UInt8(ascii: "\n")]
+                if end > start, buffer[end - 1] == UInt8(ascii: "\r") {
+                    end -= 1
+                    terminator = [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+                }
+                let line = Array(buffer[start..<end])
+                start = newline + 1
+                return makeLine(line, terminator: terminator)
+            }
+            if buffer.count - start >= Self.maximumLineLength {
+                let line = Array(buffer[start..<start + Self.maximumLineLength])
+                start += Self.maximumLineLength
+                return makeLine(line, terminator: [])
+            }
+            if endOfFile {
+                guard start < buffer.count else { return nil }
+                let line = Array(buffer[start...])
+                start = buffer.count
+                return makeLine(line, terminator: [])
+            }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                endOfFile = true
+            } else if count == 0 {
+                endOfFile = true
+            } else {
+                buffer.append(contentsOf: chunk[0..<count])
+            }
+        }
+    }
+
+    private mutating func makeLine(_ bytes: [UInt8], terminator: [UInt8]) -> LogLine {
+        lineNumber += 1
+        return LogLine(number: lineNumber, bytes: bytes, terminator: terminator)
+    }
+}
+
+/// Writes bytes to a file descriptor, retrying short writes.
+public struct OutputSink {
+    private let fd: Int32
+
+    public init(fd: Int32) {
+        self.fd = fd
+    }
+
+    public func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+
+    public func write(_ text: String) { write(Array(text.utf8)) }
+}

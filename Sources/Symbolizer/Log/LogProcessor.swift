@@ -1,0 +1,333 @@
+import ArchFixups
+
+/// Reads a log line by line, finds reports and their frames, and symbolizes
+/// each frame as soon as its line is read (so that `dmesg -w` can be
+/// annotated live).
+public final class LogProcessor {
+    private let symbolizer: Symbolizer
+    private var open: OpenReport?
+    private var finished: [Report] = []
+    /// The last kernel release seen anywhere in the log.
+    private var logRelease: String?
+    private var logKaslrOffset: UInt64?
+    /// Exception entry points after which the next frame is an interrupted,
+    /// exact PC (ARM `__irq_svc`, arm64 `el1h_64_irq`…).
+    static let exceptionEntries: Set<String> = [
+        "__irq_svc", "__dabt_svc", "__pabt_svc", "__und_svc", "__irq_usr", "__dabt_usr", "__pabt_usr", "__und_usr",
+        "__fiq_svc", "__fiq_abt", "el1h_64_irq", "el1h_64_sync", "el1h_64_error", "el1h_64_fiq", "el1_irq", "el1_sync",
+        "el1_error", "ret_from_exception", "handle_exception",
+    ]
+
+    private struct OpenReport {
+        var report: Report
+        var context: ReportContext
+        var inTrace = false
+        /// Lines since the last line that belonged to the report, once the trace started.
+        var idleLines = 0
+        var backtraceLines = 0
+        /// The next frame is an exact PC (it follows an exception entry).
+        var nextIsExact = false
+        /// The PC printed in the register dump, to recognise it again in the trace.
+        var registerPC: PrintedSymbol?
+        var registerPCAddress: UInt64?
+        /// The header was "cut here": a following WARNING/BUG line names the report.
+        var provisionalHeader = false
+    }
+
+    public init(symbolizer: Symbolizer) {
+        self.symbolizer = symbolizer
+    }
+
+    /// Processes one line and returns the frames found in it, symbolized.
+    public func process(_ line: LogLine) -> [ResolvedFrame] {
+        let message = line.message
+        noteKernelFacts(message)
+
+        if let format = ReportFormats.format(of: message) {
+            startOrRefine(format: format, line: line)
+            return []
+        }
+        let trimmed = message.trimmingCharacters(in: " \t")
+        if trimmed.hasPrefix("---[ end ") {
+            if var current = open {
+                current.report.lastLine = line.number
+                open = current
+                finishOpenReport()
+            }
+            return []
+        }
+        if isTraceStart(trimmed) {
+            if open == nil { start(kind: "stack-dump", title: String(trimmed), line: line) }
+            open?.inTrace = true
+            open?.idleLines = 0
+            open?.report.lastLine = line.number
+            return []
+        }
+        if isContextMarker(trimmed) {
+            if open != nil {
+                open?.report.lastLine = line.number
+                open?.idleLines = 0
+            }
+            return []
+        }
+
+        let parsed = FrameParser.frames(in: message)
+        if parsed.isEmpty {
+            if var current = open {
+                if isReportDetail(trimmed) {
+                    current.report.lastLine = line.number
+                    current.idleLines = 0
+                } else if current.inTrace {
+                    current.idleLines += 1
+                }
+                open = current
+                if current.inTrace && current.idleLines >= 3 { finishOpenReport() }
+            }
+            return []
+        }
+        if open == nil {
+            start(kind: "stack-dump", title: "stack dump", line: line)
+        }
+        guard var current = open else { return [] }
+        current.report.lastLine = line.number
+        current.idleLines = 0
+        var resolved: [ResolvedFrame] = []
+        for frame in frames(from: parsed, line: line, state: &current) {
+            let result = symbolizer.resolve(frame, context: &current.context)
+            resolved.append(result)
+        }
+        current.report.frames.append(contentsOf: resolved)
+        open = current
+        return resolved
+    }
+
+    /// Closes the last report and returns every report found.
+    public func finish() -> [Report] {
+        finishOpenReport()
+        return finished
+    }
+
+    // MARK: Reports
+
+    private func start(kind: String, title: String, line: LogLine) {
+        finishOpenReport()
+        var report = Report(kind: kind, title: title, firstLine: line.number)
+        report.kernelRelease = logRelease
+        var context = ReportContext()
+        context.kernelRelease = logRelease
+        context.kaslrOffset = logKaslrOffset
+        context.architecture = symbolizer.options.architecture
+        report.architecture = context.architecture
+        if let release = logRelease, let mode = KallsymsMode.likely(forRelease: release) {
+            context.kallsymsMode = mode
+            context.kallsymsModeEvidence = "release \(release)"
+        }
+        open = OpenReport(report: report, context: context)
+    }
+
+    private func startOrRefine(format: ReportFormat, line: LogLine) {
+        let header = String(line.message.trimmingCharacters(in: " \t"))
+        if var current = open, current.report.frames.isEmpty, !current.inTrace {
+            // A report's first lines often carry two headers ("Unable to handle
+            // kernel NULL pointer…" then "Internal error: Oops"); the first one
+            // names it, unless it was only "cut here".
+            if current.provisionalHeader {
+                current.report.kind = format.kind
+                current.report.title = header
+                current.provisionalHeader = false
+            }
+            current.report.lastLine = line.number
+            open = current
+            return
+        }
+        start(kind: format.kind, title: header, line: line)
+        open?.provisionalHeader = header.hasPrefix("------------[ cut here ]")
+    }
+
+    private func finishOpenReport() {
+        guard var current = open else { return }
+        open = nil
+        current.report.kernelRelease = current.context.kernelRelease ?? current.report.kernelRelease
+        current.report.kallsymsMode = current.context.kallsymsMode
+        current.report.kallsymsModeEvidence = current.context.kallsymsModeEvidence
+        if current.report.architecture == nil {
+            current.report.architecture = symbolizer.options.architecture ?? guessArchitecture(current.report)
+        }
+        if let function = keyFunction(of: current.report) {
+            current.report.title += " in \(function)"
+        }
+        finished.append(current.report)
+    }
+
+    private func guessArchitecture(_ report: Report) -> Architecture? {
+        symbolizer.binaryArchitecture()
+    }
+
+    /// Frames that only report the report: never the title's function.
+    static let genericFrames: Set<String> = [
+        "dump_stack", "dump_stack_lvl", "show_stack", "unwind_backtrace", "__warn", "warn_slowpath_fmt", "report_bug",
+        "handle_bug", "exc_invalid_op", "asm_exc_invalid_op", "die", "__die", "do_trap", "do_error_trap", "panic",
+        "__do_kernel_fault", "do_page_fault", "do_DataAbort", "__dabt_svc", "do_translation_fault", "die_kernel_fault",
+        "__bug", "bug_handler", "do_undefinstr", "__und_svc", "show_regs", "__show_regs",
+    ]
+
+    private func keyFunction(of report: Report) -> String? {
+        let candidates = report.frames.filter { $0.frame.reliable }
+        let pick =
+            candidates.first { $0.frame.kind == .pc && name(of: $0).map { !Self.genericFrames.contains($0) } == true }
+            ?? candidates.first { name(of: $0).map { !Self.genericFrames.contains($0) } == true }
+        return pick.flatMap(name(of:))
+    }
+
+    private func name(of frame: ResolvedFrame) -> String? {
+        frame.locations.first?.function ?? frame.symbol?.name ?? frame.frame.symbol?.name
+    }
+
+    // MARK: Frames
+
+    private func frames(from parsed: [ParsedFrame], line: LogLine, state: inout OpenReport) -> [LogFrame] {
+        var frames: [LogFrame] = []
+        for item in parsed {
+            var kind: FrameKind
+            var note: String?
+            switch item.syntax {
+            case .instructionPointerRegister, .programCounterRegister:
+                kind = .pc
+                if state.registerPC == nil || state.inTrace {
+                    state.registerPC = item.symbol
+                    state.registerPCAddress = item.address
+                }
+                state.nextIsExact = false
+            case .linkRegister:
+                kind = .lr
+                note = "link register: may be stale"
+            case .backtraceWhere:
+                state.backtraceLines += 1
+                // Only the first line's "where" is a frame of its own; every
+                // later one repeats the previous line's "from".
+                guard state.backtraceLines == 1 else { continue }
+                kind = .pc
+                note = "first backtrace entry: the PC where unwinding started"
+            case .backtraceFrom:
+                kind = .return
+                if let previous = parsed.first(where: { $0.syntax == .backtraceWhere })?.symbol?.name,
+                    Self.exceptionEntries.contains(previous)
+                {
+                    kind = .pc
+                    note = "interrupted instruction after \(previous)"
+                }
+            case .traceEntry:
+                kind = .return
+                if state.nextIsExact && !item.unreliable {
+                    kind = .pc
+                    note = "interrupted instruction after an exception entry"
+                    state.nextIsExact = false
+                } else if !state.report.frames.contains(where: { $0.frame.line != line.number && $0.frame.kind == .return }),
+                    let pc = state.registerPC, let symbol = item.symbol, pc.name == symbol.name, pc.offset == symbol.offset,
+                    !state.report.frames.contains(where: { $0.frame.kind == .return })
+                {
+                    // arm64/riscv repeat the exception PC as the first trace entry.
+                    kind = .pc
+                    note = "first trace entry repeats the exception PC"
+                }
+                if let name = item.symbol?.name, Self.exceptionEntries.contains(name), !item.unreliable {
+                    state.nextIsExact = true
+                }
+            }
+            frames.append(
+                LogFrame(
+                    line: line.number, kind: kind, reliable: !item.unreliable, printed: item.printed, symbol: item.symbol,
+                    address: item.address, note: note))
+        }
+        return frames
+    }
+
+    // MARK: Line classes
+
+    private func isTraceStart(_ message: Substring) -> Bool {
+        message.hasPrefix("Call Trace:") || message.hasPrefix("Call trace:") || message.hasPrefix("Backtrace:")
+            || message == "Backtrace: " || message.hasPrefix("Stack Trace:")
+    }
+
+    private func isContextMarker(_ message: Substring) -> Bool {
+        switch message {
+        case "<IRQ>", "</IRQ>", "<TASK>", "</TASK>", "<NMI>", "</NMI>", "<SOFTIRQ>", "</SOFTIRQ>", "<#DF>", "</#DF>",
+            "<EOI>":
+            return true
+        default:
+            return message.hasPrefix("Exception stack(") || message.hasPrefix("---[ ")
+        }
+    }
+
+    /// Register dumps, code bytes and other lines that belong to a report.
+    private func isReportDetail(_ message: Substring) -> Bool {
+        let prefixes = [
+            "Code:", "Modules linked in:", "CPU:", "Hardware name:", "Workqueue:", "Process ", "Stack:", "Flags:",
+            "Control:", "Table:", "DAC:", "pstate:", "Mem abort info:", "Data abort info:", "ESR =", "  ESR", "user pgtable:",
+            "[0000", "#PF:", "PGD ", "Register ", "Internal error", "Dumping ftrace", "CR2:", "note:", "irq event stamp:",
+            "hardirqs ", "softirqs ", "Kernel Offset:", "PHYS_OFFSET:", "CPU features:", "Memory limit:", "FS:", "CS:",
+            "DR0:", "DR3:", "DR6:", "PKRU:", "sp :", "x2", "x1", "x0", "x9", "x8", "x7", "x6", "x5", "x4", "x3",
+            "status:", "badaddr:", "cause:", "gp :", "t0 :", "s0 :", "a0 :", "a2 :", "a4 :", "a6 :", "s2 :", "s4 :",
+            "s6 :", "s8 :", "s10:", "t3 :", "t5 :", "Krnl PSW", "Last Breaking-Event-Address:", "GPR", "MSR:", "CFAR:",
+            "DAR:", "NIP:", "REGS:", "---- ", "Krnl GPRS:", "Krnl Code:", "Instruction dump:", "Stack : ", "Call Trace",
+        ]
+        if prefixes.contains(where: { message.hasPrefix($0) }) { return true }
+        // "RAX: 0000…", "R10: …", "r10: bf000000  r9 : …", "ip : …", "fp : …"
+        let fields = message.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        guard let first = fields.first else { return false }
+        var key = first
+        var valueIndex = 1
+        if first.count <= 3, fields.count > 1, fields[1] == ":" {
+            key = first + ":"
+            valueIndex = 2
+        }
+        guard key.hasSuffix(":"), key.count <= 5, valueIndex < fields.count || fields.count > 1 else { return false }
+        let value = fields.count > valueIndex ? fields[valueIndex] : fields[fields.count - 1]
+        return value.first.map { $0.isHexDigit } ?? false
+    }
+
+    private func noteKernelFacts(_ message: Substring) {
+        if let release = Self.release(in: message) {
+            logRelease = release
+            if open != nil {
+                open?.context.kernelRelease = release
+                open?.report.kernelRelease = release
+                if open?.context.kallsymsModeEvidence == nil || open?.context.kallsymsModeEvidence?.hasPrefix("release") == true,
+                    symbolizer.options.kallsymsMode == nil, let mode = KallsymsMode.likely(forRelease: release)
+                {
+                    open?.context.kallsymsMode = mode
+                    open?.context.kallsymsModeEvidence = "release \(release)"
+                }
+            }
+        }
+        if message.hasPrefix("Kernel Offset: 0x") {
+            let fields = message.split(separator: " ")
+            if fields.count >= 3, let offset = parseHex(fields[2]) {
+                logKaslrOffset = offset
+                open?.context.kaslrOffset = offset
+            }
+        }
+    }
+
+    /// The release in `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-50-amd64 #1`
+    /// (or `Tainted: G   D  O  6.1.0 #1`) and `Linux version 6.1.0 (…)`.
+    static func release(in message: Substring) -> String? {
+        if message.hasPrefix("Linux version ") {
+            return message.dropFirst("Linux version ".count).split(separator: " ").first.map(String.init)
+        }
+        guard message.contains(" Comm: ") else { return nil }
+        let rest: Substring
+        if let range = message.firstRange(of: "Not tainted ") {
+            rest = message[range.upperBound...]
+        } else if let range = message.firstRange(of: "Tainted: ") {
+            rest = message[range.upperBound...]
+        } else {
+            return nil
+        }
+        for token in rest.split(separator: " ") {
+            if token.first?.isNumber == true && token.contains(".") { return String(token) }
+            if token.hasPrefix("#") { break }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,67 @@
+/// One kind of kernel report, recognised by the message that starts it.
+///
+/// The table is data: adding a format is adding a row.
+public struct ReportFormat: Sendable {
+    /// How the header is matched against a message.
+    public enum Match: Sendable {
+        /// The message starts with the text.
+        case prefix(String)
+        /// The message contains the text.
+        case contains(String)
+    }
+
+    /// Short kind name used in JSON (`oops`, `bug`, `warning`, `kasan`, `panic`…).
+    public var kind: String
+    public var match: Match
+    /// Whether the report's stack is found in this same message's report
+    /// (all do; `false` marks headers that only add context to an open report).
+    public var startsReport: Bool = true
+
+    func matches(_ message: Substring) -> Bool {
+        switch match {
+        case .prefix(let text): return message.hasPrefix(text)
+        case .contains(let text): return message.contains(text)
+        }
+    }
+}
+
+/// The known report formats, most specific first.
+public enum ReportFormats {
+    public static let all: [ReportFormat] = [
+        ReportFormat(kind: "kasan", match: .prefix("BUG: KASAN: ")),
+        ReportFormat(kind: "kfence", match: .prefix("BUG: KFENCE: ")),
+        ReportFormat(kind: "kmsan", match: .prefix("BUG: KMSAN: ")),
+        ReportFormat(kind: "kcsan", match: .prefix("BUG: KCSAN: ")),
+        ReportFormat(kind: "ubsan", match: .prefix("UBSAN: ")),
+        ReportFormat(kind: "soft-lockup", match: .contains("BUG: soft lockup")),
+        ReportFormat(kind: "null-pointer", match: .prefix("BUG: kernel NULL pointer dereference")),
+        ReportFormat(kind: "paging-request", match: .prefix("BUG: unable to handle page fault")),
+        ReportFormat(kind: "paging-request", match: .prefix("BUG: unable to handle kernel")),
+        ReportFormat(kind: "bug", match: .prefix("kernel BUG at ")),
+        ReportFormat(kind: "bug", match: .prefix("BUG: ")),
+        ReportFormat(kind: "warning", match: .prefix("WARNING: ")),
+        ReportFormat(kind: "warning", match: .prefix("------------[ cut here ]------------")),
+        ReportFormat(kind: "lockdep", match: .prefix("WARNING: possible circular locking")),
+        ReportFormat(kind: "general-protection-fault", match: .prefix("general protection fault")),
+        ReportFormat(kind: "divide-error", match: .prefix("divide error: ")),
+        ReportFormat(kind: "invalid-opcode", match: .prefix("invalid opcode: ")),
+        ReportFormat(kind: "double-fault", match: .prefix("double fault: ")),
+        ReportFormat(kind: "oops", match: .prefix("Oops: ")),
+        ReportFormat(kind: "oops", match: .prefix("Oops - ")),
+        ReportFormat(kind: "oops", match: .prefix("Internal error: ")),
+        ReportFormat(kind: "oops", match: .prefix("Unable to handle kernel ")),
+        ReportFormat(kind: "oops", match: .prefix("Unhandled fault: ")),
+        ReportFormat(kind: "oops", match: .prefix("Alignment trap: ")),
+        ReportFormat(kind: "bug", match: .prefix("Kernel BUG ")),
+        ReportFormat(kind: "hung-task", match: .prefix("INFO: task ")),
+        ReportFormat(kind: "rcu-stall", match: .prefix("INFO: rcu_")),
+        ReportFormat(kind: "rcu-stall", match: .prefix("rcu: INFO: rcu_")),
+        ReportFormat(kind: "hard-lockup", match: .contains("Watchdog detected hard LOCKUP")),
+        ReportFormat(kind: "panic", match: .prefix("Kernel panic - not syncing")),
+    ]
+
+    /// The format whose header `message` is, if any.
+    public static func format(of message: Substring) -> ReportFormat? {
+        all.first { $0.matches(message) }
+    }
+}

@@ -1,0 +1,80 @@
+/// Annotates log lines in place, for people: the frame line keeps its text and
+/// gets `file:line` at its end (where `decode_stacktrace.sh` puts it), and
+/// each inlined caller gets an indented line below.
+///
+/// ```
+/// [  12.3] RIP: 0010:crash_null_deref+0x5/0x20 [crashmod] crashmod/crashmod.c:41 (crash_read_value)
+///                   (inlined by) crash_walk at crashmod/crashmod.c:49
+///                   (inlined by) crash_null_deref at crashmod/crashmod.c:57
+/// ```
+public struct TextAnnotator: Sendable {
+    public init() {}
+
+    /// The bytes to write for `line`: the line itself, annotations for its
+    /// frames, and the line's own terminator.
+    public func render(_ line: LogLine, frames: [ResolvedFrame]) -> [UInt8] {
+        var output = line.bytes
+        if output.last == UInt8(ascii: "\r") { output.removeLast() }
+        let terminator: [UInt8] = line.terminator.isEmpty ? [] : line.terminator
+        let newline: [UInt8] = terminator.isEmpty ? Array("\n".utf8) : terminator
+        guard !frames.isEmpty else { return line.bytes + line.terminator }
+
+        let indentWidth = max(0, line.text.count - line.message.count) + 4
+        let indent = String(repeating: " ", count: indentWidth)
+        // The last frame of a line is its main one (the caller in an ARM
+        // backtrace line): its annotation goes at the end of the line. Other
+        // frames of the same line get a line each below it.
+        // A register line ("pc : […] lr : […]") leads with its PC.
+        var extraLines: [String] = []
+        let mainIndex = frames.first?.frame.kind == .pc && frames.last?.frame.kind == .lr ? 0 : frames.count - 1
+        let (suffix, mainInlines) = annotate(frames[mainIndex], standalone: false)
+        if !suffix.isEmpty { output.append(contentsOf: Array((" " + suffix).utf8)) }
+        extraLines.append(contentsOf: mainInlines)
+        for (index, frame) in frames.enumerated() where index != mainIndex {
+            let (text, inlines) = annotate(frame, standalone: true)
+            extraLines.append(text)
+            extraLines.append(contentsOf: inlines.map { "    " + $0 })
+        }
+        for extra in extraLines {
+            output.append(contentsOf: newline)
+            output.append(contentsOf: Array((indent + extra).utf8))
+        }
+        output.append(contentsOf: terminator.isEmpty && !extraLines.isEmpty ? [] : terminator)
+        return output
+    }
+
+    /// The annotation of one frame and its inline lines. A `standalone`
+    /// frame is written on a line of its own, so it names its address and function.
+    private func annotate(_ frame: ResolvedFrame, standalone: Bool) -> (String, [String]) {
+        var parts: [String] = []
+        var extra: [String] = []
+        let printedName = frame.frame.symbol?.name
+        if standalone {
+            let label = frame.address.map { "0x" + hex($0) } ?? frame.frame.printed
+            parts.append("\(frame.frame.kind == .lr ? "lr" : (frame.frame.kind == .pc ? "pc" : "ret")) \(label):")
+        }
+        if let symbol = frame.symbol {
+            let label = "\(symbol.name)+0x\(hex(symbol.offset))/0x\(hex(symbol.size))"
+            let module = frame.module.map { $0 == "vmlinux" ? "" : " [\($0)]" } ?? ""
+            if standalone || printedName == nil || frame.frame.symbol?.offset == nil {
+                parts.append(label + module)
+            } else if printedName != symbol.name && frame.kallsymsCorrection == nil {
+                parts.append("(called from \(label))")
+            }
+        }
+        if let first = frame.locations.first {
+            if first.file != nil || first.line != nil { parts.append(first.fileAndLine) }
+            if frame.locations.count > 1, let function = first.function { parts.append("(\(function))") }
+        }
+        for location in frame.locations.dropFirst() {
+            extra.append("(inlined by) \(location.function ?? "??") at \(location.fileAndLine)")
+        }
+        if let correction = frame.kallsymsCorrection {
+            parts.append("[kallsyms printed this wrong (pre-5.0 Thumb-2 kernel); correct: \(correction)]")
+        }
+        if let mismatch = frame.mismatch { parts.append("[\(mismatch)]") }
+        if let unresolved = frame.unresolved { parts.append("[unresolved: \(unresolved)]") }
+        if let inferred = frame.inferred, frame.unresolved == nil { parts.append("[inferred: \(inferred)]") }
+        return (parts.joined(separator: " "), extra)
+    }
+}

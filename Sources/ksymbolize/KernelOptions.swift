@@ -1,0 +1,86 @@
+import ArchFixups
+import ArgumentParser
+import Symbolizer
+
+/// The options that describe the crashed kernel's binaries and layout.
+struct KernelOptions: ParsableArguments {
+    @Option(name: .customLong("vmlinux"), help: "The crashed kernel's vmlinux (with DWARF for file:line).")
+    var vmlinux: String?
+
+    @Option(
+        name: .customLong("modules"),
+        help: "A directory searched recursively for NAME.ko, or a .ko file. Repeatable.")
+    var modules: [String] = []
+
+    @Option(
+        name: .customLong("module-sections"),
+        help: ArgumentHelp(
+            "Module section addresses: the output of `grep -r . /sys/module/*/sections/` on the crashed machine.",
+            valueName: "file"))
+    var moduleSections: String?
+
+    @Option(name: .customLong("proc-modules"), help: ArgumentHelp("A copy of /proc/modules from the crashed machine.", valueName: "file"))
+    var procModules: String?
+
+    @Option(name: .customLong("kaslr-offset"), help: ArgumentHelp("The KASLR offset of vmlinux, in hex.", valueName: "hex"))
+    var kaslrOffset: String?
+
+    @Option(name: .customLong("arch"), help: "The architecture (x86_64, arm, arm64, …); found from the binaries otherwise.")
+    var arch: String?
+
+    @Option(
+        name: .customLong("kallsyms-mode"),
+        help: ArgumentHelp(
+            "How the kernel's kallsyms printed Thumb-2 module symbols: fixed (Linux ≥ 5.0) or raw (older). Found from the log otherwise.",
+            valueName: "fixed|raw"))
+    var kallsymsMode: String?
+
+    func makeOptions() throws -> SymbolizerOptions {
+        var options = SymbolizerOptions(vmlinuxPath: vmlinux, modulePaths: modules)
+        if let path = moduleSections {
+            var problems: [(line: Int, text: String)] = []
+            options.moduleSections = ModuleSectionsSnapshot(text: try readText(path), problems: &problems)
+            report(problems, in: path, expected: "/sys/module/MOD/sections/SECTION:0xADDR or MOD SECTION 0xADDR")
+        }
+        if let path = procModules {
+            var problems: [(line: Int, text: String)] = []
+            options.procModules = ProcModulesSnapshot(text: try readText(path), problems: &problems)
+            report(problems, in: path, expected: "a /proc/modules line: NAME SIZE REFS DEPS STATE 0xADDR")
+        }
+        if let text = kaslrOffset {
+            guard let value = UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16) else {
+                throw ValidationError("invalid --kaslr-offset \"\(text)\": expected a hex number such as 0x1e000000")
+            }
+            options.kaslrOffset = value
+        }
+        if let text = arch {
+            guard let architecture = Architecture(name: text) else {
+                let names = Architecture.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("unknown --arch \"\(text)\": expected one of \(names)")
+            }
+            options.architecture = architecture
+        }
+        if let text = kallsymsMode {
+            guard let mode = KallsymsMode(rawValue: text) else {
+                throw ValidationError("invalid --kallsyms-mode \"\(text)\": expected fixed or raw")
+            }
+            options.kallsymsMode = mode
+        }
+        return options
+    }
+
+    private func report(_ problems: [(line: Int, text: String)], in path: String, expected: String) {
+        for problem in problems.prefix(5) {
+            Diagnostics.warn("\(path):\(problem.line): ignored \"\(problem.text)\"; expected \(expected)")
+        }
+        if problems.count > 5 { Diagnostics.warn("\(path): \(problems.count - 5) more lines ignored") }
+    }
+}
+
+func readText(_ path: String) throws -> String {
+    do {
+        return try TextFile.read(path)
+    } catch {
+        throw ValidationError(error.description)
+    }
+}

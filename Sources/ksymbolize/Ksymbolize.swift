@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct Ksymbolize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ksymbolize",
+        abstract: "Symbolize Linux kernel oopses, WARNINGs, BUGs and panics.",
+        discussion: """
+            Reads kernel logs (files, or standard input), finds the reports in them and \
+            prints every line unchanged, with function, file:line and inline chain added \
+            to each stack frame. Modules are relocated to the addresses the crashed \
+            kernel used (--module-sections).
+
+            Exit status: 0 when every frame was symbolized, 2 when some frames could not \
+            be (each says why), 1 on a fatal error (unreadable input), 64 on bad usage.
+            """,
+        subcommands: [SymbolizeCommand.self],
+        defaultSubcommand: SymbolizeCommand.self
+    )
+}

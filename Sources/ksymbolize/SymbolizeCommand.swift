@@ -1,0 +1,80 @@
+import ArgumentParser
+import Symbolizer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Output formats of `ksymbolize symbolize`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
+
+struct SymbolizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "symbolize",
+        abstract: "Annotate kernel logs (the default subcommand).",
+        discussion: """
+            Every input line is printed unchanged and in order, as soon as it is read; \
+            a frame line gets its file:line appended and one indented line per inlined caller. \
+            With --format json, a JSON document of the reports is printed instead (see README).
+            """
+    )
+
+    @Argument(help: "Log files to read; standard input when none is given.")
+    var logs: [String] = []
+
+    @OptionGroup var kernel: KernelOptions
+
+    @Option(name: .customLong("format"), help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        let options = try kernel.makeOptions()
+        let symbolizer = Symbolizer(options: options)
+        let processor = LogProcessor(symbolizer: symbolizer)
+        let output = OutputSink(fd: 1)
+        let annotator = TextAnnotator()
+        var unresolvedCount = 0
+        var warned: Set<String> = []
+
+        let inputs = logs.isEmpty ? ["-"] : logs
+        for input in inputs {
+            let fd: Int32 = input == "-" ? 0 : open(input, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw FatalError("cannot open \(input): \(String(cString: strerror(errno)))")
+            }
+            defer { if fd != 0 { close(fd) } }
+            var reader = LineReader(fd: fd)
+            while let line = reader.next() {
+                let frames = processor.process(line)
+                for frame in frames {
+                    guard let reason = frame.unresolved else { continue }
+                    unresolvedCount += 1
+                    let message = reason.description
+                    if warned.insert(message).inserted { Diagnostics.warn(message) }
+                }
+                if format == .text { output.write(annotator.render(line, frames: frames)) }
+            }
+        }
+        let reports = processor.finish()
+        if format == .json {
+            output.write(try JSONDocument(reports: reports).encoded())
+        }
+        if unresolvedCount > 0 { throw ExitCode(2) }
+    }
+}
+
+/// An error that ends the run with exit status 1 and a message on stderr.
+struct FatalError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum Diagnostics {
+    /// Writes `ksymbolize: MESSAGE` to standard error.
+    static func warn(_ message: String) {
+        OutputSink(fd: 2).write("ksymbolize: \(message)\n")
+    }
+}
