@@ -66,7 +66,7 @@ func sameFile(_ ours: String?, _ theirs: String) -> Bool {
     return a == b || b.hasSuffix("/" + a) || a.hasSuffix("/" + b)
 }
 
-@Suite("Samples against an independent symbolizer")
+@Suite("Samples against an independent symbolizer", .serialized)
 struct SampleCrossCheckTests {
     static let casesWithExpectations = Samples.allCases.filter {
         FileManager.default.fileExists(atPath: $0.sample.path + "/\($0.name).expected.tsv")

@@ -85,11 +85,13 @@ static void crash_work_fn(struct work_struct *work)
 {
 	pr_info("crashmod: work callback\n");
 	crash_null_deref(2);
+	barrier();		/* no tail call: keep this callback in the trace */
 }
 
 static void crash_timer_fn(struct timer_list *t)
 {
 	crash_null_deref(3);
+	barrier();		/* no tail call: keep this callback in the trace */
 }
 
 /*

@@ -54,13 +54,19 @@ KDIR=$ROOT/usr/src/linux-headers-$KREL
 VMLINUZ=$ROOT/boot/vmlinuz-$KREL
 
 # ---- 2. the module ---------------------------------------------------------------------
+# The Makefile adds -g and -ffile-prefix-map=$(src)/=crashmod/ (DW_AT_name crashmod/crashmod.c);
+# KCFLAGS maps the unpack directory away, so that DW_AT_comp_dir and the header paths read as
+# with installed headers (/usr/src/linux-headers-6.1.0-50-amd64, .../-common/include/...).
 BUILD=$WORK/build/crashmod
+KCFLAGS_SAMPLE="-fdebug-prefix-map=$ROOT="
 if [ ! -e "$BUILD/crashmod.ko" ] || ! cmp -s "$REPO_SAMPLES/crashmod/crashmod.c" "$BUILD/crashmod.c" \
-	|| ! cmp -s "$REPO_SAMPLES/crashmod/Makefile" "$BUILD/Makefile"; then
+	|| ! cmp -s "$REPO_SAMPLES/crashmod/Makefile" "$BUILD/Makefile" \
+	|| [ "$(cat "$BUILD/.kcflags" 2>/dev/null)" != "$KCFLAGS_SAMPLE" ]; then
 	log "building crashmod.ko"
 	rm -rf "$BUILD"; mkdir -p "$BUILD"
 	cp "$REPO_SAMPLES/crashmod/crashmod.c" "$REPO_SAMPLES/crashmod/Makefile" "$BUILD/"
-	make -C "$KDIR" M="$BUILD" -j2 modules >&2
+	make -C "$KDIR" M="$BUILD" KCFLAGS="$KCFLAGS_SAMPLE" -j2 modules >&2
+	echo "$KCFLAGS_SAMPLE" > "$BUILD/.kcflags"
 fi
 KO=$BUILD/crashmod.ko
 BUILD_ID=$(readelf -n "$KO" | awk '/Build ID:/ {print $3}')

@@ -311,7 +311,7 @@ public final class LogProcessor {
 
     /// The release in `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-50-amd64 #1`
     /// (or `Tainted: G   D  O  6.1.0 #1`) and `Linux version 6.1.0 (…)`.
-    static func release(in message: Substring) -> String? {
+    public static func release(in message: Substring) -> String? {
         if message.hasPrefix("Linux version ") {
             return message.dropFirst("Linux version ".count).split(separator: " ").first.map(String.init)
         }
