@@ -1,0 +1,71 @@
+import Foundation
+import Symbolizer
+import Testing
+
+/// The shared syzkaller corpus (`../shared/corpus/syzkaller/report/N`): real
+/// console logs from many kernels and architectures.
+enum Corpus {
+    static let directory = Samples.root.deletingLastPathComponent().appendingPathComponent("shared/corpus/syzkaller/report").path
+
+    struct Entry: Sendable, CustomStringConvertible {
+        var name: String
+        var title: String?
+        var log: [UInt8]
+        var description: String { name }
+    }
+
+    static let entries: [Entry] = {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.sorted().compactMap { name in
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+            let bytes = Array(data)
+            // Header: KEY: value lines up to the first empty line.
+            var title: String?
+            var index = 0
+            while index < bytes.count {
+                let end = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                let line = String(decoding: bytes[index..<end], as: UTF8.self)
+                index = end + 1
+                if line.isEmpty { break }
+                if line.hasPrefix("TITLE:") { title = line.dropFirst(6).trimmingCharacters(in: .whitespaces) }
+            }
+            return Entry(name: name, title: title?.isEmpty == true ? nil : title, log: Array(bytes[min(index, bytes.count)...]))
+        }
+    }()
+}
+
+/// Runs a log held in memory through the whole pipeline (via a temporary file).
+func symbolize(bytes: [UInt8], options: SymbolizerOptions = .init()) -> (text: [UInt8], reports: [Report]) {
+    let path = NSTemporaryDirectory() + "ksymbolize-test-\(UUID().uuidString).log"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)),
+        let result = try? symbolize(logPath: path, options: options)
+    else { return ([], []) }
+    return result
+}
+
+@Suite("syzkaller corpus invariants")
+struct CorpusTests {
+    @Test("the corpus is there")
+    func corpusPresent() {
+        #expect(Corpus.entries.count > 300, "\(Corpus.directory)")
+    }
+
+    @Test("every line passes through, reports are found, JSON encodes", arguments: Corpus.entries)
+    func invariants(_ entry: Corpus.Entry) throws {
+        let (text, reports) = symbolize(bytes: entry.log)
+        #expect(isSubsequenceOfLines(input: entry.log, output: text))
+        let json = try JSONDocument(reports: reports).encoded(pretty: false)
+        #expect((try? JSONSerialization.jsonObject(with: Data(json))) != nil)
+        for report in reports {
+            #expect(report.firstLine <= report.lastLine)
+        }
+    }
+
+    @Test("a report is found in nearly every log that has a crash")
+    func detectionRate() {
+        let withCrash = Corpus.entries.filter { $0.title != nil }
+        let found = withCrash.filter { !symbolize(bytes: $0.log).reports.isEmpty }
+        #expect(Double(found.count) >= Double(withCrash.count) * 0.9, "\(found.count) of \(withCrash.count)")
+    }
+}
