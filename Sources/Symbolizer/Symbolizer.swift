@@ -56,8 +56,13 @@ public final class Symbolizer {
                 return .failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image"))
             }
             let fixup = (options.architecture ?? contents.architecture ?? .x86_64).fixups
-            let low = contents.segments.map(\.virtualAddress).min() ?? 0
-            let high = contents.segments.map { $0.virtualAddress &+ $0.memorySize }.max() ?? low + 1
+            // libdwfl takes the first PT_LOAD (in header order) as the image's
+            // start; a per-CPU segment at address 0 (x86-64) must not lower it.
+            let first = contents.segments.first
+            let low = first.map { $0.virtualAddress & ~(max($0.alignment, 1) &- 1) } ?? 0
+            let high =
+                contents.segments.filter { $0.virtualAddress >= low }.map { $0.virtualAddress &+ $0.memorySize }.max()
+                ?? low &+ 1
             let dwarf = try dwflSession().report(name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:])
             let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
             return .success(
