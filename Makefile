@@ -1,0 +1,35 @@
+# ksymbolize — the two entry points of the README, and a few helpers.
+#   make sample   install what is missing, build, symbolize a bundled real oops
+#   make test     install what is missing, fetch sample binaries, run every test
+SWIFT ?= swift
+CACHE ?= $(or $(KSYMBOLIZE_CACHE),$(HOME)/.cache/ksymbolize)
+SAMPLE_CASE ?= first
+
+.PHONY: sample test build setup format clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c release -Xswiftc -warnings-as-errors
+
+# The pre-5.0 Thumb-2 capture: the kernel blamed a fault at crash_first's
+# first instruction on crash_first_neighbour; ksymbolize says so and fixes it.
+sample: build
+	@bash scripts/prepare-samples.sh
+	.build/release/ksymbolize \
+	  --vmlinux $(CACHE)/samples/arm-thumb2-prefix-vmlinux \
+	  --modules samples/arm-thumb2/prefix \
+	  --module-sections samples/arm-thumb2/prefix/$(SAMPLE_CASE).sections \
+	  samples/arm-thumb2/prefix/$(SAMPLE_CASE).log
+
+test: setup
+	@bash scripts/prepare-samples.sh --debian
+	KSYMBOLIZE_X86_VMLINUX=$$(bash samples/x86_64/fetch-vmlinux.sh) \
+	  $(SWIFT) test -Xswiftc -warnings-as-errors
+
+format:
+	swift format lint --strict --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

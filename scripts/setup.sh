@@ -1,0 +1,18 @@
+#!/bin/bash
+# Installs what ksymbolize needs to build and test on Debian 12, when missing:
+# libdw-dev (and libelf-dev, pkg-config) to build, xz-utils to unpack the
+# bundled vmlinux files. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+packages=(libdw-dev libelf-dev pkg-config xz-utils)
+missing=()
+for package in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}" >&2
+	sudo_cmd=()
+	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+	"${sudo_cmd[@]}" apt-get update -q >&2
+	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}" >&2
+fi
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6 toolchain needed)" >&2; exit 1; }
