@@ -55,6 +55,12 @@ public protocol ArchFixup: Sendable {
     /// in `st_other` (ppc64 ELFv2). Calls within a module enter there, so
     /// kallsyms lookups of the local entry still belong to the function. Default: 0.
     func localEntryOffset(of symbol: RawSymbol) -> UInt64
+
+    /// Whether the module loader puts a section in the init region, which is
+    /// freed after `module_init` (so its symbols leave `/proc/kallsyms`).
+    /// Default: names starting with `.init` (`module_init_section()`); ARM
+    /// adds its unwind tables for init code.
+    func isModuleInitSection(_ name: String) -> Bool
 }
 
 extension ArchFixup {
@@ -68,6 +74,7 @@ extension ArchFixup {
     public func isMappingSymbol(_ name: String) -> Bool { false }
     public var functionDescriptorSection: String? { nil }
     public func localEntryOffset(of symbol: RawSymbol) -> UInt64 { 0 }
+    public func isModuleInitSection(_ name: String) -> Bool { name.hasPrefix(".init") }
 
     /// The type letter `/proc/kallsyms` shows for a module symbol, computed
     /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;

@@ -29,6 +29,11 @@ public struct ThumbFixup: ArchFixup {
     public func isMappingSymbol(_ name: String) -> Bool {
         MappingSymbols.isMapping(name, letters: "atd")
     }
+
+    /// `module_init_section()` in `arch/arm/kernel/module.c`.
+    public func isModuleInitSection(_ name: String) -> Bool {
+        name.hasPrefix(".init") || name.hasPrefix(".ARM.extab.init") || name.hasPrefix(".ARM.exidx.init")
+    }
 }
 
 /// Shared recognition of assembler mapping symbols (`$a`, `$t.1`, `$x`, `$d.foo`).
