@@ -75,7 +75,11 @@ public struct TextAnnotator: Sendable {
             parts.append("[kallsyms printed this wrong (pre-5.0 Thumb-2 kernel); correct: \(correction)]")
         }
         if let mismatch = frame.mismatch { parts.append("[\(mismatch)]") }
-        if let unresolved = frame.unresolved { parts.append("[unresolved: \(unresolved)]") }
+        // Without any --vmlinux, core-kernel frames are left as printed (one
+        // warning on stderr says why) instead of repeating it on every line.
+        if let unresolved = frame.unresolved, unresolved != .noVmlinux(nil) {
+            parts.append("[unresolved: \(unresolved)]")
+        }
         if let inferred = frame.inferred, frame.unresolved == nil { parts.append("[inferred: \(inferred)]") }
         return (parts.joined(separator: " "), extra)
     }
