@@ -167,7 +167,7 @@ extension Symbolizer {
     /// The KASLR offset: given, learned from the log, or 0 where vmlinux's
     /// own addresses are the runtime ones (no KASLR on 32-bit ARM and MIPS).
     private func kaslrOffset(context: ReportContext, binary: LoadedBinary) -> UInt64? {
-        if let known = options.kaslrOffset ?? context.kaslrOffset { return known }
+        if let known = options.kaslrOffset ?? context.kaslrOffset ?? kallsymsKaslrOffset { return known }
         switch binary.fixup.architecture {
         case .arm, .mips, .i386, .powerpc, .riscv32: return 0
         default: return nil

@@ -13,6 +13,8 @@ public final class Symbolizer {
     private var binaries: [String: Result<LoadedBinary, UnresolvedReason>] = [:]
     private var vmlinuxResult: Result<LoadedBinary, UnresolvedReason>?
     private var nextSyntheticSlot: UInt64 = 0
+    /// The KASLR offset computed from `--kallsyms` and vmlinux's own `_text`.
+    private(set) var kallsymsKaslrOffset: UInt64?
 
     public init(options: SymbolizerOptions) {
         self.options = options
@@ -65,6 +67,11 @@ public final class Symbolizer {
                 ?? low &+ 1
             let dwarf = try dwflSession().report(name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:])
             let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
+            if let start = options.kallsyms.textStart,
+                let link = contents.symbols.first(where: { $0.name == start.name && !$0.isUndefined })
+            {
+                kallsymsKaslrOffset = start.address &- link.value
+            }
             return .success(
                 LoadedBinary(
                     name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: symbols,

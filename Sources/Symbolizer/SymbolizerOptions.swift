@@ -10,6 +10,8 @@ public struct SymbolizerOptions: Sendable {
     public var moduleSections: ModuleSectionsSnapshot
     /// `/proc/modules` of the crashed machine.
     public var procModules: ProcModulesSnapshot
+    /// `/proc/kallsyms` of the crashed machine.
+    public var kallsyms: KallsymsSnapshot = .init()
     /// KASLR offset (runtime − link-time address of vmlinux), when known up front.
     public var kaslrOffset: UInt64?
     /// Overrides the architecture found in the binaries or the log.

@@ -22,6 +22,11 @@ struct KernelOptions: ParsableArguments {
     @Option(name: .customLong("proc-modules"), help: ArgumentHelp("A copy of /proc/modules from the crashed machine.", valueName: "file"))
     var procModules: String?
 
+    @Option(
+        name: .customLong("kallsyms"),
+        help: ArgumentHelp("A copy of /proc/kallsyms from the crashed machine (gives the KASLR offset).", valueName: "file"))
+    var kallsyms: String?
+
     @Option(name: .customLong("kaslr-offset"), help: ArgumentHelp("The KASLR offset of vmlinux, in hex.", valueName: "hex"))
     var kaslrOffset: String?
 
@@ -46,6 +51,11 @@ struct KernelOptions: ParsableArguments {
             var problems: [(line: Int, text: String)] = []
             options.procModules = ProcModulesSnapshot(text: try readText(path), problems: &problems)
             report(problems, in: path, expected: "a /proc/modules line: NAME SIZE REFS DEPS STATE 0xADDR")
+        }
+        if let path = kallsyms {
+            var problems: [(line: Int, text: String)] = []
+            options.kallsyms = KallsymsSnapshot(text: try readText(path), problems: &problems)
+            report(problems, in: path, expected: "a /proc/kallsyms line: ADDRESS TYPE NAME [MODULE]")
         }
         if let text = kaslrOffset {
             guard let value = UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16) else {

@@ -54,7 +54,11 @@ enum Samples {
             let sections = ModuleSectionsSnapshot(
                 text: try String(contentsOfFile: path + "/\(name).sections", encoding: .utf8), problems: &problems)
             guard problems.isEmpty else { throw SampleError("bad sections file for \(directory)/\(name): \(problems)") }
-            return SymbolizerOptions(vmlinuxPath: try vmlinux(), modulePaths: [path], moduleSections: sections)
+            var options = SymbolizerOptions(vmlinuxPath: try vmlinux(), modulePaths: [path], moduleSections: sections)
+            if let text = try? String(contentsOfFile: path + "/\(name).kallsyms", encoding: .utf8) {
+                options.kallsyms = KallsymsSnapshot(text: text, problems: &problems)
+            }
+            return options
         }
     }
 

@@ -1,0 +1,40 @@
+/// A copy of `/proc/kallsyms` from the crashed machine (read as root with
+/// `kptr_restrict=0`; otherwise every address reads 0).
+///
+/// Lines: `ADDRESS TYPE NAME` for vmlinux, `ADDRESS TYPE NAME\t[MODULE]` for
+/// modules. Used for the KASLR offset (from `_text`, or `_stext` where there
+/// is no `_text`, as on arm64).
+public struct KallsymsSnapshot: Sendable {
+    /// Core-kernel symbols by name (first occurrence).
+    public private(set) var kernelSymbols: [String: UInt64] = [:]
+    /// Number of module symbol lines.
+    public private(set) var moduleSymbolCount = 0
+
+    public init() {}
+
+    /// Parses the text; lines that are not understood go to `problems`.
+    public init(text: String, problems: inout [(line: Int, text: String)]) {
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: " \t\r")
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 3, fields[1].count == 1, let address = parseHex(fields[0]) else {
+                problems.append((index + 1, String(line)))
+                continue
+            }
+            if fields.count >= 4, fields[3].hasPrefix("[") {
+                moduleSymbolCount += 1
+            } else if kernelSymbols[String(fields[2])] == nil {
+                kernelSymbols[String(fields[2])] = address
+            }
+        }
+    }
+
+    /// The runtime address of the kernel's start symbol (`_text`, else `_stext`) and its name.
+    public var textStart: (name: String, address: UInt64)? {
+        for name in ["_text", "_stext"] {
+            if let address = kernelSymbols[name], address != 0 { return (name, address) }
+        }
+        return nil
+    }
+}
