@@ -35,18 +35,20 @@ vsyms = {}
 with open(os.path.join(work, 'vmlinux.nm')) as f:
     for l in f:
         p = l.split()
-        if len(p) == 4:
+        if len(p) == 4 and p[2] in 'tTwW':      # text symbols only
             vsyms.setdefault(p[3], []).append((int(p[0], 16), int(p[1], 16)))
-        elif len(p) == 3:
+        elif len(p) == 3 and p[1] in 'tTwW':
             vsyms.setdefault(p[2], []).append((int(p[0], 16), None))
 V_TEXT = vsyms['_text'][0][0]
 
 # ---- crashmod.ko section sizes and disassembly (for the "is it a call" check)
-ko_secsize = {}
+ko_secsize, ko_alloc = {}, set()
 for l in run('readelf', '-SW', ko).splitlines():
-    m = re.match(r'\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)', l)
+    m = re.match(r'\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([A-Za-z]*)', l)
     if m:
         ko_secsize[m.group(1)] = int(m.group(2), 16)
+        if 'A' in m.group(3):
+            ko_alloc.add(m.group(1))
 
 def disasm(path, extra=()):
     """{section: [(offset, text)]} from llvm-objdump -d"""
@@ -104,13 +106,21 @@ for case in cases:
     for l in open(base + '.sections'):
         name, addr = l.strip().rsplit(':', 1)
         secs[os.path.basename(name)] = int(addr, 16)
-    # scratch copy of crashmod.ko linked at the runtime section addresses, for llvm-symbolizer
-    moved = os.path.join(work, case + '.crashmod-moved.ko')
-    args = []
-    for s, a in secs.items():
-        if s in ko_secsize:
-            args += ['--change-section-address', '%s=0x%x' % (s, a)]
-    run('objcopy', *args, ko, moved)
+    # scratch copy of crashmod.ko linked at the runtime section addresses, for llvm-symbolizer.
+    # (objcopy --change-section-address alone is not enough: llvm-symbolizer then finds the
+    # symbols but no line table, as the DWARF relocations are not re-applied.)  A linker
+    # script that places every allocated section at its runtime address does it; kernel
+    # symbols stay unresolved (harmless for symbolizing).
+    moved = os.path.join(work, case + '.crashmod-linked.elf')
+    script = os.path.join(work, case + '.crashmod-linked.ld')
+    with open(script, 'w') as f:
+        f.write('SECTIONS {\n')
+        for s_, a in sorted(secs.items(), key=lambda x: x[1]):
+            if s_ in ko_alloc:
+                f.write('  %s 0x%x : { *(%s) }\n' % (s_, a, s_))
+        f.write('}\n')
+    subprocess.run(['ld', '-o', moved, '-T', script, '-e', '0', '--unresolved-symbols=ignore-all',
+                    '--noinhibit-exec', ko], check=True, capture_output=True)
 
     rows = []
     lines = open(base + '.log', 'rb').read().decode('utf-8', 'replace').split('\n')
@@ -134,7 +144,8 @@ for case in cases:
         if module == 'crashmod':
             address = ksyms[sym] + off
         else:
-            cands = [a for a, s in vsyms.get(sym, []) if s is None or s == size]
+            # the printed size is the distance to the next symbol (padding included); nm's is st_size
+            cands = [a for a, s in vsyms.get(sym, []) if s is None or s <= size <= s + 64]
             if len(cands) != 1:
                 report('%s:%d: %s: %d candidates in vmlinux, skipped' % (case, i, sym, len(cands))); continue
             address = cands[0] + off + kaslr

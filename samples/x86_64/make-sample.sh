@@ -159,4 +159,12 @@ for c in $CASES; do
 	id=$(section BUILDID "$raw" | tr -d ' \n')
 	[ "${id: -40}" = "$BUILD_ID" ] || log "WARNING: build id in guest ($id) != $BUILD_ID"
 done
+if [ "$CASES" != "$ALL_CASES" ]; then
+	log "note: only '$CASES' re-captured; if crashmod.ko changed, re-run all cases (the other logs belong to the old build id)"
+fi
+# ---- 6. expected results (eu-addr2line / llvm-symbolizer cross-check) -----------------------
+if [ -z "${KSYM_NO_CROSS_CHECK:-}" ]; then
+	"$HERE/cross-check.sh" $CASES 2> "$WORK/cross-check.report" || { log "cross-check failed, see $WORK/cross-check.report"; exit 1; }
+	log "cross-check report: $WORK/cross-check.report"
+fi
 log "done"
