@@ -73,7 +73,14 @@ struct FrameParserTests {
         ParserCase(
             message: " ([<000000000012345a>] crash_write+0x1a/0x30 [crashmod])",
             frames: [(.traceEntry, "crash_write", 0x1a, 0x30, "crashmod", 0x12_345a, false)]),
+        ParserCase(
+            message: " crash_null_deref [crashmod] from crash_write+0x10d/0x184 [crashmod]",
+            frames: [
+                (.backtraceWhere, "crash_null_deref", nil, nil, "crashmod", nil, false),
+                (.backtraceFrom, "crash_write", 0x10d, 0x184, "crashmod", nil, false),
+            ]),
         // Lines that only look like frames.
+        ParserCase(message: "sh from init", frames: []),
         ParserCase(message: "Modules linked in: crashmod(OE)", frames: []),
         ParserCase(message: "crashmod: loaded", frames: []),
         ParserCase(message: "Register r4 information: 2-page vmalloc region starting at 0xe08b4000 allocated at kernel_clone+0x3f/0x228", frames: []),

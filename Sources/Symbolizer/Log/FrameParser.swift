@@ -138,7 +138,27 @@ public enum FrameParser {
             whereAddress = address
             cursor.skipSpaces()
         }
-        guard cursor.consume("(") else { return nil }
+        guard cursor.consume("(") else {
+            // Without CONFIG_BACKTRACE_VERBOSE: " func [mod] from caller+0x1c/0x28 [mod]"
+            guard whereAddress == nil, let whereSymbol = cursor.symbolExpression(allowBareName: true),
+                cursor.consume(" from ")
+            else { cursor.position = start; return nil }
+            let fromStart = cursor.position
+            guard let fromSymbol = cursor.symbolExpression(), fromSymbol.offset != nil else {
+                cursor.position = start
+                return nil
+            }
+            cursor.skipSpaces()
+            guard cursor.atEnd else { cursor.position = start; return nil }
+            return [
+                ParsedFrame(
+                    syntax: .backtraceWhere, printed: cursor.substring(start, fromStart - 6), symbol: whereSymbol,
+                    address: nil, unreliable: false),
+                ParsedFrame(
+                    syntax: .backtraceFrom, printed: cursor.text(from: fromStart), symbol: fromSymbol, address: nil,
+                    unreliable: false),
+            ]
+        }
         let whereSymbol = cursor.symbolExpression(allowBareName: true)
         guard let whereSymbol, cursor.consume(")") else { cursor.position = start; return nil }
         let whereEnd = cursor.position

@@ -45,7 +45,7 @@ public final class LogProcessor {
 
         if let format = ReportFormats.format(of: message) {
             startOrRefine(format: format, line: line)
-            return []
+            return warningLocation(in: message, line: line)
         }
         let trimmed = message.trimmingCharacters(in: " \t")
         if trimmed.hasPrefix("---[ end ") {
@@ -185,6 +185,25 @@ public final class LogProcessor {
 
     // MARK: Frames
 
+    /// `WARNING: CPU: 0 PID: 95 at crashmod/crashmod.c:63 crash_warn+0x5/0x10 [crashmod]`:
+    /// the function at the end is where the WARN trapped, an exact PC.
+    private func warningLocation(in message: Substring, line: LogLine) -> [ResolvedFrame] {
+        guard message.hasPrefix("WARNING:"), let at = message.firstRange(of: " at ") else { return [] }
+        let afterAt = message[at.upperBound...]
+        guard let space = afterAt.firstIndex(of: " ") else { return [] }
+        let expression = afterAt[afterAt.index(after: space)...]
+        guard let parsed = FrameParser.frames(in: expression).first, parsed.syntax == .traceEntry,
+            parsed.symbol?.offset != nil, var current = open
+        else { return [] }
+        let frame = LogFrame(
+            line: line.number, kind: .pc, reliable: true, printed: parsed.printed, symbol: parsed.symbol,
+            address: parsed.address, note: "where the WARN trapped")
+        let resolved = symbolizer.resolve(frame, context: &current.context)
+        current.report.frames.append(resolved)
+        open = current
+        return [resolved]
+    }
+
     private func frames(from parsed: [ParsedFrame], line: LogLine, state: inout OpenReport) -> [LogFrame] {
         var frames: [LogFrame] = []
         for item in parsed {
@@ -205,7 +224,7 @@ public final class LogProcessor {
                 state.backtraceLines += 1
                 // Only the first line's "where" is a frame of its own; every
                 // later one repeats the previous line's "from".
-                guard state.backtraceLines == 1 else { continue }
+                guard state.backtraceLines == 1, item.address != nil else { continue }
                 kind = .pc
                 note = "first backtrace entry: the PC where unwinding started"
             case .backtraceFrom:

@@ -13,7 +13,21 @@ public enum SourcePath {
                 result = String(result.dropFirst(base.count + 1))
             }
         }
-        return result
+        return relativeToKernelTree(result)
+    }
+
+    /// `/build/reproducible-path/linux-6.1.176/arch/x86/entry/entry_64.S` →
+    /// `arch/x86/entry/entry_64.S`: an absolute path inside a directory named
+    /// like a kernel tree (`linux`, `linux-6.1.176`, `linux-source-6.1`,
+    /// `linux-headers-…`) is made relative to that tree, the way kernel
+    /// developers name files.
+    static func relativeToKernelTree(_ path: String) -> String {
+        guard path.hasPrefix("/") else { return path }
+        let components = path.split(separator: "/")
+        guard let tree = components.lastIndex(where: { $0 == "linux" || $0.hasPrefix("linux-") }),
+            tree + 1 < components.count - 1
+        else { return path }
+        return components[(tree + 1)...].joined(separator: "/")
     }
 
     /// Removes empty and `.` components and resolves `..` where a preceding
