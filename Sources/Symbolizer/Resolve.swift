@@ -18,6 +18,7 @@ extension Symbolizer {
         result.module = binary.name
         let fixup = binary.fixup
         if binary.layout.inference != nil { result.inferred = binary.layout.inference }
+        if let conflict = binary.layout.conflict { result.mismatch = conflict }
         if context.kallsymsMode == nil, let forced = options.kallsymsMode {
             context.kallsymsMode = forced
             context.kallsymsModeEvidence = "--kallsyms-mode"

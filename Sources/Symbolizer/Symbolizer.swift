@@ -106,6 +106,12 @@ public final class Symbolizer {
             }
             var layout = ModuleLayout(module: contents, known: known, syntheticBase: syntheticBase(is64Bit: contents.is64Bit))
             layout.inference = inference
+            if inference == nil, let text = known[".text"], let entry = options.procModules.entry(for: name),
+                entry.base != text
+            {
+                layout.conflict =
+                    "--proc-modules puts \(name) at 0x\(hex(entry.base)), --module-sections has .text at 0x\(hex(text)): snapshots from different boots?"
+            }
             let range = layout.range(sizes: { contents.section(at: $0)?.size ?? 1 })
             let dwarf = try dwflSession().report(
                 name: name, path: path, range: range, sectionAddresses: layout.sectionAddresses)

@@ -47,6 +47,24 @@ public struct ElfSegment: Sendable, Hashable {
 /// Everything ksymbolize reads from an ELF file's headers and symbol table,
 /// copied into Swift values so that no C handle outlives the read.
 public struct ElfContents: Sendable {
+    public init(
+        kind: ElfKind, machine: UInt16, is64Bit: Bool, littleEndian: Bool, sections: [ElfSection],
+        segments: [ElfSegment], symbols: [RawSymbol], buildID: String?, modinfo: [String: String], hasDebugInfo: Bool,
+        functionDescriptors: [UInt64: CodeLocation] = [:]
+    ) {
+        self.kind = kind
+        self.machine = machine
+        self.is64Bit = is64Bit
+        self.littleEndian = littleEndian
+        self.sections = sections
+        self.segments = segments
+        self.symbols = symbols
+        self.buildID = buildID
+        self.modinfo = modinfo
+        self.hasDebugInfo = hasDebugInfo
+        self.functionDescriptors = functionDescriptors
+    }
+
     public var kind: ElfKind
     /// `e_machine`.
     public var machine: UInt16
@@ -62,6 +80,16 @@ public struct ElfContents: Sendable {
     public var modinfo: [String: String]
     /// Whether the file has a `.debug_info` section (compressed or not).
     public var hasDebugInfo: Bool
+    /// Function descriptors (ppc64 ELFv1 `.opd`): descriptor offset within
+    /// its section → where the code is. Empty on other ABIs.
+    public var functionDescriptors: [UInt64: CodeLocation] = [:]
+
+    /// A code address as a section and an offset in it (for `.ko`), or an
+    /// absolute address (`sectionIndex` 0, for vmlinux).
+    public struct CodeLocation: Sendable, Hashable {
+        public var sectionIndex: UInt32
+        public var offset: UInt64
+    }
 
     /// The architecture, when ksymbolize knows it.
     public var architecture: Architecture? {

@@ -92,6 +92,11 @@ enum ElfReader {
             buildID = bytes.map { hexByte($0) }.joined()
         }
 
+        var descriptors: [UInt64: ElfContents.CodeLocation] = [:]
+        if let opd = sections.first(where: { $0.name == ".opd" }) {
+            descriptors = readDescriptors(elf: elf, opd: opd, kind: kind, symbols: symbols, bigEndian: !little)
+        }
+
         var modinfo: [String: String] = [:]
         if let modinfoScn, let data = elf_getdata(modinfoScn, nil), let buffer = data.pointee.d_buf {
             let bytes = UnsafeRawBufferPointer(start: buffer, count: data.pointee.d_size)
@@ -106,7 +111,51 @@ enum ElfReader {
 
         return ElfContents(
             kind: kind, machine: ehdr.e_machine, is64Bit: is64, littleEndian: little, sections: sections,
-            segments: segments, symbols: symbols, buildID: buildID, modinfo: modinfo, hasDebugInfo: hasDebugInfo)
+            segments: segments, symbols: symbols, buildID: buildID, modinfo: modinfo, hasDebugInfo: hasDebugInfo,
+            functionDescriptors: descriptors)
+    }
+
+    /// ppc64 ELFv1 function descriptors: the first doubleword of each 24-byte
+    /// `.opd` entry is the code address. In a `.ko` it is still a relocation
+    /// (`R_PPC64_ADDR64` against a code section); in vmlinux it is the value.
+    private static func readDescriptors(
+        elf: OpaquePointer, opd: ElfSection, kind: ElfKind, symbols: [RawSymbol], bigEndian: Bool
+    ) -> [UInt64: ElfContents.CodeLocation] {
+        var result: [UInt64: ElfContents.CodeLocation] = [:]
+        var scn = elf_nextscn(elf, nil)
+        while let current = scn {
+            defer { scn = elf_nextscn(elf, current) }
+            var shdr = GElf_Shdr()
+            guard gelf_getshdr(current, &shdr) != nil else { continue }
+            if kind == .relocatable, shdr.sh_type == UInt32(SHT_RELA), shdr.sh_info == opd.index, shdr.sh_entsize > 0,
+                let data = elf_getdata(current, nil)
+            {
+                for i in 0..<Int(shdr.sh_size / shdr.sh_entsize) {
+                    var rela = GElf_Rela()
+                    guard gelf_getrela(data, Int32(i), &rela) != nil, rela.r_offset % 24 == 0 else { continue }
+                    let symbolIndex = Int(rela.r_info >> 32)
+                    guard symbolIndex < symbols.count else { continue }
+                    let target = symbols[symbolIndex]
+                    result[rela.r_offset] = ElfContents.CodeLocation(
+                        sectionIndex: target.sectionIndex, offset: target.value &+ UInt64(bitPattern: rela.r_addend))
+                }
+            } else if kind == .executable, elf_ndxscn(current) == Int(opd.index), let data = elf_getdata(current, nil),
+                let buffer = data.pointee.d_buf
+            {
+                let bytes = UnsafeRawBufferPointer(start: buffer, count: data.pointee.d_size)
+                var offset = 0
+                while offset + 8 <= bytes.count {
+                    var value: UInt64 = 0
+                    for byte in 0..<8 {
+                        let shift = bigEndian ? UInt64(7 - byte) * 8 : UInt64(byte) * 8
+                        value |= UInt64(bytes[offset + byte]) << shift
+                    }
+                    result[UInt64(offset)] = ElfContents.CodeLocation(sectionIndex: 0, offset: value)
+                    offset += 24
+                }
+            }
+        }
+        return result
     }
 
     private static func readSymbols(elf: OpaquePointer, section: OpaquePointer) -> [RawSymbol] {

@@ -15,6 +15,8 @@ public struct ModuleLayout: Sendable {
     public private(set) var runtimeSections: Set<UInt32> = []
     /// Where the inferred addresses came from, when they were inferred (`/proc/modules base`).
     public var inference: String?
+    /// Set when two snapshots disagree about where the module is.
+    public var conflict: String?
 
     public init() {}
 

@@ -11,10 +11,13 @@ public struct IndexedSymbol: Sendable, Hashable {
     public var raw: RawSymbol
     /// The address of the section the symbol is in (0 for vmlinux).
     public var sectionBase: UInt64
+    /// For a function descriptor symbol (ppc64 ELFv1), where its code starts;
+    /// kallsyms resolves descriptors the same way.
+    public var descriptorCode: UInt64?
 
     /// What kallsyms shows for this symbol in `mode`, in the session's address space.
     public func kallsymsAddress(_ fixup: any ArchFixup, mode: KallsymsMode) -> UInt64 {
-        sectionBase &+ fixup.kallsymsValue(of: raw, mode: mode)
+        descriptorCode ?? sectionBase &+ fixup.kallsymsValue(of: raw, mode: mode)
     }
 }
 
@@ -37,11 +40,23 @@ public struct SymbolIndex: Sendable {
     public init(contents: ElfContents, fixup: any ArchFixup, sectionAddress: (UInt32) -> UInt64?) {
         var symbols: [IndexedSymbol] = []
         symbols.reserveCapacity(contents.symbols.count / 2)
+        let descriptorSection = fixup.functionDescriptorSection
         for raw in contents.symbols where fixup.isNameableCodeSymbol(raw) {
-            guard !raw.isAbsolute, let section = contents.section(at: raw.sectionIndex), section.isExecutable,
-                let base = sectionAddress(raw.sectionIndex)
-            else { continue }
+            guard !raw.isAbsolute, let section = contents.section(at: raw.sectionIndex) else { continue }
             if raw.type != .function && raw.type != .notype && raw.type != .gnuIFunc { continue }
+            if section.name == descriptorSection, raw.type == .function {
+                // ppc64 ELFv1: the symbol names a descriptor; index the code it points to.
+                let descriptorOffset = contents.kind == .relocatable ? raw.value : raw.value &- section.address
+                guard let code = contents.functionDescriptors[descriptorOffset] else { continue }
+                let base = code.sectionIndex == 0 ? 0 : sectionAddress(code.sectionIndex)
+                guard let base else { continue }
+                symbols.append(
+                    IndexedSymbol(
+                        name: raw.name, start: base &+ code.offset, size: raw.size, raw: raw, sectionBase: base,
+                        descriptorCode: base &+ code.offset))
+                continue
+            }
+            guard section.isExecutable, let base = sectionAddress(raw.sectionIndex) else { continue }
             let start = base &+ fixup.codeAddress(of: raw)
             symbols.append(IndexedSymbol(name: raw.name, start: start, size: raw.size, raw: raw, sectionBase: base))
         }
