@@ -22,7 +22,8 @@ enum ElfReader {
             throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
-        guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+        // dwelf_elf_begin decompresses .ko.xz / .ko.gz (and .zst where elfutils has zstd).
+        guard let elf = dwelf_elf_begin(fd) else {
             throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
         }
         defer { elf_end(elf) }
