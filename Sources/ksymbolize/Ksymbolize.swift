@@ -14,7 +14,7 @@ struct Ksymbolize: ParsableCommand {
             Exit status: 0 when every frame was symbolized, 2 when some frames could not \
             be (each says why), 1 on a fatal error (unreadable input), 64 on bad usage.
             """,
-        subcommands: [SymbolizeCommand.self, KallsymsCommand.self],
+        subcommands: [SymbolizeCommand.self, AddrCommand.self, KallsymsCommand.self],
         defaultSubcommand: SymbolizeCommand.self
     )
 }
