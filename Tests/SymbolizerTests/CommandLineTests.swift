@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// Runs the built `ksymbolize` executable (built next to the test bundle).
+enum CLI {
+    static var executable: String {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let beside = bundleDirectory.appendingPathComponent("ksymbolize").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return Samples.path(".build/debug/ksymbolize")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: String = "") throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = Samples.root
+        let input = Pipe()
+        let output = Pipe()
+        let error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
+    }
+}
+
+/// One command-line case: arguments, input, and what must come out.
+struct CLICase: Sendable, CustomStringConvertible {
+    var arguments: [String]
+    var stdin: String = ""
+    var status: Int32
+    var stdoutContains: [String] = []
+    var stderrContains: [String] = []
+    var description: String { arguments.joined(separator: " ") }
+}
+
+@Suite("Command line: exit codes and messages", .serialized)
+struct CommandLineTests {
+    static let thumb = "samples/arm-thumb2/fixed"
+
+    static let cases: [CLICase] = [
+        // Passthrough with nothing to resolve: every line, exit 0.
+        CLICase(arguments: [], stdin: "hello\r\nwor\u{1}ld\n", status: 0, stdoutContains: ["hello\r\nwor\u{1}ld\n"]),
+        // A module frame whose module is missing: reported, exit 2, the line kept.
+        CLICase(
+            arguments: ["--modules", "/nonexistent"], stdin: " crash_write+0x175/0x1ea [crashmod]\n", status: 2,
+            stdoutContains: [" crash_write+0x175/0x1ea [crashmod] [unresolved: module crashmod not found (give its directory with --modules)]"],
+            stderrContains: ["ksymbolize: module crashmod not found (give its directory with --modules)"]),
+        // Bad usage.
+        CLICase(arguments: ["--arch", "vax"], status: 64, stderrContains: ["unknown --arch \"vax\""]),
+        CLICase(arguments: ["--kallsyms-mode", "odd"], status: 64, stderrContains: ["invalid --kallsyms-mode \"odd\": expected fixed or raw"]),
+        CLICase(arguments: ["--kaslr-offset", "zz"], status: 64, stderrContains: ["invalid --kaslr-offset \"zz\""]),
+        CLICase(arguments: ["--module-sections", "/nonexistent/sections"], status: 64, stderrContains: ["cannot open /nonexistent/sections"]),
+        // Unreadable log file.
+        CLICase(arguments: ["/nonexistent/log"], status: 1, stderrContains: ["cannot open /nonexistent/log"]),
+        // A Thumb-2 capture, fully resolved.
+        CLICase(
+            arguments: [
+                "--modules", thumb, "--module-sections", thumb + "/null.sections", "--format", "json", thumb + "/null.log",
+                "--vmlinux", Samples.cache + "/samples/arm-thumb2-fixed-vmlinux",
+            ], status: 0, stdoutContains: ["\"version\" : 1", "\"function\" : \"crash_read_value\""]),
+        // addr and kallsyms subcommands.
+        CLICase(
+            arguments: ["addr", "--modules", thumb, "--module-sections", thumb + "/null.sections", "0xbf80000e"], status: 0,
+            stdoutContains: ["0xbf80000e: crash_null_deref+0xe/0x1e [crashmod]", "  (inlined by) crash_walk at crashmod/crashmod.c:50:10"]),
+        CLICase(
+            arguments: ["kallsyms", thumb + "/crashmod.ko", "--module-sections", thumb + "/null.sections"], status: 0,
+            stdoutContains: ["bf800000 t crash_null_deref\t[crashmod]"]),
+        CLICase(
+            arguments: ["kallsyms", thumb + "/crashmod.ko", "--module-sections", thumb + "/null.sections", "--kallsyms-mode", "raw"],
+            status: 0, stdoutContains: ["bf800001 t crash_null_deref\t[crashmod]"]),
+        CLICase(
+            arguments: ["kallsyms", "README.md", "--module-sections", thumb + "/null.sections"], status: 1,
+            stderrContains: ["README.md is not a usable ELF file"]),
+    ]
+
+    @Test("exit status and messages", arguments: cases)
+    func run(_ cliCase: CLICase) throws {
+        _ = try Samples.all[1].vmlinux()  // unpacks the Thumb-2 vmlinux the JSON case reads
+        let result = try CLI.run(cliCase.arguments, stdin: cliCase.stdin)
+        #expect(result.status == cliCase.status, "stderr: \(result.stderr)")
+        for text in cliCase.stdoutContains { #expect(result.stdout.contains(text), "stdout: \(result.stdout.prefix(2000))") }
+        for text in cliCase.stderrContains { #expect(result.stderr.contains(text), "stderr: \(result.stderr)") }
+    }
+}
