@@ -7,7 +7,10 @@ internal import CLibdw
 /// DWARF lookups in one binary reported to a ``DwflSession``.
 ///
 /// Addresses are in the session's address space: the runtime addresses the
-/// module was reported at.
+/// module was reported at. Each compilation unit is read once: its scope tree,
+/// file table and compilation directory are cached on first use. Without
+/// `.debug_aranges` (clang-built kernels), where libdw 0.188 finds nothing,
+/// the CUs are indexed by their own ranges instead.
 final class DwarfModule {
     /// Keeps the session (and so the `Dwfl_Module`) alive.
     private let session: DwflSession
@@ -15,6 +18,61 @@ final class DwarfModule {
     let path: String
     /// Why the DWARF could not be loaded, or `nil` when it was.
     let dwarfError: String?
+
+    /// One compilation unit and what was read from it.
+    private final class CompilationUnit {
+        var die: Dwarf_Die
+        let bias: Dwarf_Addr
+        let compilationDirectory: String?
+        lazy var scopes = ScopeTree(cuDie: &die)
+        private var files: OpaquePointer?
+        private var fileCount = 0
+        private var filesRead = false
+        private var fileNames: [Int: String] = [:]
+
+        init(die: Dwarf_Die, bias: Dwarf_Addr) {
+            self.die = die
+            self.bias = bias
+            var attribute = Dwarf_Attribute()
+            var copy = die
+            if dwarf_attr(&copy, UInt32(DW_AT_comp_dir), &attribute) != nil, let text = dwarf_formstring(&attribute) {
+                compilationDirectory = String(cString: text)
+            } else {
+                compilationDirectory = nil
+            }
+        }
+
+        /// The normalised name of entry `index` of the CU's file table.
+        func fileName(_ index: Int) -> String? {
+            if let cached = fileNames[index] { return cached }
+            if !filesRead {
+                filesRead = true
+                if dwarf_getsrcfiles(&die, &files, &fileCount) != 0 { files = nil }
+            }
+            guard let files, index < fileCount, let name = dwarf_filesrc(files, index, nil, nil) else { return nil }
+            let normalized = SourcePath.normalize(String(cString: name), compilationDirectory: compilationDirectory)
+            fileNames[index] = normalized
+            return normalized
+        }
+
+        /// The line table row for `address` (a session address).
+        func line(at address: UInt64) -> SourceLocation? {
+            guard let line = dwarf_getsrc_die(&die, address &- bias) else { return nil }
+            var number: Int32 = 0
+            var column: Int32 = 0
+            _ = dwarf_lineno(line, &number)
+            _ = dwarf_linecol(line, &column)
+            let file = dwarf_linesrc(line, nil, nil).map {
+                SourcePath.normalize(String(cString: $0), compilationDirectory: compilationDirectory)
+            }
+            return SourceLocation(
+                function: nil, file: file, line: number > 0 ? Int(number) : nil, column: column > 0 ? Int(column) : nil)
+        }
+    }
+
+    private var units: [Dwarf_Off: CompilationUnit] = [:]
+    /// Built only when libdw's own lookup (`.debug_aranges`) finds nothing.
+    private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
     init(session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?) {
         self.session = session
@@ -27,127 +85,68 @@ final class DwarfModule {
     /// innermost inlined function, then each call site up to the containing
     /// function. Empty when DWARF knows nothing about the address.
     func locations(at address: UInt64) -> [SourceLocation] {
-        guard dwarfError == nil else { return [] }
-        var bias: Dwarf_Addr = 0
-        guard let cuDie = dwfl_module_addrdie(handle, address, &bias) else {
-            return lineOnly(at: address).map { [$0] } ?? []
-        }
-        let compDir = Self.compilationDirectory(of: cuDie)
-        let innermostLine = lineOnly(at: address, compilationDirectory: compDir)
-        let chain = functionChain(cuDie: cuDie, pc: address &- bias)
-        guard !chain.isEmpty else { return innermostLine.map { [$0] } ?? [] }
-
-        var locations: [SourceLocation] = []
-        locations.reserveCapacity(chain.count)
-        locations.append(
-            SourceLocation(
-                function: chain[0].name, file: innermostLine?.file, line: innermostLine?.line,
-                column: innermostLine?.column))
-        var files: OpaquePointer?
-        var fileCount = 0
-        var haveFiles = false
+        guard dwarfError == nil, let unit = unit(containing: address) else { return [] }
+        let innermost = unit.line(at: address)
+        let chain = unit.scopes.chain(at: address &- unit.bias)
+        guard let first = chain.first else { return innermost.map { [$0] } ?? [] }
+        var locations: [SourceLocation] = [
+            SourceLocation(function: first.name, file: innermost?.file, line: innermost?.line, column: innermost?.column)
+        ]
         for index in 1..<chain.count {
             let call = chain[index - 1].call
-            var file: String?
-            if let callFile = call?.file {
-                if !haveFiles {
-                    var cu = cuDie.pointee
-                    haveFiles = dwarf_getsrcfiles(&cu, &files, &fileCount) == 0
-                }
-                if haveFiles, let files, callFile < fileCount, let name = dwarf_filesrc(files, callFile, nil, nil) {
-                    file = SourcePath.normalize(String(cString: name), compilationDirectory: compDir)
-                }
-            }
             locations.append(
-                SourceLocation(function: chain[index].name, file: file, line: call?.line, column: call?.column))
+                SourceLocation(
+                    function: chain[index].name, file: call?.file.flatMap(unit.fileName), line: call?.line,
+                    column: call?.column))
         }
         return locations
     }
 
-    /// The line table's answer alone: file, line, column and no function.
-    private func lineOnly(at address: UInt64, compilationDirectory: String? = nil) -> SourceLocation? {
-        guard let line = dwfl_module_getsrc(handle, address) else { return nil }
-        var lineNumber: Int32 = 0
-        var column: Int32 = 0
-        guard let name = dwfl_lineinfo(line, nil, &lineNumber, &column, nil, nil) else { return nil }
-        return SourceLocation(
-            function: nil,
-            file: SourcePath.normalize(String(cString: name), compilationDirectory: compilationDirectory),
-            line: lineNumber > 0 ? Int(lineNumber) : nil, column: column > 0 ? Int(column) : nil)
-    }
-
-    private struct CallSite {
-        var file: Int?
-        var line: Int?
-        var column: Int?
-    }
-
-    private struct FunctionScope {
-        var name: String?
-        /// For an inlined subroutine: where it was called from.
-        var call: CallSite?
-    }
-
-    /// The physical nesting of inlined subroutines and the containing
-    /// subprogram at `pc`, innermost first.
-    private func functionChain(cuDie: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> [FunctionScope] {
-        var scopes: UnsafeMutablePointer<Dwarf_Die>?
-        let count = dwarf_getscopes(cuDie, pc, &scopes)
-        guard count > 0, let scopes else {
-            free(scopes)
-            return []
+    private func unit(containing address: UInt64) -> CompilationUnit? {
+        var bias: Dwarf_Addr = 0
+        if let die = dwfl_module_addrdie(handle, address, &bias) {
+            return unit(die: die.pointee, bias: bias)
         }
-        var innermost = scopes[0]
-        free(scopes)
-        var nested: UnsafeMutablePointer<Dwarf_Die>?
-        let nestedCount = dwarf_getscopes_die(&innermost, &nested)
-        guard nestedCount > 0, let nested else {
-            free(nested)
-            return []
+        if unitRanges == nil { unitRanges = indexUnits() }
+        guard let ranges = unitRanges else { return nil }
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].range.lowerBound <= address { low = middle + 1 } else { high = middle }
         }
-        defer { free(nested) }
-        var chain: [FunctionScope] = []
-        for index in 0..<Int(nestedCount) {
-            var die = nested[index]
-            let tag = dwarf_tag(&die)
-            if tag == Int32(DW_TAG_inlined_subroutine) {
-                chain.append(FunctionScope(name: Self.name(of: &die), call: Self.callSite(of: &die)))
-            } else if tag == Int32(DW_TAG_subprogram) {
-                chain.append(FunctionScope(name: Self.name(of: &die), call: nil))
-                break
-            }
+        var candidate = low - 1
+        while candidate >= 0, low - candidate <= 16 {
+            if ranges[candidate].range.contains(address) { return units[ranges[candidate].offset] }
+            candidate -= 1
         }
-        return chain
-    }
-
-    private static func name(of die: inout Dwarf_Die) -> String? {
-        var attribute = Dwarf_Attribute()
-        if dwarf_attr_integrate(&die, UInt32(DW_AT_name), &attribute) != nil,
-            let text = dwarf_formstring(&attribute)
-        {
-            return String(cString: text)
-        }
-        if let text = dwarf_diename(&die) { return String(cString: text) }
         return nil
     }
 
-    private static func callSite(of die: inout Dwarf_Die) -> CallSite {
-        func unsigned(_ name: Int) -> Int? {
-            var attribute = Dwarf_Attribute()
-            var value: Dwarf_Word = 0
-            guard dwarf_attr(&die, UInt32(name), &attribute) != nil, dwarf_formudata(&attribute, &value) == 0 else {
-                return nil
-            }
-            return Int(value)
-        }
-        return CallSite(
-            file: unsigned(DW_AT_call_file), line: unsigned(DW_AT_call_line), column: unsigned(DW_AT_call_column))
+    private func unit(die: Dwarf_Die, bias: Dwarf_Addr) -> CompilationUnit {
+        var copy = die
+        let offset = dwarf_dieoffset(&copy)
+        if let cached = units[offset] { return cached }
+        let created = CompilationUnit(die: die, bias: bias)
+        units[offset] = created
+        return created
     }
 
-    private static func compilationDirectory(of cuDie: UnsafeMutablePointer<Dwarf_Die>) -> String? {
-        var attribute = Dwarf_Attribute()
-        guard dwarf_attr(cuDie, UInt32(DW_AT_comp_dir), &attribute) != nil, let text = dwarf_formstring(&attribute)
-        else { return nil }
-        return String(cString: text)
+    /// Every CU's address ranges, for binaries without `.debug_aranges`.
+    private func indexUnits() -> [(range: Range<UInt64>, offset: Dwarf_Off)] {
+        var result: [(range: Range<UInt64>, offset: Dwarf_Off)] = []
+        var bias: Dwarf_Addr = 0
+        var current: UnsafeMutablePointer<Dwarf_Die>?
+        while let die = dwfl_module_nextcu(handle, current, &bias) {
+            current = die
+            _ = unit(die: die.pointee, bias: bias)
+            var copy = die.pointee
+            let offset = dwarf_dieoffset(&copy)
+            for range in ScopeTree.ranges(of: &copy) {
+                result.append((range.lowerBound &+ bias..<range.upperBound &+ bias, offset))
+            }
+        }
+        result.sort { $0.range.lowerBound < $1.range.lowerBound }
+        return result
     }
 }
