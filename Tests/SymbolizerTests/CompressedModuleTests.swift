@@ -25,3 +25,29 @@ struct CompressedModuleTests {
         #expect(compressed.text == plain.text)
     }
 }
+
+@Suite("Modules without .debug_aranges", .serialized)
+struct NoArangesTests {
+    /// clang-built kernels have no .debug_aranges; libdw 0.188 alone then finds no line at all.
+    @Test("frames are the same without .debug_aranges")
+    func sameFrames() throws {
+        let sample = Samples.all.first { $0.directory == "x86_64" }!
+        let sampleCase = SampleCase(sample: sample, name: "null")
+        var options = try sample.options(case: "null")
+        options.vmlinuxPath = nil
+        let plain = try symbolize(logPath: sampleCase.logPath, options: options)
+
+        let directory = NSTemporaryDirectory() + "ksymbolize-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Samples.run(
+            "/usr/bin/objcopy",
+            ["-R", ".debug_aranges", "-R", ".rela.debug_aranges", sample.path + "/crashmod.ko", directory + "/crashmod.ko"])
+        options.modulePaths = [directory]
+        let stripped = try symbolize(logPath: sampleCase.logPath, options: options)
+        let frames = stripped.reports.flatMap(\.frames).filter { $0.module == "crashmod" }
+        #expect(!frames.isEmpty)
+        #expect(frames.allSatisfy { $0.locations.first?.file != nil })
+        #expect(stripped.text == plain.text)
+    }
+}
