@@ -33,7 +33,7 @@ struct SymbolizeCommand: ParsableCommand {
     func run() throws {
         let options = try kernel.makeOptions()
         let symbolizer = Symbolizer(options: options)
-        let processor = LogProcessor(symbolizer: symbolizer)
+        let processor = LogProcessor(symbolizer: symbolizer, retainReports: format != .text)
         let output = OutputSink(fd: 1)
         let annotator = TextAnnotator()
         var unresolvedCount = 0

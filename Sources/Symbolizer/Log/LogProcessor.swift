@@ -34,8 +34,16 @@ public final class LogProcessor {
         var provisionalHeader = false
     }
 
-    public init(symbolizer: Symbolizer) {
+    /// Whether finished reports are kept for ``finish()`` (JSON needs them;
+    /// streaming text does not, and then memory stays bounded however long
+    /// the log is).
+    private let retainReports: Bool
+    /// Frames kept per report when reports are not retained (enough for a title).
+    private static let framesKeptWhenStreaming = 64
+
+    public init(symbolizer: Symbolizer, retainReports: Bool = true) {
         self.symbolizer = symbolizer
+        self.retainReports = retainReports
     }
 
     /// Processes one line and returns the frames found in it, symbolized.
@@ -96,7 +104,9 @@ public final class LogProcessor {
             let result = symbolizer.resolve(frame, context: &current.context)
             resolved.append(result)
         }
-        current.report.frames.append(contentsOf: resolved)
+        if retainReports || current.report.frames.count < Self.framesKeptWhenStreaming {
+            current.report.frames.append(contentsOf: resolved)
+        }
         open = current
         return resolved
     }
@@ -156,7 +166,7 @@ public final class LogProcessor {
         if let function = keyFunction(of: current.report) {
             current.report.title += " in \(function)"
         }
-        finished.append(current.report)
+        if retainReports { finished.append(current.report) }
     }
 
     private func guessArchitecture(_ report: Report) -> Architecture? {
