@@ -61,6 +61,18 @@ public protocol ArchFixup: Sendable {
     /// Default: names starting with `.init` (`module_init_section()`); ARM
     /// adds its unwind tables for init code.
     func isModuleInitSection(_ name: String) -> Bool
+
+    /// The address to give the line table and scope lookups for an
+    /// instruction of `function`. Default: the address. MIPS16 and microMIPS
+    /// record their line-table addresses with the ISA bit set (the symbol
+    /// values themselves are even; the mode is in `st_other`).
+    func debugInfoAddress(_ address: UInt64, function: RawSymbol?) -> UInt64
+
+    /// For relocation types that store `S + A` as a plain 4- or 8-byte value
+    /// (what DWARF sections of an object use), the width in bytes; `nil` for
+    /// every other type. ksymbolize applies these itself for machines whose
+    /// backend libdw lacks (elfutils 0.188 has none for MIPS). Default: none.
+    func absoluteRelocationWidth(type: UInt32) -> Int?
 }
 
 extension ArchFixup {
@@ -75,6 +87,8 @@ extension ArchFixup {
     public var functionDescriptorSection: String? { nil }
     public func localEntryOffset(of symbol: RawSymbol) -> UInt64 { 0 }
     public func isModuleInitSection(_ name: String) -> Bool { name.hasPrefix(".init") }
+    public func debugInfoAddress(_ address: UInt64, function: RawSymbol?) -> UInt64 { address }
+    public func absoluteRelocationWidth(type: UInt32) -> Int? { nil }
 
     /// The type letter `/proc/kallsyms` shows for a module symbol, computed
     /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;

@@ -1,10 +1,13 @@
 /// MIPS rules.
 ///
-/// - MIPS16e and microMIPS functions have bit 0 set in their symbol values
-///   and in return addresses (the ISA mode bit), like Thumb. The kernel's
-///   kallsyms keeps the symbol value as is.
-/// - Return addresses point past the delay slot (classic MIPS): the call is at
-///   `ra - 8`; for compressed ISAs `(ra & ~1) - 1` still lands in the call.
+/// - MIPS16e and microMIPS code is marked in `st_other` (`STO_MIPS16` 0xf0,
+///   `STO_MICROMIPS` 0x80 under mask 0xc0); return addresses into it carry
+///   the ISA bit (bit 0), and so do its line-table addresses, while DWARF
+///   function ranges and (in objects) symbol values are even.
+/// - Return addresses point past the delay slot: the call is at `ra - 8` in
+///   classic MIPS. In compressed code the call and its delay slot are 2 or 4
+///   bytes each; `(ra & ~1) - 4` lands inside the call for a 32-bit call with
+///   a 16-bit slot (the common case) and for a 16-bit call with a 16-bit slot.
 public struct MIPSFixup: ArchFixup {
     public let architecture: Architecture
 
@@ -20,10 +23,28 @@ public struct MIPSFixup: ArchFixup {
 
     public func callSiteAddress(forReturnAddress address: UInt64) -> UInt64 {
         if address & 1 != 0 {
-            // microMIPS/MIPS16: 16/32-bit instructions, no fixed delay slot size.
             let normalized = address & ~1
-            return normalized == 0 ? 0 : normalized - 1
+            return normalized >= 4 ? normalized - 4 : 0
         }
         return address >= 8 ? address - 8 : 0
+    }
+
+    /// Whether a symbol's code is MIPS16e or microMIPS.
+    public static func isCompressed(_ symbol: RawSymbol) -> Bool {
+        symbol.other & 0xf0 == 0xf0 || symbol.other & 0xc0 == 0x80 || (symbol.type == .function && symbol.value & 1 == 1)
+    }
+
+    /// `R_MIPS_32` (2) and `R_MIPS_64` (18).
+    public func absoluteRelocationWidth(type: UInt32) -> Int? {
+        switch type {
+        case 2: return 4
+        case 18: return 8
+        default: return nil
+        }
+    }
+
+    public func debugInfoAddress(_ address: UInt64, function: RawSymbol?) -> UInt64 {
+        guard let function, Self.isCompressed(function) else { return address }
+        return address | 1
     }
 }

@@ -104,10 +104,11 @@ extension Symbolizer {
             result.lookupAddress = runtime.map { fixup.normalizeCodeAddress($0) }
             result.frame.note = "return address at a function entry with no call before it: looked up as is"
         }
-        if let function = binary.symbols.symbol(containing: lookup) {
+        let function = binary.symbols.symbol(containing: lookup)
+        if let function {
             result.symbol = ResolvedSymbol(name: function.name, offset: instruction &- function.start, size: function.size)
         }
-        var locations = binary.dwarf?.locations(at: lookup) ?? []
+        var locations = binary.dwarf?.locations(at: fixup.debugInfoAddress(lookup, function: function?.raw)) ?? []
         if locations.isEmpty, let symbol = result.symbol {
             locations = [SourceLocation(function: symbol.name, file: nil, line: nil, column: nil)]
         } else if let symbol = result.symbol, locations[locations.count - 1].function == nil {

@@ -113,8 +113,15 @@ public final class Symbolizer {
                     "--proc-modules puts \(name) at 0x\(hex(entry.base)), --module-sections has .text at 0x\(hex(text)): snapshots from different boots?"
             }
             let range = layout.range(sizes: { contents.section(at: $0)?.size ?? 1 })
-            let dwarf = try dwflSession().report(
+            var dwarf = try dwflSession().report(
                 name: name, path: path, range: range, sectionAddresses: layout.sectionAddresses)
+            if dwarf.dwarfError != nil, contents.hasDebugInfo,
+                let relocated = try? RelocatedDwarf(
+                    path: path, contents: contents, sectionAddresses: layout.sectionAddresses, fixup: fixup)
+            {
+                // libdwfl could not relocate it (no backend for this machine in this elfutils).
+                dwarf = DwarfModule(relocated: relocated, path: path)
+            }
             let symbols = SymbolIndex(
                 contents: contents, fixup: fixup, sectionAddress: { layout.sectionAddresses[$0] })
             return .success(

@@ -6,6 +6,11 @@
 public enum TextFile {
     /// The file's contents decoded as UTF-8 (invalid bytes replaced).
     public static func read(_ path: String) throws(SymbolizerError) -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// The file's bytes.
+    public static func readBytes(_ path: String) throws(SymbolizerError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -20,6 +25,6 @@ public enum TextFile {
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }

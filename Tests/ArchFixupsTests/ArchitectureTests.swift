@@ -12,7 +12,7 @@ struct ArchitectureTests {
             (.riscv64, 0xffff_ffff_8000_1002, 0xffff_ffff_8000_1001),
             (.s390x, 0x0012_3456, 0x0012_3454),
             (.mips, 0x8012_3458, 0x8012_3450),  // classic MIPS: the call is before the delay slot
-            (.mips, 0x8012_3455, 0x8012_3453),  // microMIPS/MIPS16: ISA bit set
+            (.mips, 0x8012_3455, 0x8012_3450),  // microMIPS/MIPS16: ISA bit set, inside a 32-bit call
         ])
     func callSite(architecture: Architecture, returnAddress: UInt64, expected: UInt64) {
         #expect(architecture.fixups.callSiteAddress(forReturnAddress: returnAddress) == expected)

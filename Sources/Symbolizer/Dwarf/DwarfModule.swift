@@ -12,9 +12,15 @@ internal import CLibdw
 /// `.debug_aranges` (clang-built kernels), where libdw 0.188 finds nothing,
 /// the CUs are indexed by their own ranges instead.
 final class DwarfModule {
-    /// Keeps the session (and so the `Dwfl_Module`) alive.
-    private let session: DwflSession
-    private let handle: OpaquePointer
+    /// Where the DWARF comes from.
+    private enum Backend {
+        /// A module of a libdwfl session (kept alive here), relocated by libdwfl.
+        case dwfl(DwflSession, OpaquePointer)
+        /// DWARF relocated by ksymbolize and opened with libdw alone.
+        case relocated(RelocatedDwarf)
+    }
+
+    private let backend: Backend
     let path: String
     /// Why the DWARF could not be loaded, or `nil` when it was.
     let dwarfError: String?
@@ -75,10 +81,15 @@ final class DwarfModule {
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
     init(session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?) {
-        self.session = session
-        self.handle = handle
+        self.backend = .dwfl(session, handle)
         self.path = path
         self.dwarfError = dwarfError
+    }
+
+    init(relocated: RelocatedDwarf, path: String) {
+        self.backend = .relocated(relocated)
+        self.path = path
+        self.dwarfError = nil
     }
 
     /// The inline chain at `address`, innermost first: the position inside the
@@ -103,9 +114,17 @@ final class DwarfModule {
     }
 
     private func unit(containing address: UInt64) -> CompilationUnit? {
-        var bias: Dwarf_Addr = 0
-        if let die = dwfl_module_addrdie(handle, address, &bias) {
-            return unit(die: die.pointee, bias: bias)
+        switch backend {
+        case .dwfl(_, let handle):
+            var bias: Dwarf_Addr = 0
+            if let die = dwfl_module_addrdie(handle, address, &bias) {
+                return unit(die: die.pointee, bias: bias)
+            }
+        case .relocated(let relocated):
+            var die = Dwarf_Die()
+            if dwarf_addrdie(relocated.dwarf, address, &die) != nil {
+                return unit(die: die, bias: 0)
+            }
         }
         if unitRanges == nil { unitRanges = indexUnits() }
         guard let ranges = unitRanges else { return nil }
@@ -135,15 +154,30 @@ final class DwarfModule {
     /// Every CU's address ranges, for binaries without `.debug_aranges`.
     private func indexUnits() -> [(range: Range<UInt64>, offset: Dwarf_Off)] {
         var result: [(range: Range<UInt64>, offset: Dwarf_Off)] = []
-        var bias: Dwarf_Addr = 0
-        var current: UnsafeMutablePointer<Dwarf_Die>?
-        while let die = dwfl_module_nextcu(handle, current, &bias) {
-            current = die
-            _ = unit(die: die.pointee, bias: bias)
-            var copy = die.pointee
+        func add(_ die: Dwarf_Die, bias: Dwarf_Addr) {
+            _ = unit(die: die, bias: bias)
+            var copy = die
             let offset = dwarf_dieoffset(&copy)
             for range in ScopeTree.ranges(of: &copy) {
                 result.append((range.lowerBound &+ bias..<range.upperBound &+ bias, offset))
+            }
+        }
+        switch backend {
+        case .dwfl(_, let handle):
+            var bias: Dwarf_Addr = 0
+            var current: UnsafeMutablePointer<Dwarf_Die>?
+            while let die = dwfl_module_nextcu(handle, current, &bias) {
+                current = die
+                add(die.pointee, bias: bias)
+            }
+        case .relocated(let relocated):
+            var offset: Dwarf_Off = 0
+            var next: Dwarf_Off = 0
+            var headerSize = 0
+            while dwarf_nextcu(relocated.dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+                var die = Dwarf_Die()
+                if dwarf_offdie(relocated.dwarf, offset &+ Dwarf_Off(headerSize), &die) != nil { add(die, bias: 0) }
+                offset = next
             }
         }
         result.sort { $0.range.lowerBound < $1.range.lowerBound }
