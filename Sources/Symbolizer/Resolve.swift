@@ -19,6 +19,10 @@ extension Symbolizer {
         let fixup = binary.fixup
         if binary.layout.inference != nil { result.inferred = binary.layout.inference }
         if let conflict = binary.layout.conflict { result.mismatch = conflict }
+        if let logRelease = context.kernelRelease, let built = binary.contents.kernelRelease, built != logRelease {
+            result.mismatch =
+                "binary does not match the crashed kernel: \(binary.name) is for \(built), the log's kernel is \(logRelease)"
+        }
         if context.kallsymsMode == nil, let forced = options.kallsymsMode {
             context.kallsymsMode = forced
             context.kallsymsModeEvidence = "--kallsyms-mode"

@@ -99,6 +99,18 @@ public struct ElfContents: Sendable {
     /// The module's own name as the kernel knows it (`.modinfo` `name=`), if any.
     public var moduleName: String? { modinfo["name"] }
 
+    /// vmlinux's `linux_banner` (`Linux version 6.1.0-50-amd64 (…) #1 SMP …`), when it has one.
+    public var kernelBanner: String?
+
+    /// The kernel release the binary was built for: from `linux_banner` for
+    /// vmlinux, from `vermagic=` for a module.
+    public var kernelRelease: String? {
+        if let banner = kernelBanner, banner.hasPrefix("Linux version ") {
+            return banner.dropFirst("Linux version ".count).split(separator: " ").first.map(String.init)
+        }
+        return modinfo["vermagic"]?.split(separator: " ").first.map(String.init)
+    }
+
     /// The section with this index, if any.
     public func section(at index: UInt32) -> ElfSection? {
         let position = Int(index)

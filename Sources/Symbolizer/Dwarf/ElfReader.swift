@@ -110,10 +110,25 @@ enum ElfReader {
             }
         }
 
-        return ElfContents(
+        var banner: String?
+        if let symbol = symbols.first(where: { $0.name == "linux_banner" && $0.type == .object }),
+            let section = sections.first(where: { $0.index == symbol.sectionIndex }), !section.isNoBits,
+            let scn = elf_getscn(elf, Int(section.index)), let data = elf_getdata(scn, nil), let buffer = data.pointee.d_buf
+        {
+            let start = Int(symbol.value &- section.address)
+            let length = min(Int(symbol.size), 512)
+            if start >= 0, start + length <= data.pointee.d_size {
+                let bytes = UnsafeRawBufferPointer(start: buffer + start, count: length)
+                banner = String(decoding: bytes.prefix { $0 != 0 && $0 != 0x0a }, as: UTF8.self)
+            }
+        }
+
+        var contents = ElfContents(
             kind: kind, machine: ehdr.e_machine, is64Bit: is64, littleEndian: little, sections: sections,
             segments: segments, symbols: symbols, buildID: buildID, modinfo: modinfo, hasDebugInfo: hasDebugInfo,
             functionDescriptors: descriptors)
+        contents.kernelBanner = banner
+        return contents
     }
 
     /// ppc64 ELFv1 function descriptors: the first doubleword of each 24-byte
