@@ -6,9 +6,19 @@ import ArchFixups
 /// libdwfl session for the whole run (one kernel build); a failure to find
 /// or read it is cached as well, so it is reported once per frame but tried
 /// once. Not `Sendable`: use it from one task.
+///
+/// Default places, when the kernel release is known (`-r`, or the log's
+/// `CPU: … Comm: … RELEASE #…` / `Linux version RELEASE` line) and no path was
+/// given: modules under `/usr/lib/debug/lib/modules/RELEASE` then
+/// `/lib/modules/RELEASE`; vmlinux at `/usr/lib/debug/boot/vmlinux-RELEASE`,
+/// `/boot/vmlinux-RELEASE`, `/lib/modules/RELEASE/build/vmlinux`.
 public final class Symbolizer {
     public let options: SymbolizerOptions
-    private let finder: ModuleFinder
+    private var finder: ModuleFinder
+    /// The release the default places were chosen for.
+    private var defaultsRelease: String?
+    /// Root of the default places (`/`); tests point it elsewhere.
+    let systemRoot: String
     private var session: DwflSession?
     private var binaries: [String: Result<LoadedBinary, UnresolvedReason>] = [:]
     private var vmlinuxResult: Result<LoadedBinary, UnresolvedReason>?
@@ -16,9 +26,32 @@ public final class Symbolizer {
     /// The KASLR offset computed from `--kallsyms` and vmlinux's own `_text`.
     private(set) var kallsymsKaslrOffset: UInt64?
 
-    public init(options: SymbolizerOptions) {
+    public init(options: SymbolizerOptions, systemRoot: String = "") {
         self.options = options
+        self.systemRoot = systemRoot
         self.finder = ModuleFinder(paths: options.modulePaths)
+        if let release = options.kernelRelease { noteKernelRelease(release) }
+    }
+
+    /// Tells the symbolizer the crashed kernel's release, from the log. The
+    /// first release seen (or `-r`) chooses the default places, when no
+    /// `--modules`/`--vmlinux` was given.
+    public func noteKernelRelease(_ release: String) {
+        guard defaultsRelease == nil, ModuleName.isValidRelease(release) else { return }
+        defaultsRelease = release
+        if options.modulePaths.isEmpty {
+            finder = ModuleFinder(paths: Self.defaultModuleDirectories(release).map { systemRoot + $0 })
+            binaries = binaries.filter { if case .failure(.moduleNotFound) = $0.value { return false } else { return true } }
+        }
+        if options.vmlinuxPath == nil, case .failure(.noVmlinux(nil)) = vmlinuxResult { vmlinuxResult = nil }
+    }
+
+    static func defaultModuleDirectories(_ release: String) -> [String] {
+        ["/usr/lib/debug/lib/modules/\(release)", "/lib/modules/\(release)"]
+    }
+
+    static func defaultVmlinuxPaths(_ release: String) -> [String] {
+        ["/usr/lib/debug/boot/vmlinux-\(release)", "/boot/vmlinux-\(release)", "/lib/modules/\(release)/build/vmlinux"]
     }
 
     /// The architecture of the first binary that can be read, if any.
@@ -43,6 +76,10 @@ public final class Symbolizer {
         if let vmlinuxResult { return vmlinuxResult }
         let result: Result<LoadedBinary, UnresolvedReason>
         if let path = options.vmlinuxPath {
+            result = loadVmlinux(path: path)
+        } else if let release = defaultsRelease,
+            let path = Self.defaultVmlinuxPaths(release).map({ systemRoot + $0 }).first(where: isReadableFile)
+        {
             result = loadVmlinux(path: path)
         } else {
             result = .failure(.noVmlinux(nil))

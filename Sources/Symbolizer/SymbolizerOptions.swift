@@ -18,6 +18,10 @@ public struct SymbolizerOptions: Sendable {
     public var architecture: Architecture?
     /// Overrides the kallsyms mode found in the log.
     public var kallsymsMode: KallsymsMode?
+    /// The crashed kernel's release (`-r`); otherwise taken from the log.
+    /// Without `--vmlinux`/`--modules`, the binaries are looked for in the
+    /// standard places for this release (see ``Symbolizer``).
+    public var kernelRelease: String?
 
     public init(
         vmlinuxPath: String? = nil, modulePaths: [String] = [], moduleSections: ModuleSectionsSnapshot = .init(),

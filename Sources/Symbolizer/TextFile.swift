@@ -28,3 +28,9 @@ public enum TextFile {
         return bytes
     }
 }
+
+/// Whether `path` names a readable regular file.
+func isReadableFile(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, R_OK) == 0
+}

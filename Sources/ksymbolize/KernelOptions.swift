@@ -8,6 +8,13 @@ struct KernelOptions: ParsableArguments {
     var vmlinux: String?
 
     @Option(
+        name: [.customShort("r"), .customLong("release")],
+        help: ArgumentHelp(
+            "The crashed kernel's release; without --vmlinux/--modules, binaries are looked for in /usr/lib/debug and /lib/modules for it (default: from the log).",
+            valueName: "release"))
+    var release: String?
+
+    @Option(
         name: .customLong("modules"),
         help: "A directory searched recursively for NAME.ko, or a .ko file. Repeatable.")
     var modules: [String] = []
@@ -42,6 +49,12 @@ struct KernelOptions: ParsableArguments {
 
     func makeOptions() throws -> SymbolizerOptions {
         var options = SymbolizerOptions(vmlinuxPath: vmlinux, modulePaths: modules)
+        if let release {
+            guard ModuleName.isValidRelease(release) else {
+                throw ValidationError("invalid -r \"\(release)\": expected a kernel release such as 6.1.0-50-amd64")
+            }
+            options.kernelRelease = release
+        }
         if let path = moduleSections {
             var problems: [(line: Int, text: String)] = []
             options.moduleSections = ModuleSectionsSnapshot(text: try readText(path), problems: &problems)

@@ -22,7 +22,11 @@ struct SymbolizeCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Log files to read; standard input when none is given.")
+    @Argument(
+        help: ArgumentHelp(
+            "Log files to read; standard input when none is given.",
+            discussion: "As with scripts/decode_stacktrace.sh, `ksymbolize VMLINUX [MODULES_DIR] < log` also works: a first argument that is an ELF executable is taken as --vmlinux, and a directory after it as --modules."
+        ))
     var logs: [String] = []
 
     @OptionGroup var kernel: KernelOptions
@@ -31,7 +35,17 @@ struct SymbolizeCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let options = try kernel.makeOptions()
+        var options = try kernel.makeOptions()
+        var logs = self.logs
+        // decode_stacktrace.sh habit: ksymbolize VMLINUX [BASE_PATH|MODULES_DIR]
+        if options.vmlinuxPath == nil, let first = logs.first, isELFExecutable(first) {
+            options.vmlinuxPath = first
+            logs.removeFirst()
+            if let second = logs.first, isDirectory(second) {
+                options.modulePaths.append(second)
+                logs.removeFirst()
+            }
+        }
         let symbolizer = Symbolizer(options: options)
         let processor = LogProcessor(symbolizer: symbolizer, retainReports: format != .text)
         let output = OutputSink(fd: 1)
@@ -77,4 +91,21 @@ enum Diagnostics {
     static func warn(_ message: String) {
         OutputSink(fd: 2).write("ksymbolize: \(message)\n")
     }
+}
+
+/// Whether `path` is an ELF file (by its magic bytes) of type ET_EXEC: a vmlinux.
+func isELFExecutable(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var header = [UInt8](repeating: 0, count: 18)
+    let count = header.withUnsafeMutableBytes { read(fd, $0.baseAddress, 18) }
+    guard count == 18, header[0] == 0x7f, header[1] == 0x45, header[2] == 0x4c, header[3] == 0x46 else { return false }
+    let type = header[5] == 2 ? UInt16(header[16]) << 8 | UInt16(header[17]) : UInt16(header[17]) << 8 | UInt16(header[16])
+    return type == 2
+}
+
+func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
 }

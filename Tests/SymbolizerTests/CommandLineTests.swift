@@ -74,6 +74,12 @@ struct CommandLineTests {
                 "--modules", thumb, "--module-sections", thumb + "/null.sections", "--format", "json", thumb + "/null.log",
                 "--vmlinux", Samples.cache + "/samples/arm-thumb2-fixed-vmlinux",
             ], status: 0, stdoutContains: ["\"version\" : 1", "\"function\" : \"crash_read_value\""]),
+        // decode_stacktrace.sh form: ksymbolize VMLINUX MODULES_DIR < log
+        CLICase(
+            arguments: [Samples.cache + "/samples/arm-thumb2-fixed-vmlinux", thumb],
+            stdin: "[<c017e519>] (vfs_write) from [<c017e747>] (ksys_write+0x3f/0x84)\n", status: 0,
+            stdoutContains: ["(ksys_write+0x3f/0x84) fs/read_write.c:637"]),
+        CLICase(arguments: ["-r", "../../etc"], status: 64, stderrContains: ["invalid -r \"../../etc\""]),
         // addr and kallsyms subcommands.
         CLICase(
             arguments: ["addr", "--modules", thumb, "--module-sections", thumb + "/null.sections", "0xbf80000e"], status: 0,

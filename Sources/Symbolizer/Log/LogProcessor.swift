@@ -318,6 +318,7 @@ public final class LogProcessor {
     private func noteKernelFacts(_ message: Substring) {
         if let release = Self.release(in: message) {
             logRelease = release
+            symbolizer.noteKernelRelease(release)
             if open != nil {
                 open?.context.kernelRelease = release
                 open?.report.kernelRelease = release

@@ -16,6 +16,13 @@ public enum ModuleName {
             }
     }
 
+    /// Whether `release` can be a kernel release used in a path: no `/`, no
+    /// `..`, printable, at most 64 characters.
+    public static func isValidRelease(_ release: some StringProtocol) -> Bool {
+        !release.isEmpty && release.utf8.count <= 64 && !release.contains("/") && !release.contains("..")
+            && release.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
+    }
+
     /// The module name of a file (`nf_tables.ko.xz` → `nf_tables`), or `nil`
     /// when the file is not a module.
     public static func ofFile(_ fileName: some StringProtocol) -> String? {
