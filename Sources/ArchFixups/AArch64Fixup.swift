@@ -35,4 +35,9 @@ public struct AArch64Fixup: ArchFixup {
     public func isMappingSymbol(_ name: String) -> Bool {
         MappingSymbols.isMapping(name, letters: "xd")
     }
+
+    /// `module_frob_arch_sections()` aligns `.plt` and `.init.plt` to `L1_CACHE_BYTES` (64).
+    public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 {
+        name == ".plt" || name == ".init.plt" ? max(fileAlignment, 64) : fileAlignment
+    }
 }

@@ -73,6 +73,11 @@ public protocol ArchFixup: Sendable {
     /// every other type. ksymbolize applies these itself for machines whose
     /// backend libdw lacks (elfutils 0.188 has none for MIPS). Default: none.
     func absoluteRelocationWidth(type: UInt32) -> Int?
+
+    /// The alignment the module loader gives a section, when the architecture
+    /// changes it at load time (`module_frob_arch_sections()`): ARM and arm64
+    /// align their PLT sections to the cache line. Default: the file's `sh_addralign`.
+    func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64
 }
 
 extension ArchFixup {
@@ -89,6 +94,7 @@ extension ArchFixup {
     public func isModuleInitSection(_ name: String) -> Bool { name.hasPrefix(".init") }
     public func debugInfoAddress(_ address: UInt64, function: RawSymbol?) -> UInt64 { address }
     public func absoluteRelocationWidth(type: UInt32) -> Int? { nil }
+    public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 { fileAlignment }
 
     /// The type letter `/proc/kallsyms` shows for a module symbol, computed
     /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;

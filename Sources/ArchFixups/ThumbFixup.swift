@@ -34,6 +34,11 @@ public struct ThumbFixup: ArchFixup {
     public func isModuleInitSection(_ name: String) -> Bool {
         name.hasPrefix(".init") || name.hasPrefix(".ARM.extab.init") || name.hasPrefix(".ARM.exidx.init")
     }
+
+    /// `module_frob_arch_sections()` aligns `.plt` and `.init.plt` to `L1_CACHE_BYTES` (64).
+    public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 {
+        name == ".plt" || name == ".init.plt" ? max(fileAlignment, 64) : fileAlignment
+    }
 }
 
 /// Shared recognition of assembler mapping symbols (`$a`, `$t.1`, `$x`, `$d.foo`).

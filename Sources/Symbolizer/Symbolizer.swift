@@ -137,9 +137,9 @@ public final class Symbolizer {
             var known = options.moduleSections.sections(of: name) ?? [:]
             var inference: String?
             if known.isEmpty, let entry = options.procModules.entry(for: name) {
-                // The module loader puts .text first in the core allocation.
-                known[".text"] = entry.base
-                inference = ".text placed at the /proc/modules base address"
+                known = ModuleLayout.inferredCodeSections(
+                    of: contents, base: entry.base, fixup: fixup)
+                inference = "code sections placed from the /proc/modules base as the module loader lays them out"
             }
             var layout = ModuleLayout(module: contents, known: known, syntheticBase: syntheticBase(is64Bit: contents.is64Bit))
             layout.inference = inference

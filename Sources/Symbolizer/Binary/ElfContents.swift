@@ -120,3 +120,12 @@ public struct ElfContents: Sendable {
         return sections[position]
     }
 }
+
+/// Reads ELF files into ``ElfContents``.
+public enum ElfFile {
+    /// The headers, symbols, build id and `.modinfo` of the file at `path`
+    /// (`.ko.xz`/`.ko.gz` are decompressed).
+    public static func contents(of path: String) throws(SymbolizerError) -> ElfContents {
+        try ElfReader.read(path: path)
+    }
+}

@@ -1,3 +1,5 @@
+import ArchFixups
+
 /// Where each allocated section of a binary sits in the symbolizer's
 /// address space, and whether that is where the crashed kernel had it.
 ///
@@ -41,6 +43,28 @@ public struct ModuleLayout: Sendable {
     }
 
     public func isRuntime(section index: UInt32) -> Bool { runtimeSections.contains(index) }
+
+    /// Where the module loader put the code sections of a module whose core
+    /// allocation starts at `base` (the `/proc/modules` address), as
+    /// `layout_sections()` does in every kernel version: the executable,
+    /// allocated, non-init sections come first, in section-table order, each
+    /// aligned to its `sh_addralign`. (Since 6.4 they have a region of their
+    /// own, laid out the same way.) Sections an architecture resizes at load
+    /// time (ARM/arm64 `.plt`) only shift what follows them.
+    public static func inferredCodeSections(
+        of contents: ElfContents, base: UInt64, fixup: any ArchFixup
+    ) -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        var offset: UInt64 = 0
+        for section in contents.sections
+        where section.isAllocated && section.isExecutable && !fixup.isModuleInitSection(section.name) && section.index != 0 {
+            let alignment = max(fixup.moduleSectionAlignment(name: section.name, fileAlignment: section.alignment), 1)
+            offset = (offset + alignment - 1) / alignment * alignment
+            result[section.name] = base &+ offset
+            offset += section.size
+        }
+        return result
+    }
 
     /// The range of session addresses the layout covers.
     public func range(sizes: (UInt32) -> UInt64) -> Range<UInt64> {
