@@ -13,6 +13,15 @@ extension Symbolizer {
             result.module = frame.symbol?.module.map { ModuleName.canonical($0) }
             result.address = frame.address
             result.unresolved = reason
+            // No binary: a /proc/kallsyms copy still names the function.
+            if let address = frame.address,
+                let known = options.kallsyms.symbol(containing: frame.kind == .pc ? address : address &- 1)
+            {
+                let offset = frame.kind == .pc ? known.offset : known.offset &+ 1
+                result.symbol = ResolvedSymbol(name: known.name, offset: offset, size: known.size)
+                result.module = known.module.map { ModuleName.canonical($0) } ?? "vmlinux"
+                result.inferred = "function from --kallsyms (no binary)"
+            }
             return result
         }
         result.module = binary.name

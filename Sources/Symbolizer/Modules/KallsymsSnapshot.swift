@@ -9,6 +9,9 @@ public struct KallsymsSnapshot: Sendable {
     public private(set) var kernelSymbols: [String: UInt64] = [:]
     /// Number of module symbol lines.
     public private(set) var moduleSymbolCount = 0
+    /// Code symbols (types t, T, w, W), sorted by address: for turning raw
+    /// addresses into `func+off/size [module]` without any binary.
+    private var code: [(address: UInt64, name: String, module: String?)] = []
 
     public init() {}
 
@@ -22,12 +25,36 @@ public struct KallsymsSnapshot: Sendable {
                 problems.append((index + 1, String(line)))
                 continue
             }
+            var module: String?
             if fields.count >= 4, fields[3].hasPrefix("[") {
                 moduleSymbolCount += 1
+                module = String(fields[3].trimmingCharacters(in: "[]"))
             } else if kernelSymbols[String(fields[2])] == nil {
                 kernelSymbols[String(fields[2])] = address
             }
+            let name = fields[2]
+            if "tTwW".contains(fields[1]), address != 0, !name.hasPrefix("$") {
+                code.append((address, String(name), module))
+            }
         }
+        code.sort { $0.address < $1.address }
+    }
+
+    /// What the kernel would print for a code address: the closest code
+    /// symbol at or below it, the offset, and the distance to the next one.
+    public func symbol(containing address: UInt64) -> (name: String, offset: UInt64, size: UInt64, module: String?)? {
+        var low = 0
+        var high = code.count
+        while low < high {
+            let middle = (low + high) / 2
+            if code[middle].address <= address { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return nil }
+        let entry = code[low - 1]
+        var next = low
+        while next < code.count, code[next].address == entry.address { next += 1 }
+        guard next < code.count, code[next].module == entry.module else { return nil }
+        return (entry.name, address - entry.address, code[next].address - entry.address, entry.module)
     }
 
     /// The runtime address of the kernel's start symbol (`_text`, else `_stext`) and its name.
