@@ -7,6 +7,8 @@ public final class LogProcessor {
     private let symbolizer: Symbolizer
     private var open: OpenReport?
     private var finished: [Report] = []
+    private var recentlyFinished: [Report] = []
+    private var endOfInput = false
     /// The last kernel release seen anywhere in the log.
     private var logRelease: String?
     private var logKaslrOffset: UInt64?
@@ -22,6 +24,8 @@ public final class LogProcessor {
         var report: Report
         var context: ReportContext
         var inTrace = false
+        /// The report's end marker (`---[ end trace … ]---`) was read.
+        var ended = false
         /// Lines since the last line that belonged to the report, once the trace started.
         var idleLines = 0
         var backtraceLines = 0
@@ -57,10 +61,15 @@ public final class LogProcessor {
         }
         let trimmed = message.trimmingCharacters(in: " \t")
         if trimmed.hasPrefix("---[ end ") {
+            // The report stays open for what the kernel prints right after
+            // its end marker (x86 repeats the register dump there); the
+            // first line that is not part of a report closes it.
             if var current = open {
                 current.report.lastLine = line.number
+                current.ended = true
+                current.inTrace = true
+                current.idleLines = 0
                 open = current
-                finishOpenReport()
             }
             return []
         }
@@ -89,7 +98,7 @@ public final class LogProcessor {
                     current.idleLines += 1
                 }
                 open = current
-                if current.inTrace && current.idleLines >= 3 { finishOpenReport() }
+                if current.inTrace && current.idleLines >= (current.ended ? 1 : 3) { finishOpenReport() }
             }
             return []
         }
@@ -113,8 +122,18 @@ public final class LogProcessor {
 
     /// Closes the last report and returns every report found.
     public func finish() -> [Report] {
+        endOfInput = true
         finishOpenReport()
         return finished
+    }
+
+    /// The first line of the report being read, if one is open.
+    public var openReportFirstLine: Int? { open?.report.firstLine }
+
+    /// Reports finished since the last call (whether or not they are retained).
+    public func takeFinishedReports() -> [Report] {
+        defer { recentlyFinished.removeAll() }
+        return recentlyFinished
     }
 
     // MARK: Reports
@@ -166,7 +185,16 @@ public final class LogProcessor {
         if let function = keyFunction(of: current.report) {
             current.report.title += " in \(function)"
         }
+        current.report.signature = ReportSignature.signature(of: current.report.frames)
+        if !current.inTrace && current.report.frames.isEmpty && current.report.kind != "panic" {
+            current.report.corrupted = true
+            current.report.corruptedReason = "no stack trace"
+        } else if !current.ended && endOfInput && current.inTrace && current.idleLines == 0 {
+            current.report.corrupted = true
+            current.report.corruptedReason = "the log ends inside the stack trace"
+        }
         if retainReports { finished.append(current.report) }
+        recentlyFinished.append(current.report)
     }
 
     private func guessArchitecture(_ report: Report) -> Architecture? {

@@ -15,6 +15,13 @@ public struct Report: Sendable {
     /// The kallsyms mode used for this report's module symbols, and why.
     public var kallsymsMode: KallsymsMode?
     public var kallsymsModeEvidence: String?
+    /// See ``ReportSignature``; `nil` when no frame names a function.
+    public var signature: String?
+    /// Set when the report is truncated or interleaved beyond repair.
+    public var corrupted = false
+    public var corruptedReason: String?
+    /// syzbot's title for the same crash, when it differs from ``title``'s rules.
+    public var alternativeTitles: [String] = []
 
     public init(kind: String, title: String, firstLine: Int) {
         self.kind = kind

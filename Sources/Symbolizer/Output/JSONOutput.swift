@@ -31,7 +31,8 @@ func hexString(_ value: UInt64?) -> String? { value.map { "0x" + String($0, radi
 extension Report: Encodable {
     enum CodingKeys: String, CodingKey {
         case kind, title, arch, kernelRelease = "kernel_release", firstLine = "first_line", lastLine = "last_line",
-            frames, kallsymsMode = "kallsyms_mode", kallsymsModeEvidence = "kallsyms_mode_evidence"
+            frames, kallsymsMode = "kallsyms_mode", kallsymsModeEvidence = "kallsyms_mode_evidence", signature,
+            corrupted, corruptedReason = "corrupted_reason", alternativeTitles = "alternative_titles"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -45,6 +46,10 @@ extension Report: Encodable {
         try container.encode(frames, forKey: .frames)
         try container.encode(kallsymsMode?.rawValue, forKey: .kallsymsMode)
         try container.encode(kallsymsModeEvidence, forKey: .kallsymsModeEvidence)
+        try container.encode(signature, forKey: .signature)
+        try container.encode(corrupted, forKey: .corrupted)
+        try container.encode(corruptedReason, forKey: .corruptedReason)
+        try container.encode(alternativeTitles, forKey: .alternativeTitles)
     }
 }
 
