@@ -25,8 +25,14 @@ struct AddrCommand: ParsableCommand {
 
     @OptionGroup var kernel: KernelOptions
 
-    @Option(name: .customLong("format"), help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    /// Output formats of `ksymbolize addr`.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case json
+    }
+
+    @Option(name: .customLong("format"), help: "Output format: text or json (JSON Lines).")
+    var format: Format = .text
 
     @Flag(
         name: .customLong("return-address"),

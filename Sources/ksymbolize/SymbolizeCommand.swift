@@ -9,6 +9,7 @@ import Symbolizer
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text
     case json
+    case markdown
 }
 
 struct SymbolizeCommand: ParsableCommand {
@@ -31,8 +32,11 @@ struct SymbolizeCommand: ParsableCommand {
 
     @OptionGroup var kernel: KernelOptions
 
-    @Option(name: .customLong("format"), help: "Output format: text or json.")
+    @Option(name: .customLong("format"), help: "Output format: text, json or markdown (a bug-tracker comment per report).")
     var format: OutputFormat = .text
+
+    @Flag(name: .customLong("reports-only"), help: "Print only the lines of the reports found, not the whole log.")
+    var reportsOnly = false
 
     func run() throws {
         var options = try kernel.makeOptions()
@@ -52,6 +56,23 @@ struct SymbolizeCommand: ParsableCommand {
         let annotator = TextAnnotator()
         var unresolvedCount = 0
         var warned: Set<String> = []
+        // markdown: every rendered line, to quote the reports' lines at the end.
+        var rendered: [[UInt8]] = []
+        // text --reports-only: the lines since the open report started.
+        var pending: [(number: Int, bytes: [UInt8])] = []
+        var printedReports = 0
+
+        func flushFinishedReports() {
+            for report in processor.takeFinishedReports() {
+                guard format == .text && reportsOnly else { continue }
+                if printedReports > 0 { output.write("\n") }
+                printedReports += 1
+                for entry in pending where entry.number >= report.firstLine && entry.number <= report.lastLine {
+                    output.write(entry.bytes)
+                }
+                pending.removeAll { $0.number <= report.lastLine }
+            }
+        }
 
         let inputs = logs.isEmpty ? ["-"] : logs
         for input in inputs {
@@ -69,12 +90,29 @@ struct SymbolizeCommand: ParsableCommand {
                     let message = reason.description
                     if warned.insert(message).inserted { Diagnostics.warn(message) }
                 }
-                if format == .text { output.write(annotator.render(line, frames: frames)) }
+                let bytes = annotator.render(line, frames: frames)
+                switch format {
+                case .text where !reportsOnly: output.write(bytes)
+                case .text:
+                    flushFinishedReports()
+                    if let first = processor.openReportFirstLine, line.number >= first {
+                        pending.append((line.number, bytes))
+                    }
+                case .markdown: rendered.append(bytes)
+                case .json: break
+                }
             }
         }
         let reports = processor.finish()
-        if format == .json {
-            output.write(try JSONDocument(reports: reports).encoded())
+        flushFinishedReports()
+        switch format {
+        case .json: output.write(try JSONDocument(reports: reports).encoded())
+        case .markdown:
+            output.write(
+                MarkdownPrinter().render(reports) { number in
+                    number >= 1 && number <= rendered.count ? rendered[number - 1] : nil
+                })
+        case .text: break
         }
         if unresolvedCount > 0 { throw ExitCode(2) }
     }

@@ -46,6 +46,7 @@ struct CLICase: Sendable, CustomStringConvertible {
     var status: Int32
     var stdoutContains: [String] = []
     var stderrContains: [String] = []
+    var stdoutExcludes: [String] = []
     var description: String { arguments.joined(separator: " ") }
 }
 
@@ -80,6 +81,17 @@ struct CommandLineTests {
             stdin: "[<c017e519>] (vfs_write) from [<c017e747>] (ksys_write+0x3f/0x84)\n", status: 0,
             stdoutContains: ["(ksys_write+0x3f/0x84) fs/read_write.c:637"]),
         CLICase(arguments: ["-r", "../../etc"], status: 64, stderrContains: ["invalid -r \"../../etc\""]),
+        // Bug-tracker output and reports only.
+        CLICase(
+            arguments: ["--format", "markdown", "--modules", thumb, "--module-sections", thumb + "/null.sections", thumb + "/null.log"],
+            status: 2,
+            stdoutContains: ["### Unhandled fault: page domain fault (0x01b) at 0x00000000 in crash\\_read\\_value", "| signature | `", "```text\n[    0.540409] Unhandled fault"]),
+        CLICase(arguments: ["--format", "markdown"], stdin: "nothing here\n", status: 0, stdoutContains: ["No kernel report found in the input."]),
+        CLICase(
+            arguments: ["--reports-only"], stdin: "boot\n------------[ cut here ]------------\nWARNING: CPU: 0 PID: 1 at a.c:1 f+0x1/0x2\nCall Trace:\n g+0x1/0x2\n---[ end trace 0 ]---\nafter\n",
+            status: 2,
+            stdoutContains: ["------------[ cut here ]------------\nWARNING: CPU: 0 PID: 1 at a.c:1 f+0x1/0x2\nCall Trace:\n g+0x1/0x2\n---[ end trace 0 ]---\n"],
+            stdoutExcludes: ["boot", "after"]),
         // addr and kallsyms subcommands.
         CLICase(
             arguments: ["addr", "--modules", thumb, "--module-sections", thumb + "/null.sections", "0xbf80000e"], status: 0,
@@ -101,6 +113,7 @@ struct CommandLineTests {
         let result = try CLI.run(cliCase.arguments, stdin: cliCase.stdin)
         #expect(result.status == cliCase.status, "stderr: \(result.stderr)")
         for text in cliCase.stdoutContains { #expect(result.stdout.contains(text), "stdout: \(result.stdout.prefix(2000))") }
+        for text in cliCase.stdoutExcludes { #expect(!result.stdout.contains(text), "stdout: \(result.stdout)") }
         for text in cliCase.stderrContains { #expect(result.stderr.contains(text), "stderr: \(result.stderr)") }
     }
 }
