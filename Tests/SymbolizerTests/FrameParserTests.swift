@@ -79,6 +79,21 @@ struct FrameParserTests {
                 (.backtraceWhere, "crash_null_deref", nil, nil, "crashmod", nil, false),
                 (.backtraceFrom, "crash_write", 0x10d, 0x184, "crashmod", nil, false),
             ]),
+        ParserCase(
+            message: "Krnl PSW : 0704c00180000000 000000000012345a (crash_null_deref+0x1a/0x30 [crashmod])",
+            frames: [(.programCounterRegister, "crash_null_deref", 0x1a, 0x30, "crashmod", 0x12_345a, false)]),
+        ParserCase(
+            message: "epc : ffffffe00008c762 ra : ffffffe00008c760 sp : ffffffe00853fec0",
+            frames: [
+                (.programCounterRegister, nil, nil, nil, nil, 0xffff_ffe0_0008_c762, false),
+                (.linkRegister, nil, nil, nil, nil, 0xffff_ffe0_0008_c760, false),
+            ]),
+        ParserCase(
+            message: "epc   : 80123456 crash_null_deref+0x10/0x20 [crashmod]",
+            frames: [(.programCounterRegister, "crash_null_deref", 0x10, 0x20, "crashmod", 0x8012_3456, false)]),
+        ParserCase(
+            message: "EIP: crash_null_deref+0x10/0x20 [crashmod]",
+            frames: [(.instructionPointerRegister, "crash_null_deref", 0x10, 0x20, "crashmod", nil, false)]),
         // Lines that only look like frames.
         ParserCase(message: "sh from init", frames: []),
         ParserCase(message: "Modules linked in: crashmod(OE)", frames: []),

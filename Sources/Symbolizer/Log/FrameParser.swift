@@ -46,6 +46,24 @@ public enum FrameParser {
         }
         cursor.position = start
         if cursor.consume("PC is at ") { return valueFrames(&cursor, syntax: .programCounterRegister) }
+        // s390: "Krnl PSW : 0704c00180000000 000000000012345a (crash+0x1a/0x30 [crashmod])"
+        if cursor.consume("Krnl PSW : ") {
+            let valueStart = cursor.position
+            guard cursor.hexNumber() != nil else { return [] }
+            cursor.skipSpaces()
+            guard let address = cursor.hexNumber() else { return [] }
+            cursor.skipSpaces()
+            var symbol: PrintedSymbol?
+            if cursor.consume("(") {
+                symbol = cursor.symbolExpression()
+                _ = cursor.consume(")")
+            }
+            return [
+                ParsedFrame(
+                    syntax: .programCounterRegister, printed: cursor.text(from: valueStart).trimmingSpaces(), symbol: symbol,
+                    address: address, unreliable: false)
+            ]
+        }
         if cursor.consume("LR is at ") { return valueFrames(&cursor, syntax: .linkRegister) }
         // "NIP [c000000000123456] func+0x10/0x20" and "LR [c0…] func+…" (powerpc)
         for (name, syntax) in [("NIP ", FrameSyntax.programCounterRegister), ("LR ", .linkRegister)]
