@@ -5,7 +5,17 @@ import ArchFixups
 /// annotated live).
 public final class LogProcessor {
     private let symbolizer: Symbolizer
-    private var open: OpenReport?
+    /// Open reports by printk caller id (`T123`, `C1`; "" for lines without
+    /// one), so that reports printed at the same time by several CPUs or
+    /// tasks are kept apart.
+    private var openReports: [String: OpenReport] = [:]
+    /// The caller id of the line being processed.
+    private var currentContext = ""
+    /// The open report of the current line's context.
+    private var open: OpenReport? {
+        get { openReports[currentContext] }
+        set { openReports[currentContext] = newValue }
+    }
     private var finished: [Report] = []
     private var recentlyFinished: [Report] = []
     private var endOfInput = false
@@ -53,6 +63,14 @@ public final class LogProcessor {
     /// Processes one line and returns the frames found in it, symbolized.
     public func process(_ line: LogLine) -> [ResolvedFrame] {
         let message = line.message
+        currentContext = line.callerID.map(String.init) ?? ""
+        if openReports[currentContext] == nil, currentContext != "", openReports.count == 1,
+            let (only, report) = openReports.first, only == "", report.report.frames.isEmpty, !report.inTrace
+        {
+            // The header had no caller id but its continuation has one: same report.
+            openReports[currentContext] = report
+            openReports[""] = nil
+        }
         noteKernelFacts(message)
 
         if let format = ReportFormats.format(of: message) {
@@ -123,12 +141,16 @@ public final class LogProcessor {
     /// Closes the last report and returns every report found.
     public func finish() -> [Report] {
         endOfInput = true
-        finishOpenReport()
+        for context in openReports.keys.sorted() {
+            currentContext = context
+            finishOpenReport()
+        }
+        finished.sort { $0.firstLine < $1.firstLine }
         return finished
     }
 
-    /// The first line of the report being read, if one is open.
-    public var openReportFirstLine: Int? { open?.report.firstLine }
+    /// The first line of the earliest report being read, if one is open.
+    public var openReportFirstLine: Int? { openReports.values.map(\.report.firstLine).min() }
 
     /// Reports finished since the last call (whether or not they are retained).
     public func takeFinishedReports() -> [Report] {

@@ -1,0 +1,79 @@
+import Foundation
+import Symbolizer
+import Testing
+
+@Suite("Finding reports in messy logs")
+struct ReportDetectionTests {
+    @Test("interleaved reports are kept apart by printk caller id")
+    func callerIDs() {
+        let log = """
+            [   10.000001][    T1] ------------[ cut here ]------------
+            [   10.000002][    T2] BUG: kernel NULL pointer dereference, address: 0000000000000000
+            [   10.000003][    T1] WARNING: CPU: 0 PID: 1 at a.c:1 first_bug+0x1/0x10
+            [   10.000004][    T2] RIP: 0010:second_bug+0x2/0x20
+            [   10.000005][    T1] Call Trace:
+            [   10.000006][    T2] Call Trace:
+            [   10.000007][    T1]  caller_one+0x10/0x40
+            [   10.000008][    T2]  caller_two+0x10/0x40
+            [   10.000009][    T1] ---[ end trace 0000000000000000 ]---
+            [   10.000010][    T2] ---[ end trace 0000000000000000 ]---
+            done
+
+            """
+        let (_, reports) = symbolize(bytes: Array(log.utf8))
+        #expect(reports.count == 2)
+        let warning = reports.first { $0.kind == "warning" }
+        let oops = reports.first { $0.kind == "null-pointer" }
+        #expect(warning?.frames.map { $0.frame.symbol?.name } == ["first_bug", "caller_one"])
+        #expect(oops?.frames.map { $0.frame.symbol?.name } == ["second_bug", "caller_two"])
+        #expect(warning?.firstLine == 1 && warning?.lastLine == 9)
+        #expect(oops?.firstLine == 2 && oops?.lastLine == 10)
+    }
+
+    @Test(
+        "report kinds from their headers",
+        arguments: [
+            ("BUG: KASAN: use-after-free in foo+0x1/0x2", "kasan"),
+            ("BUG: kernel NULL pointer dereference, address: 0000000000000008", "null-pointer"),
+            ("BUG: unable to handle page fault for address: ffffffffc0a00000", "paging-request"),
+            ("kernel BUG at fs/ext4/inode.c:123!", "bug"),
+            ("WARNING: CPU: 1 PID: 2 at kernel/foo.c:3 foo+0x1/0x2", "warning"),
+            ("general protection fault, probably for non-canonical address 0xdffffc0000000000: 0000 [#1] SMP KASAN", "general-protection-fault"),
+            ("Unable to handle kernel NULL pointer dereference at virtual address 00000000", "oops"),
+            ("Internal error: Oops: 5 [#1] SMP ARM", "oops"),
+            ("Kernel panic - not syncing: Fatal exception", "panic"),
+            ("INFO: task kworker/0:1:12 blocked for more than 120 seconds.", "hung-task"),
+            ("rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", "rcu-stall"),
+            ("watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [swapper/0:1]", "soft-lockup"),
+            ("UBSAN: array-index-out-of-bounds in net/core/dev.c:123:4", "ubsan"),
+            ("divide error: 0000 [#1] PREEMPT SMP KASAN", "divide-error"),
+        ])
+    func kinds(header: String, kind: String) {
+        #expect(ReportFormats.format(of: header[...])?.kind == kind)
+    }
+
+    @Test("a log that stops inside the stack trace is marked corrupted")
+    func truncated() {
+        let log = "BUG: kernel NULL pointer dereference, address: 0000000000000000\nRIP: 0010:f+0x1/0x2\nCall Trace:\n g+0x1/0x2\n"
+        let (_, reports) = symbolize(bytes: Array(log.utf8))
+        #expect(reports.count == 1)
+        #expect(reports.first?.corrupted == true)
+        #expect(reports.first?.corruptedReason == "the log ends inside the stack trace")
+    }
+
+    @Test("the same crash in two builds has one signature; another crash has another")
+    func signatures() throws {
+        func signature(_ sample: String, _ name: String) throws -> String? {
+            let sampleCase = SampleCase(sample: Samples.all.first { $0.directory == sample }!, name: name)
+            let (_, reports) = try symbolize(logPath: sampleCase.logPath, options: try sampleCase.sample.options(case: name))
+            return reports.first?.signature
+        }
+        #expect(try signature("arm-thumb2/fixed", "null") == signature("arm-thumb2/prefix", "null"))
+        #expect(try signature("arm-thumb2/fixed", "first") == signature("arm-thumb2/prefix", "first"))
+        #expect(try signature("arm-thumb2/fixed", "null") != signature("arm-thumb2/fixed", "first"))
+        #expect(ReportSignature.baseName("crash_noreturn.constprop.0") == "crash_noreturn")
+        #expect(ReportSignature.baseName("crash_write.cold") == "crash_write")
+        #expect(ReportSignature.baseName("crash_null_deref.isra.0") == "crash_null_deref")
+        #expect(ReportSignature.baseName("foo.part.3.constprop.1") == "foo")
+    }
+}
