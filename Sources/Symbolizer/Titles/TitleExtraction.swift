@@ -1,0 +1,127 @@
+import Foundation
+
+/// The raw (not yet normalised) description of a report.
+struct ReportDescription {
+    var title: String
+    var alternatives: [String]
+    var corruptedReason: String?
+    /// The format that made the title; nil when the header line was used as it is.
+    var format: TitleFormat?
+}
+
+/// Turns a report's text into a title with its group's formats (syzbot's `extractDescription`).
+enum TitleExtraction {
+    static let noFrames = "extracted no frames"
+
+    /// The title of `text`, a report of `group` starting at its first line.
+    ///
+    /// Every format's title pattern is searched; the leftmost match wins, and among formats
+    /// matching at the same place the first that succeeds. ALT titles accumulate over every
+    /// format that succeeded, as syzbot does.
+    static func describe(_ text: String, group: OopsGroup) -> ReportDescription {
+        var best = text.utf16.count
+        var title = ""
+        var reason: String?
+        var alternatives: [String] = []
+        var format: TitleFormat?
+        var matchedTitle = false
+        for candidate in group.formats {
+            guard var match = candidate.title.firstMatch(in: text), match.location <= best else { continue }
+            if match.location == best && !title.isEmpty { continue }
+            if match.location < best {
+                title = ""
+                format = nil
+                best = match.location
+            }
+            matchedTitle = true
+            if let report = candidate.report {
+                guard let reportMatch = report.firstMatch(in: text) else { continue }
+                match = reportMatch
+            }
+            let prefix = match.groups.map { $0 ?? "" }
+            var frames: [ExtractedFrame] = []
+            reason = nil
+            if let stack = candidate.stack {
+                let tail = (text as NSString).substring(from: match.location)
+                let extracted = StackExtraction.frames(stack, in: tail)
+                frames = extracted.frames
+                if !extracted.ok { reason = noFrames }
+            }
+            let arguments = prefix + frames.map(\.canonical)
+            title = TitleFormat.fill(candidate.template, arguments)
+            alternatives += candidate.alternatives.map { TitleFormat.fill($0, arguments) }
+            for variant in rawVariants(prefix, frames) {
+                let alternative = TitleFormat.fill(candidate.template, variant)
+                if alternative != title { alternatives.append(alternative) }
+                alternatives += candidate.alternatives.map { TitleFormat.fill($0, variant) }
+            }
+            alternatives = unique(alternatives)
+            format = candidate
+        }
+        if title.isEmpty {
+            if matchedTitle { reason = "matched title but not report regexp" }
+            if let header = text.range(of: group.header) {
+                let line = text[header.lowerBound...]
+                title = String(line.prefix(while: { $0 != "\n" }))
+            }
+        }
+        if reason == nil, format?.corrupted == true { reason = "report format is marked as corrupted" }
+        return ReportDescription(title: title, alternatives: alternatives, corruptedReason: reason, format: format)
+    }
+
+    /// Arguments with the key frames as printed, then with each syscall prefix removed alone
+    /// (only those prefixes that change a frame): more titles for grouping duplicates.
+    static func rawVariants(_ prefix: [String], _ frames: [ExtractedFrame]) -> [[String]] {
+        var variants = [prefix + frames.map(\.raw)]
+        for strip in LinuxStack.strippedPrefixes {
+            var changed = false
+            let names = frames.map { frame -> String in
+                guard frame.raw.hasPrefix(strip) else { return frame.raw }
+                changed = true
+                return String(frame.raw.dropFirst(strip.count))
+            }
+            if changed { variants.append(prefix + names) }
+        }
+        return variants
+    }
+
+    static func unique(_ items: [String]) -> [String] {
+        var seen = Set<String>()
+        return items.filter { seen.insert($0).inserted }
+    }
+
+    /// Why a report whose title was found is still unreliable, or nil (syzbot's `isCorrupted`).
+    ///
+    /// A timestamp inside the title means interleaved lines. Reports of formats that expect a
+    /// stack must have, after each stack-start marker, a frame within the next 15 lines.
+    static func corruption(title: String, report: String, format: TitleFormat?) -> String? {
+        if LinuxCorruption.timestamp.matches(title) { return "title matches corrupted regexp" }
+        guard let format, !format.noStackTrace else { return nil }
+        var hasStackTrace = false
+        let text = report as NSString
+        for (index, marker) in LinuxStack.stackStarts.enumerated() {
+            guard let match = marker.firstMatch(in: report) else { continue }
+            let lines = text.substring(from: match.location).components(separatedBy: "\n")
+            if lines.count < 4 { return "call trace is missed" }
+            var missing = true
+            scan: for line in lines.dropFirst().prefix(15) {
+                if LinuxStack.anyStackStart.matches(line) { break scan }
+                if line.contains("(stack is not available)")
+                    || LinuxStack.frameLines.contains(where: { $0.matches(line) })
+                {
+                    hasStackTrace = true
+                    missing = false
+                    break scan
+                }
+            }
+            let isRiscv = index == LinuxStack.stackStarts.count - 1
+            if missing && !isRiscv { return "no frames in a stack trace" }
+        }
+        return hasStackTrace ? nil : "no stack trace in report"
+    }
+}
+
+enum LinuxCorruption {
+    /// A console timestamp merged into the middle of a title.
+    static let timestamp = TitleRegex(#"\[ *[0-9]+\.[0-9]+\]"#)
+}

@@ -1,0 +1,130 @@
+/// A family of reports recognised by one header text (`BUG:`, `WARNING:`…)
+/// and the formats that turn its text into a title.
+struct OopsGroup: Sendable {
+    /// Plain, case-sensitive text a line must contain to start a report.
+    var header: String
+    /// Formats in the order they are tried.
+    var formats: [TitleFormat]
+    /// A line matching any of these does not start a report of this group.
+    var falsePositives: [TitleRegex]
+
+    init(_ header: String, _ formats: [TitleFormat], notWhen falsePositives: [String] = []) {
+        self.header = header
+        self.formats = formats
+        self.falsePositives = falsePositives.map { TitleRegex($0) }
+    }
+
+    /// Whether `line` (a whole console line, prefix included) starts a report of this group.
+    func starts(_ line: String) -> Bool {
+        line.contains(header) && !falsePositives.contains { $0.matches(line) }
+    }
+}
+
+/// How one kind of report becomes a title.
+struct TitleFormat: Sendable {
+    /// Found anywhere in the report text; the leftmost match among formats wins.
+    var title: TitleRegex
+    /// When set, must match too; its groups (not the title's) fill the template.
+    var report: TitleRegex?
+    /// Go `fmt` template with positional arguments `%[n]v`: the regex groups, then one key frame per stack part.
+    var template: String
+    /// More templates filled with the same arguments, for grouping duplicates.
+    var alternatives: [String]
+    /// How the key frames are found; `nil` when the title needs none.
+    var stack: StackSpec?
+    /// The report has no stack trace of its own: the stack checks of the corruption rules do not apply.
+    var noStackTrace: Bool
+    /// A report recognised only by this format is corrupted (a truncated header, a panic after the real report).
+    var corrupted: Bool
+
+    init(
+        _ title: String, report: String? = nil, _ template: String, alt: [String] = [], stack: StackSpec? = nil,
+        noStackTrace: Bool = false, corrupted: Bool = false
+    ) {
+        self.title = TitleRegex(title)
+        self.report = report.map { TitleRegex($0) }
+        self.template = template
+        self.alternatives = alt
+        self.stack = stack
+        self.noStackTrace = noStackTrace
+        self.corrupted = corrupted
+    }
+
+    /// `template` with `%[n]v` (or `%[n]s`) replaced by `arguments[n-1]`.
+    static func fill(_ template: String, _ arguments: [String]) -> String {
+        var result = ""
+        var rest = Substring(template)
+        while let percent = rest.firstIndex(of: "%") {
+            result += rest[..<percent]
+            let directive = rest[percent...]
+            if directive.hasPrefix("%["), let close = directive.firstIndex(of: "]"),
+                let number = Int(directive[directive.index(percent, offsetBy: 2)..<close]),
+                directive.index(after: close) < directive.endIndex,
+                "vs".contains(directive[directive.index(after: close)])
+            {
+                result += number >= 1 && number <= arguments.count ? arguments[number - 1] : "%!v(BADINDEX)"
+                rest = directive[directive.index(close, offsetBy: 2)...]
+            } else {
+                result += "%"
+                rest = directive.dropFirst()
+            }
+        }
+        return result + rest
+    }
+}
+
+/// How the key frames of a report are extracted: a sequence of steps over its lines.
+struct StackSpec: Sendable {
+    enum Step: Sendable {
+        /// Skip lines up to the first one this matches; its groups are candidate frames.
+        case match(TitleRegex)
+        /// Read a stack trace up to the next stack-start marker; every frame line is a candidate.
+        case parse
+    }
+
+    /// How the key frame is chosen among the candidates (after skipping and prefix stripping).
+    enum Extractor: Sendable {
+        /// The first candidate.
+        case first
+        /// rcu stalls, soft lockups, stack overflows: the frame before the first dispatch "anchor".
+        case stall
+        /// Hung tasks: `rtnl_lock`, `synchronize_*`, else the first frame that is not a wait primitive.
+        case hang
+    }
+
+    var steps: [Step]
+    /// Tried from scratch when `steps` fail to give every frame.
+    var fallbackSteps: [Step]
+    /// Global skip list plus the format's own, as one pattern matched anywhere in a name.
+    var skip: TitleRegex
+    var extractor: Extractor
+
+    init(_ steps: [Step], fallback: [Step] = [], skip: [String] = [], extractor: Extractor = .first) {
+        self.steps = steps
+        self.fallbackSteps = fallback
+        self.skip = TitleRegex(LinuxStack.skippedFunctions.joined(separator: "|")
+            + skip.map { "|" + $0 }.joined())
+        self.extractor = extractor
+    }
+
+    /// `RIP`, then `Call Trace:`, then the trace.
+    static func ripCallTrace(skip: [String] = [], extractor: Extractor = .first) -> StackSpec {
+        StackSpec([.match(LinuxStack.rip), .match(LinuxStack.callTrace), .parse], skip: skip, extractor: extractor)
+    }
+
+    /// `Call Trace:`, then the trace.
+    static func callTrace(skip: [String] = [], extractor: Extractor = .first) -> StackSpec {
+        StackSpec([.match(LinuxStack.callTrace), .parse], skip: skip, extractor: extractor)
+    }
+
+    /// WARNINGs: the function of the trapping `RIP` line (or powerpc `--- interrupt:`); when it is
+    /// skipped or missing, the first usable frame of the call trace.
+    static func warning(skip: [String] = []) -> StackSpec {
+        StackSpec(
+            [.match(LinuxStack.warningTrap), .parse],
+            fallback: [.match(LinuxStack.callTrace), .parse], skip: skip)
+    }
+
+    /// `RIP` alone.
+    static let ripOnly = StackSpec([.match(LinuxStack.rip)])
+}
