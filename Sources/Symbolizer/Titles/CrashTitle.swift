@@ -6,7 +6,7 @@
 public struct CrashTitle: Sendable, Equatable {
     /// The title, normalised as syzbot files it (`ADDR`, `NUM`, `LINE`, at most 120 bytes).
     public var title: String
-    /// Alternative titles syzbot groups duplicates by (normalised, no duplicates, title excluded).
+    /// Alternative titles syzbot groups duplicates by (normalised, without duplicates).
     public var alternativeTitles: [String]
     /// Crash class from the title (`KASAN-READ`, `WARNING`, `HANG`…), `""` when it has none.
     public var type: String

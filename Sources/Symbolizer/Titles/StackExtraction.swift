@@ -29,8 +29,9 @@ enum StackExtraction {
         var stacks = 0
 
         func take(_ match: TitleMatch) {
-            for case let name? in match.groups where !spec.skip.matches(name) {
-                candidates.append(name)
+            for case let printed? in match.groups {
+                let name = SymbolDemangler.demangle(printed)
+                if !spec.skip.matches(name) { candidates.append(name) }
             }
         }
 
