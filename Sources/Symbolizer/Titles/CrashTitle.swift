@@ -24,13 +24,11 @@ public struct CrashTitle: Sendable, Equatable {
     public var panicked: Bool
     /// Whether the log matches one of syzbot's suppressions (the fuzzer itself was killed, etc.).
     public var suppressed: Bool
-    /// The report as syzbot stores it: the same-context lines from the start, console prefixes removed.
-    public var report: [String]
 
     public init(
         title: String, alternativeTitles: [String] = [], type: String = "", frame: String? = nil,
         corrupted: Bool = false, corruptedReason: String? = nil, startLine: Int, endLine: Int,
-        panicked: Bool = false, suppressed: Bool = false, report: [String] = []
+        panicked: Bool = false, suppressed: Bool = false
     ) {
         self.title = title
         self.alternativeTitles = alternativeTitles
@@ -42,6 +40,5 @@ public struct CrashTitle: Sendable, Equatable {
         self.endLine = endLine
         self.panicked = panicked
         self.suppressed = suppressed
-        self.report = report
     }
 }

@@ -173,7 +173,7 @@ enum LinuxOopses {
         "WARNING: See https.* for mitigation options.",
         "WARNING: kernel not compiled with CPU_SRSO",
         #"EXT4-[Ff][Ss](?: \(.*\))?:"#,
-        "(?i)warning: .* uses (deprecated v2 capabilities|wireless extensions)",
+        "(?i:warning: .* uses (deprecated v2 capabilities|wireless extensions))",
         #"XFS \([0-9A-Za-z_]+\): WARNING"#,
     ])
 

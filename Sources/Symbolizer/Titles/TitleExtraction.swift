@@ -121,6 +121,50 @@ enum TitleExtraction {
     }
 }
 
+extension TitleExtraction {
+    /// `corruption(title:report:format:)` for a report made of log lines, from the facts the log
+    /// found once for every line (the same rule, without searching the report text again).
+    static func corruption(title: String, report: ReportExtent, in log: ConsoleLog, format: TitleFormat?) -> String? {
+        if LinuxCorruption.timestamp.matches(title) { return "title matches corrupted regexp" }
+        guard let format, !format.noStackTrace else { return nil }
+        let lines = report.lines
+        var hasStackTrace = false
+        for bit in LinuxStack.stackStarts.indices {
+            let mask = UInt16(1) << bit
+            // The first match: from the newline before a line, else inside it.
+            var first: (line: Int, fromNewline: Bool)?
+            for index in log.markerLines[bit] where index >= lines[0] {
+                guard let position = report.position(of: index) else { continue }
+                if position > 0 && log.markersFromNewline[index] & mask != 0 {
+                    first = (position, true)
+                    break
+                }
+                if log.markers[index] & mask != 0 {
+                    first = (position, false)
+                    break
+                }
+            }
+            guard let first else { continue }
+            // The text from the match on, split at "\n" (the last piece is empty): the rest of the
+            // marker line (empty when the match starts at a newline), then the following lines.
+            let following = first.fromNewline ? lines[first.line...] : lines[(first.line + 1)...]
+            if following.count + 2 < 4 { return "call trace is missed" }
+            var missing = true
+            for index in following.prefix(15) {
+                if log.markers[index] != 0 { break }
+                if log.flags[index].contains(.frameLike) {
+                    hasStackTrace = true
+                    missing = false
+                    break
+                }
+            }
+            let isRiscv = bit == LinuxStack.stackStarts.count - 1
+            if missing && !isRiscv { return "no frames in a stack trace" }
+        }
+        return hasStackTrace ? nil : "no stack trace in report"
+    }
+}
+
 enum LinuxCorruption {
     /// A console timestamp merged into the middle of a title.
     static let timestamp = TitleRegex(#"\[ *[0-9]+\.[0-9]+\]"#)

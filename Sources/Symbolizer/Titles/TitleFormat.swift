@@ -6,17 +6,20 @@ struct OopsGroup: Sendable {
     /// Formats in the order they are tried.
     var formats: [TitleFormat]
     /// A line matching any of these does not start a report of this group.
-    var falsePositives: [TitleRegex]
+    var falsePositives: [String]
+    /// `falsePositives` as one pattern.
+    private var anyFalsePositive: TitleRegex?
 
     init(_ header: String, _ formats: [TitleFormat], notWhen falsePositives: [String] = []) {
         self.header = header
         self.formats = formats
-        self.falsePositives = falsePositives.map { TitleRegex($0) }
+        self.falsePositives = falsePositives
+        anyFalsePositive = falsePositives.isEmpty ? nil : TitleRegex(anyOf: falsePositives)
     }
 
     /// Whether `line` (a whole console line, prefix included) starts a report of this group.
     func starts(_ line: String) -> Bool {
-        line.contains(header) && !falsePositives.contains { $0.matches(line) }
+        ConsoleLog.contains(line, header) && !(anyFalsePositive?.matches(line) ?? false)
     }
 }
 

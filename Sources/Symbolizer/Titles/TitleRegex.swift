@@ -14,11 +14,12 @@ struct TitleRegex: @unchecked Sendable {
     /// The pattern as written in the table, before translation.
     let source: String
 
-    init(_ source: String, caseInsensitive: Bool = false) {
+    /// `multiline`: `^` and `$` match at every line (for searching a whole log at once).
+    init(_ source: String, multiline: Bool = false) {
         self.source = source
         let pattern = TitleRegex.translate(source)
         var options: NSRegularExpression.Options = [.useUnixLineSeparators]
-        if caseInsensitive { options.insert(.caseInsensitive) }
+        if multiline { options.insert(.anchorsMatchLines) }
         do {
             regex = try NSRegularExpression(pattern: pattern, options: options)
         } catch {
@@ -27,8 +28,8 @@ struct TitleRegex: @unchecked Sendable {
     }
 
     /// A pattern matching any of `alternatives` (each kept as its own group).
-    init(anyOf alternatives: [String]) {
-        self.init(alternatives.map { "(?:\($0))" }.joined(separator: "|"))
+    init(anyOf alternatives: [String], multiline: Bool = false) {
+        self.init(alternatives.map { "(?:\($0))" }.joined(separator: "|"), multiline: multiline)
     }
 
     /// Expands syzkaller's macros and rewrites RE2-only syntax for ICU.
@@ -61,6 +62,11 @@ struct TitleRegex: @unchecked Sendable {
     /// Whether the pattern matches anywhere in `text`.
     func matches(_ text: String) -> Bool {
         regex.firstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)) != nil
+    }
+
+    /// Every non-overlapping match, in order.
+    func allMatches(in text: String) -> [NSTextCheckingResult] {
+        regex.matches(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count))
     }
 
     /// Every non-overlapping match replaced by `template` (`$1` for groups).
