@@ -168,4 +168,28 @@ struct SyzbotCorpusLog {
             "hang in mount", "INFO: task hung in __do_sys_mount", "hang in __do_sys_mount",
         ])
     }
+
+    /// C++ and Rust v0 frames are demangled before the skip list and the title see them.
+    @Test func demangledFrames() {
+        func title(_ frames: [String]) -> String? {
+            SyzbotTitles.firstCrash(in: [
+                "[   30.000000] BUG: KASAN: slab-out-of-bounds in memcpy+0x1/0x2",
+                "[   30.000001] Write of size 4 at addr ffff888012345678 by task a.out/77",
+                "[   30.000002] Call Trace:",
+            ] + frames.map { "[   30.000003]  \($0)+0x1/0x2" })?.title
+        }
+        #expect(title(["_ZN6kernel3vfs4openEv"]) == "KASAN: slab-out-of-bounds Write in kernel::vfs::open")
+        #expect(title(["_ZL6helperi"]) == "KASAN: slab-out-of-bounds Write in helper")
+        // core::panicking::panic_fmt is skipped ("panic"), then an impl method.
+        #expect(title([
+            "_RNvNtCs9jEwPDbx20M_4core9panicking9panic_fmt",
+            "_RNvXs1_CscPPBqWtAqum_11ashmem_rustNtB5_6AshmemNtNtCs43vyB533jt3_6kernel10miscdevice10MiscDevice4mmap",
+        ]) == "KASAN: slab-out-of-bounds Write in <ashmem_rust::Ashmem as kernel::miscdevice::MiscDevice>::mmap")
+        // Generic arguments and references.
+        #expect(title(["_RINvCs1234_5alloc4dropRShE"]) == "KASAN: slab-out-of-bounds Write in alloc::drop::<&[u8]>")
+        // C++ template arguments are not printed, like parameters.
+        #expect(title(["_ZSt4moveIRiE"]) == "KASAN: slab-out-of-bounds Write in std::move")
+        // What does not parse is kept as printed.
+        #expect(title(["_Rbogus"]) == "KASAN: slab-out-of-bounds Write in _Rbogus")
+    }
 }
