@@ -33,3 +33,9 @@ format:
 
 clean:
 	rm -rf .build
+
+# Benchmark against llvm-symbolizer, eu-addr2line, decode_stacktrace.sh,
+# faddr2line and a libdwfl C floor (see bench/README.md). BENCH_ARGS=--quick
+.PHONY: bench
+bench:
+	python3 bench/run.py $(BENCH_ARGS)
