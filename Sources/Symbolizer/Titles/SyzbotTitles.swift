@@ -28,7 +28,7 @@ extension ConsoleLog {
             let groupIndex = headers[start]
         else { return nil }
         let group = LinuxOopses.groups[groupIndex]
-        let extent = ReportExtent(log: self, start: start)
+        var extent = ReportExtent(log: self, start: start)
 
         var description = TitleExtraction.describe(extent.titleText(self), group: group)
         var reason = description.corruptedReason
@@ -39,7 +39,7 @@ extension ConsoleLog {
             reason = description.corruptedReason
                 ?? TitleExtraction.corruption(title: description.title, report: raw, format: description.format)
         } else if reason == nil {
-            reason = TitleExtraction.corruption(title: description.title, report: extent, in: self,
+            reason = TitleExtraction.corruption(title: description.title, report: &extent, in: self,
                                                 format: description.format)
         }
         if vmDisconnected && reason == nil { reason = "serialport: VM disconnected" }

@@ -124,16 +124,19 @@ enum TitleExtraction {
 extension TitleExtraction {
     /// `corruption(title:report:format:)` for a report made of log lines, from the facts the log
     /// found once for every line (the same rule, without searching the report text again).
-    static func corruption(title: String, report: ReportExtent, in log: ConsoleLog, format: TitleFormat?) -> String? {
+    static func corruption(title: String, report: inout ReportExtent, in log: ConsoleLog, format: TitleFormat?)
+        -> String?
+    {
         if LinuxCorruption.timestamp.matches(title) { return "title matches corrupted regexp" }
         guard let format, !format.noStackTrace else { return nil }
-        let lines = report.lines
+        let start = report.lines[0]
         var hasStackTrace = false
         for bit in LinuxStack.stackStarts.indices {
             let mask = UInt16(1) << bit
             // The first match: from the newline before a line, else inside it.
             var first: (line: Int, fromNewline: Bool)?
-            for index in log.markerLines[bit] where index >= lines[0] {
+            for index in log.markerLines[bit] where index >= start {
+                report.extend(past: index, log)
                 guard let position = report.position(of: index) else { continue }
                 if position > 0 && log.markersFromNewline[index] & mask != 0 {
                     first = (position, true)
@@ -147,6 +150,8 @@ extension TitleExtraction {
             guard let first else { continue }
             // The text from the match on, split at "\n" (the last piece is empty): the rest of the
             // marker line (empty when the match starts at a newline), then the following lines.
+            report.extend(toCount: first.line + 17, log)  // the 15 lines looked at, and one more
+            let lines = report.lines
             let following = first.fromNewline ? lines[first.line...] : lines[(first.line + 1)...]
             if following.count + 2 < 4 { return "call trace is missed" }
             var missing = true
