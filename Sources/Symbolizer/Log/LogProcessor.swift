@@ -11,6 +11,10 @@ public final class LogProcessor {
     private var openReports: [String: OpenReport] = [:]
     /// The caller id of the line being processed.
     private var currentContext = ""
+    /// Removes and returns the current context's open report, so that it can
+    /// be changed without copying its frames (put it back with `open = …`).
+    private func takeOpen() -> OpenReport? { openReports.removeValue(forKey: currentContext) }
+
     /// The open report of the current line's context.
     private var open: OpenReport? {
         get { openReports[currentContext] }
@@ -18,6 +22,8 @@ public final class LogProcessor {
     }
     private var finished: [Report] = []
     private var recentlyFinished: [Report] = []
+    /// Every line, for syzbot's title rules at the end (only when reports are retained).
+    private var textLines: [String] = []
     private var endOfInput = false
     /// The last kernel release seen anywhere in the log.
     private var logRelease: String?
@@ -36,6 +42,8 @@ public final class LogProcessor {
         var inTrace = false
         /// The report's end marker (`---[ end trace … ]---`) was read.
         var ended = false
+        /// A return-address frame was seen (so the exception PC is no longer repeated).
+        var sawReturnFrame = false
         /// Lines since the last line that belonged to the report, once the trace started.
         var idleLines = 0
         var backtraceLines = 0
@@ -62,6 +70,7 @@ public final class LogProcessor {
 
     /// Processes one line and returns the frames found in it, symbolized.
     public func process(_ line: LogLine) -> [ResolvedFrame] {
+        if retainReports { textLines.append(line.text) }
         let message = line.message
         currentContext = line.callerID.map(String.init) ?? ""
         if openReports[currentContext] == nil, currentContext != "", openReports.count == 1,
@@ -82,7 +91,7 @@ public final class LogProcessor {
             // The report stays open for what the kernel prints right after
             // its end marker (x86 repeats the register dump there); the
             // first line that is not part of a report closes it.
-            if var current = open {
+            if var current = takeOpen() {
                 current.report.lastLine = line.number
                 current.ended = true
                 current.inTrace = true
@@ -108,7 +117,7 @@ public final class LogProcessor {
 
         let parsed = FrameParser.frames(in: message)
         if parsed.isEmpty {
-            if var current = open {
+            if var current = takeOpen() {
                 if isReportDetail(trimmed) {
                     current.report.lastLine = line.number
                     current.idleLines = 0
@@ -123,7 +132,7 @@ public final class LogProcessor {
         if open == nil {
             start(kind: "stack-dump", title: "stack dump", line: line)
         }
-        guard var current = open else { return [] }
+        guard var current = takeOpen() else { return [] }
         current.report.lastLine = line.number
         current.idleLines = 0
         var resolved: [ResolvedFrame] = []
@@ -135,6 +144,9 @@ public final class LogProcessor {
             current.report.frames.append(contentsOf: resolved)
         }
         open = current
+        if retainReports, !textLines.isEmpty, resolved.contains(where: { $0.kallsymsCorrection != nil }) {
+            textLines[textLines.count - 1] = Self.corrected(line.text, frames: resolved)
+        }
         return resolved
     }
 
@@ -146,7 +158,70 @@ public final class LogProcessor {
             finishOpenReport()
         }
         finished.sort { $0.firstLine < $1.firstLine }
+        if retainReports { applySyzbotTitles() }
         return finished
+    }
+
+    /// The line as a correct kernel would have printed it: each symbol a
+    /// pre-fix Thumb-2 kernel printed wrong replaced by its correction, so
+    /// that titles name the right function.
+    static func corrected(_ text: String, frames: [ResolvedFrame]) -> String {
+        var result = text
+        for frame in frames {
+            guard let correction = frame.kallsymsCorrection, let printed = frame.frame.symbol else { continue }
+            if let offset = printed.offset, let size = printed.size {
+                let wrong = "\(printed.name)+0x\(String(offset, radix: 16))/0x\(String(size, radix: 16))"
+                result = result.replacingOccurrences(of: wrong, with: correction)
+            } else if let name = correction.split(separator: "+").first {
+                result = result.replacingOccurrences(of: "(\(printed.name) ", with: "(\(name) ")
+                result = result.replacingOccurrences(of: "(\(printed.name))", with: "(\(name))")
+            }
+        }
+        return result
+    }
+
+    /// Titles reports the way syzbot does (``SyzbotTitles``), so that they
+    /// file against the same bugs; a crash syzbot's rules find that no report
+    /// covers becomes a report of its own.
+    private func applySyzbotTitles() {
+        for crash in SyzbotTitles.crashes(in: textLines) {
+            let index =
+                finished.firstIndex { $0.firstLine <= crash.startLine && crash.startLine <= $0.lastLine }
+                ?? finished.firstIndex { $0.firstLine > crash.startLine && $0.firstLine <= crash.startLine + 3 }
+            if let index {
+                var report = finished[index]
+                guard report.crashType == nil else { continue }
+                report.syzbotTitle = crash.title
+                report.title = crash.title
+                if crash.title.hasSuffix(" in corrupted"), let function = keyFunction(of: report) {
+                    // syzbot's text rules found no frame, the symbolized frames do.
+                    report.title = String(crash.title.dropLast("corrupted".count)) + ReportSignature.baseName(function)
+                }
+                report.alternativeTitles = crash.alternativeTitles
+                report.crashType = crash.type
+                // syzbot's text rules miss some stack formats (ARM backtraces
+                // without a "Backtrace:" line): a report whose stack was read
+                // frame by frame is not corrupted for lack of one.
+                let missingStackOnly = ["no stack trace in report", "extracted no frames"].contains(crash.corruptedReason ?? "")
+                let hasStack = report.frames.contains { $0.frame.kind == .return && $0.frame.reliable }
+                if crash.corrupted && !(missingStackOnly && hasStack) {
+                    report.corrupted = true
+                    report.corruptedReason = report.corruptedReason ?? crash.corruptedReason ?? "corrupted"
+                }
+                finished[index] = report
+            } else {
+                var report = Report(kind: "other", title: crash.title, firstLine: crash.startLine)
+                report.syzbotTitle = crash.title
+                report.lastLine = crash.startLine
+                report.alternativeTitles = crash.alternativeTitles
+                report.crashType = crash.type
+                report.corrupted = crash.corrupted
+                report.corruptedReason = crash.corruptedReason
+                report.kernelRelease = logRelease
+                finished.append(report)
+            }
+        }
+        finished.sort { $0.firstLine < $1.firstLine }
     }
 
     /// The first line of the earliest report being read, if one is open.
@@ -178,7 +253,7 @@ public final class LogProcessor {
 
     private func startOrRefine(format: ReportFormat, line: LogLine) {
         let header = String(line.message.trimmingCharacters(in: " \t"))
-        if var current = open, current.report.frames.isEmpty, !current.inTrace {
+        if let existing = open, existing.report.frames.isEmpty, !existing.inTrace, var current = takeOpen() {
             // A report's first lines often carry two headers ("Unable to handle
             // kernel NULL pointer…" then "Internal error: Oops"); the first one
             // names it, unless it was only "cut here".
@@ -196,7 +271,7 @@ public final class LogProcessor {
     }
 
     private func finishOpenReport() {
-        guard var current = open else { return }
+        guard var current = takeOpen() else { return }
         open = nil
         current.report.kernelRelease = current.context.kernelRelease ?? current.report.kernelRelease
         current.report.kallsymsMode = current.context.kallsymsMode
@@ -253,7 +328,7 @@ public final class LogProcessor {
         guard let space = afterAt.firstIndex(of: " ") else { return [] }
         let expression = afterAt[afterAt.index(after: space)...]
         guard let parsed = FrameParser.frames(in: expression).first, parsed.syntax == .traceEntry,
-            parsed.symbol?.offset != nil, var current = open
+            parsed.symbol?.offset != nil, var current = takeOpen()
         else { return [] }
         let frame = LogFrame(
             line: line.number, kind: .pc, reliable: true, printed: parsed.printed, symbol: parsed.symbol,
@@ -301,9 +376,8 @@ public final class LogProcessor {
                     kind = .pc
                     note = "interrupted instruction after an exception entry"
                     state.nextIsExact = false
-                } else if !state.report.frames.contains(where: { $0.frame.line != line.number && $0.frame.kind == .return }),
-                    let pc = state.registerPC, let symbol = item.symbol, pc.name == symbol.name, pc.offset == symbol.offset,
-                    !state.report.frames.contains(where: { $0.frame.kind == .return })
+                } else if !state.sawReturnFrame, let pc = state.registerPC, let symbol = item.symbol,
+                    pc.name == symbol.name, pc.offset == symbol.offset
                 {
                     // arm64/riscv repeat the exception PC as the first trace entry.
                     kind = .pc
@@ -313,6 +387,7 @@ public final class LogProcessor {
                     state.nextIsExact = true
                 }
             }
+            if kind == .return { state.sawReturnFrame = true }
             frames.append(
                 LogFrame(
                     line: line.number, kind: kind, reliable: !item.unreliable, printed: item.printed, symbol: item.symbol,

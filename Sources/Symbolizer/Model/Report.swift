@@ -4,7 +4,8 @@ import ArchFixups
 public struct Report: Sendable {
     /// Kind from ``ReportFormats`` (`oops`, `warning`, …) or `stack-dump`.
     public var kind: String
-    /// The header message (prefixes stripped), then ` in FUNCTION` once known.
+    /// syzbot's title for the crash (see ``SyzbotTitles``) when the whole
+    /// log was read; otherwise the header message and ` in FUNCTION`.
     public var title: String
     public var architecture: Architecture?
     public var kernelRelease: String?
@@ -20,8 +21,15 @@ public struct Report: Sendable {
     /// Set when the report is truncated or interleaved beyond repair.
     public var corrupted = false
     public var corruptedReason: String?
-    /// syzbot's title for the same crash, when it differs from ``title``'s rules.
+    /// The title syzbot's rules give the log's text; differs from ``title``
+    /// only where those rules found no function (` in corrupted`) and the
+    /// symbolized frames did.
+    public var syzbotTitle: String?
+    /// Other titles syzbot files duplicates of this crash under.
     public var alternativeTitles: [String] = []
+    /// syzbot's crash class (`KASAN-READ`, `WARNING`, `HANG`, `""` when none);
+    /// `nil` when syzbot's rules did not title this report.
+    public var crashType: String?
 
     public init(kind: String, title: String, firstLine: Int) {
         self.kind = kind

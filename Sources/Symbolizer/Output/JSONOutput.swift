@@ -32,7 +32,8 @@ extension Report: Encodable {
     enum CodingKeys: String, CodingKey {
         case kind, title, arch, kernelRelease = "kernel_release", firstLine = "first_line", lastLine = "last_line",
             frames, kallsymsMode = "kallsyms_mode", kallsymsModeEvidence = "kallsyms_mode_evidence", signature,
-            corrupted, corruptedReason = "corrupted_reason", alternativeTitles = "alternative_titles"
+            corrupted, corruptedReason = "corrupted_reason", alternativeTitles = "alternative_titles",
+            crashType = "crash_type", syzbotTitle = "syzbot_title"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -50,6 +51,8 @@ extension Report: Encodable {
         try container.encode(corrupted, forKey: .corrupted)
         try container.encode(corruptedReason, forKey: .corruptedReason)
         try container.encode(alternativeTitles, forKey: .alternativeTitles)
+        try container.encode(crashType, forKey: .crashType)
+        try container.encode(syzbotTitle, forKey: .syzbotTitle)
     }
 }
 
