@@ -5,7 +5,8 @@ SWIFT ?= swift
 CACHE ?= $(or $(KSYMBOLIZE_CACHE),$(HOME)/.cache/ksymbolize)
 SAMPLE_CASE ?= first
 
-.PHONY: sample test build setup format clean
+.PHONY: sample test build setup format clean fuzz
+FUZZ_RUNS ?= 3000
 
 setup:
 	@bash scripts/setup.sh
@@ -23,10 +24,15 @@ sample: build
 	  --module-sections samples/arm-thumb2/prefix/$(SAMPLE_CASE).sections \
 	  samples/arm-thumb2/prefix/$(SAMPLE_CASE).log
 
+# Every test, then a short bounded fuzzing pass (make fuzz FUZZ_RUNS=200000 for a long one).
 test: setup
 	@bash scripts/prepare-samples.sh --debian
 	KSYMBOLIZE_X86_VMLINUX=$$(bash samples/x86_64/fetch-vmlinux.sh) \
 	  $(SWIFT) test -Xswiftc -warnings-as-errors
+	bash scripts/fuzz.sh $(FUZZ_RUNS)
+
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_RUNS)
 
 format:
 	swift format lint --strict --recursive Sources Tests Package.swift
