@@ -99,9 +99,10 @@ public final class Symbolizer {
             // start; a per-CPU segment at address 0 (x86-64) must not lower it.
             let first = contents.segments.first
             let low = first.map { $0.virtualAddress & ~(max($0.alignment, 1) &- 1) } ?? 0
-            let high =
+            var high =
                 contents.segments.filter { $0.virtualAddress >= low }.map { $0.virtualAddress &+ $0.memorySize }.max()
                 ?? low &+ 1
+            if high <= low { high = low == .max ? low : low &+ 1 }
             let dwarf = try dwflSession().report(name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:])
             let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
             if let start = options.kallsyms.textStart,
@@ -187,7 +188,7 @@ public final class Symbolizer {
                 candidates.append((module, base))
             }
         }
-        for (module, entry) in options.procModules.entries where entry.base <= address && address < entry.base + entry.size {
+        for (module, entry) in options.procModules.entries where entry.base <= address && address < entry.base &+ entry.size {
             candidates.append((module, entry.base))
         }
         // Closest section start first.

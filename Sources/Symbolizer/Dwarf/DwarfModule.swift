@@ -159,7 +159,9 @@ final class DwarfModule {
             var copy = die
             let offset = dwarf_dieoffset(&copy)
             for range in ScopeTree.ranges(of: &copy) {
-                result.append((range.lowerBound &+ bias..<range.upperBound &+ bias, offset))
+                let low = range.lowerBound &+ bias
+                let high = range.upperBound &+ bias
+                if low < high { result.append((low..<high, offset)) }
             }
         }
         switch backend {

@@ -88,7 +88,7 @@ final class DwflSession {
         let context = Unmanaged.passRetained(ModuleCallbackContext(path: path, sectionAddresses: sectionAddresses))
         contexts.append(context)
         dwfl_report_begin_add(dwfl)
-        let module = dwfl_report_module(dwfl, name, range.lowerBound, max(range.upperBound, range.lowerBound + 1))
+        let module = dwfl_report_module(dwfl, name, range.lowerBound, max(range.upperBound, range.lowerBound &+ 1))
         if let module {
             var userdata: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
             _ = dwfl_module_info(module, &userdata, nil, nil, nil, nil, nil, nil)

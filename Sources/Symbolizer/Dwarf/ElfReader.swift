@@ -115,9 +115,9 @@ enum ElfReader {
             let section = sections.first(where: { $0.index == symbol.sectionIndex }), !section.isNoBits,
             let scn = elf_getscn(elf, Int(section.index)), let data = elf_getdata(scn, nil), let buffer = data.pointee.d_buf
         {
-            let start = Int(symbol.value &- section.address)
-            let length = min(Int(symbol.size), 512)
-            if start >= 0, start + length <= data.pointee.d_size {
+            let start = Int(truncatingIfNeeded: symbol.value &- section.address)
+            let length = Int(min(symbol.size, 512))
+            if start >= 0, start <= data.pointee.d_size - length {
                 let bytes = UnsafeRawBufferPointer(start: buffer + start, count: length)
                 banner = String(decoding: bytes.prefix { $0 != 0 && $0 != 0x0a }, as: UTF8.self)
             }
@@ -146,7 +146,7 @@ enum ElfReader {
             if kind == .relocatable, shdr.sh_type == UInt32(SHT_RELA), shdr.sh_info == opd.index, shdr.sh_entsize > 0,
                 let data = elf_getdata(current, nil)
             {
-                for i in 0..<Int(shdr.sh_size / shdr.sh_entsize) {
+                for i in 0..<Int(min(shdr.sh_size, UInt64(data.pointee.d_size)) / shdr.sh_entsize) {
                     var rela = GElf_Rela()
                     guard gelf_getrela(data, Int32(i), &rela) != nil, rela.r_offset % 24 == 0 else { continue }
                     let symbolIndex = Int(rela.r_info >> 32)
@@ -179,7 +179,8 @@ enum ElfReader {
         guard gelf_getshdr(section, &shdr) != nil, shdr.sh_entsize > 0,
             let data = elf_getdata(section, nil)
         else { return [] }
-        let count = Int(shdr.sh_size / shdr.sh_entsize)
+        // The data's real size bounds the count, whatever a corrupt header says.
+        let count = Int(min(shdr.sh_size, UInt64(data.pointee.d_size)) / shdr.sh_entsize)
         var symbols: [RawSymbol] = []
         symbols.reserveCapacity(count)
         for i in 0..<count {

@@ -64,7 +64,7 @@ final class RelocatedDwarf {
             else { continue }
             let targetSize = targetData.pointee.d_size
             let isRela = shdr.sh_type == UInt32(SHT_RELA)
-            for i in 0..<Int(shdr.sh_size / shdr.sh_entsize) {
+            for i in 0..<Int(min(shdr.sh_size, UInt64(relocations.pointee.d_size)) / shdr.sh_entsize) {
                 var offset: UInt64 = 0
                 var info: UInt64 = 0
                 var addend: Int64?
@@ -79,7 +79,7 @@ final class RelocatedDwarf {
                 }
                 let symbolIndex = Int(info >> 32)
                 guard let width = fixup.absoluteRelocationWidth(type: UInt32(truncatingIfNeeded: info)),
-                    symbolIndex < contents.symbols.count, offset + UInt64(width) <= UInt64(targetSize)
+                    symbolIndex < contents.symbols.count, targetSize >= width, offset <= UInt64(targetSize - width)
                 else { continue }
                 let symbol = contents.symbols[symbolIndex]
                 let base = sectionAddresses[symbol.sectionIndex] ?? 0

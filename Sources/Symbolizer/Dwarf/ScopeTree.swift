@@ -131,7 +131,7 @@ final class ScopeTree {
             guard dwarf_attr(&die, UInt32(name), &attribute) != nil, dwarf_formudata(&attribute, &value) == 0 else {
                 return nil
             }
-            return Int(value)
+            return Int(exactly: value)
         }
         return CallSite(
             file: unsigned(DW_AT_call_file), line: unsigned(DW_AT_call_line), column: unsigned(DW_AT_call_column))

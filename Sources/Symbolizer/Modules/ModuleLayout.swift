@@ -34,10 +34,9 @@ public struct ModuleLayout: Sendable {
                 sectionAddresses[section.index] = address
                 runtimeSections.insert(section.index)
             } else {
-                let alignment = max(section.alignment, 1)
-                next = (next + alignment - 1) / alignment * alignment
+                next = align(next, section.alignment)
                 sectionAddresses[section.index] = next
-                next += max(section.size, 1)
+                next = next &+ max(section.size, 1)
             }
         }
     }
@@ -58,10 +57,9 @@ public struct ModuleLayout: Sendable {
         var offset: UInt64 = 0
         for section in contents.sections
         where section.isAllocated && section.isExecutable && !fixup.isModuleInitSection(section.name) && section.index != 0 {
-            let alignment = max(fixup.moduleSectionAlignment(name: section.name, fileAlignment: section.alignment), 1)
-            offset = (offset + alignment - 1) / alignment * alignment
+            offset = align(offset, fixup.moduleSectionAlignment(name: section.name, fileAlignment: section.alignment))
             result[section.name] = base &+ offset
-            offset += section.size
+            offset = offset &+ section.size
         }
         return result
     }
@@ -76,4 +74,11 @@ public struct ModuleLayout: Sendable {
         }
         return low <= high ? low..<high : 0..<1
     }
+}
+
+/// `value` rounded up to `alignment`; alignments that are 0, not a power of
+/// two or absurd (a corrupt file) count as 1, and nothing overflows.
+func align(_ value: UInt64, _ alignment: UInt64) -> UInt64 {
+    guard alignment > 1, alignment <= 1 << 32, alignment & (alignment - 1) == 0 else { return value }
+    return (value &+ (alignment - 1)) & ~(alignment - 1)
 }
