@@ -62,6 +62,26 @@ struct CorpusTests {
         }
     }
 
+    @Test("the pipeline's verdicts and titles match syzkaller's on the corpus")
+    func titles() throws {
+        var verdicts = 0
+        var titles = 0
+        var mismatches: [String] = []
+        for entry in Corpus.entries {
+            let (_, reports) = symbolize(bytes: entry.log)
+            let first = reports.filter { $0.crashType != nil }.min { $0.firstLine < $1.firstLine }
+            if (first != nil) == (entry.title != nil) { verdicts += 1 } else { mismatches.append("\(entry.name): verdict") }
+            if let expected = entry.title, first?.title == expected {
+                titles += 1
+            } else if let expected = entry.title {
+                mismatches.append("\(entry.name): \(first?.title ?? "nil") != \(expected)")
+            }
+        }
+        let withTitle = Corpus.entries.filter { $0.title != nil }.count
+        #expect(verdicts == Corpus.entries.count, "\(mismatches.prefix(20))")
+        #expect(Double(titles) >= Double(withTitle) * 0.95, "\(titles) of \(withTitle): \(mismatches.prefix(20))")
+    }
+
     @Test("a report is found in nearly every log that has a crash")
     func detectionRate() {
         let withCrash = Corpus.entries.filter { $0.title != nil }

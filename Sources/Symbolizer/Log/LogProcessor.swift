@@ -193,7 +193,8 @@ public final class LogProcessor {
                 guard report.crashType == nil else { continue }
                 report.syzbotTitle = crash.title
                 report.title = crash.title
-                if crash.title.hasSuffix(" in corrupted"), let function = keyFunction(of: report) {
+                let symbolized = report.frames.contains { $0.locations.contains { $0.file != nil } }
+                if crash.title.hasSuffix(" in corrupted"), symbolized, let function = keyFunction(of: report) {
                     // syzbot's text rules found no frame, the symbolized frames do.
                     report.title = String(crash.title.dropLast("corrupted".count)) + ReportSignature.baseName(function)
                 }
