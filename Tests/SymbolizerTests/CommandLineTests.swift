@@ -117,3 +117,40 @@ struct CommandLineTests {
         for text in cliCase.stderrContains { #expect(result.stderr.contains(text), "stderr: \(result.stderr)") }
     }
 }
+
+@Suite("Bounded memory", .serialized)
+struct BoundedMemoryTests {
+    /// Runs the CLI with stdin from a file and returns its own peak RSS in KiB (wait4).
+    private func peakRSS(arguments: [String], stdinPath: String) throws -> Int {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([CLI.executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, CLI.executable, &actions, nil, argv, environ) == 0 else {
+            throw SampleError("cannot start \(CLI.executable)")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        return usage.ru_maxrss
+    }
+
+    /// The README states ~22 MB for a million frames in a release build; a
+    /// debug build is checked here against 64 MB, on a log whose size alone
+    /// (18 MB of frames, 200,000 reports' worth of lines) would exceed it if kept.
+    @Test("streaming text output keeps memory bounded however long the log")
+    func streaming() throws {
+        let path = NSTemporaryDirectory() + "ksymbolize-big-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var text = "Call Trace:\n"
+        text += String(repeating: " crash_write+0x175/0x1ea [crashmod]\n ? vfs_write+0xc7/0x3f0\nsome other line\n", count: 150_000)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let rss = try peakRSS(arguments: ["--modules", Samples.path("samples/x86_64")], stdinPath: path)
+        #expect(rss < 64 * 1024, "peak RSS \(rss) KiB")
+    }
+}

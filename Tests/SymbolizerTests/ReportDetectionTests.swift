@@ -52,6 +52,19 @@ struct ReportDetectionTests {
         #expect(ReportFormats.format(of: header[...])?.kind == kind)
     }
 
+    @Test(
+        "architecture from the log's own syntax",
+        arguments: [
+            ("RIP: 0010:f+0x1/0x2", "x86_64"), ("PC is at f+0x1/0x2", "arm"), ("pc : [<c0100000>]    lr : [<c0100004>]", "arm"),
+            ("pstate: 60400005 (nZCv daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)", "arm64"), ("epc : f+0x1/0x2", "riscv64"),
+            ("NIP:  c00000000022d79c LR: c00000000022d784 CTR: 0000000000000000", "powerpc64"),
+            ("Krnl PSW : 0704c00180000000 000000000012345a (f+0x1a/0x30)", "s390x"),
+        ])
+    func architecture(line: String, arch: String) {
+        let (_, reports) = symbolize(bytes: Array("Oops: 0000 [#1] SMP\n\(line)\nCall Trace:\n g+0x1/0x2\n".utf8))
+        #expect(reports.first?.architecture?.rawValue == arch)
+    }
+
     @Test("a log that stops inside the stack trace is marked corrupted")
     func truncated() {
         let log = "BUG: kernel NULL pointer dereference, address: 0000000000000000\nRIP: 0010:f+0x1/0x2\nCall Trace:\n g+0x1/0x2\n"

@@ -296,7 +296,24 @@ public final class LogProcessor {
     }
 
     private func guessArchitecture(_ report: Report) -> Architecture? {
-        symbolizer.binaryArchitecture()
+        architectureHint ?? symbolizer.binaryArchitecture()
+    }
+
+    /// The architecture the log's own syntax shows, if any.
+    private var architectureHint: Architecture?
+
+    /// Register-dump lines that only one architecture prints.
+    private static func architecture(ofMessage message: Substring) -> Architecture? {
+        let trimmed = message.drop { $0 == " " }
+        if trimmed.hasPrefix("RIP: ") { return .x86_64 }
+        if trimmed.hasPrefix("EIP: ") { return .i386 }
+        if trimmed.hasPrefix("PC is at ") || trimmed.hasPrefix("pc : [<") { return .arm }
+        if trimmed.hasPrefix("pstate: ") || trimmed.hasPrefix("x29: ") { return .arm64 }
+        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("status: ") && message.contains("badaddr:") { return .riscv64 }
+        if trimmed.hasPrefix("epc   : ") || trimmed.hasPrefix("Cause : ") { return .mips }
+        if trimmed.hasPrefix("NIP:  ") || trimmed.hasPrefix("NIP [") { return .powerpc64 }
+        if trimmed.hasPrefix("Krnl PSW : ") { return .s390x }
+        return nil
     }
 
     /// Frames that only report the report: never the title's function.
@@ -442,6 +459,10 @@ public final class LogProcessor {
     }
 
     private func noteKernelFacts(_ message: Substring) {
+        if let architecture = Self.architecture(ofMessage: message) {
+            architectureHint = architecture
+            if open != nil, symbolizer.options.architecture == nil { open?.report.architecture = architecture }
+        }
         if let release = Self.release(in: message) {
             logRelease = release
             symbolizer.noteKernelRelease(release)
