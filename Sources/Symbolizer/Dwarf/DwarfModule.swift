@@ -128,12 +128,7 @@ final class DwarfModule {
         }
         if unitRanges == nil { unitRanges = indexUnits() }
         guard let ranges = unitRanges else { return nil }
-        var low = 0
-        var high = ranges.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ranges[middle].range.lowerBound <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = ranges.partitionPoint { $0.range.lowerBound > address }
         var candidate = low - 1
         while candidate >= 0, low - candidate <= 16 {
             if ranges[candidate].range.contains(address) { return units[ranges[candidate].offset] }

@@ -36,12 +36,7 @@ final class ScopeTree {
     func chain(at pc: UInt64) -> [Node] {
         // The last root starting at or before pc; subprograms do not overlap,
         // but a few ranges may nest (split functions), so look back a little.
-        var low = 0
-        var high = roots.count
-        while low < high {
-            let middle = (low + high) / 2
-            if roots[middle].range.lowerBound <= pc { low = middle + 1 } else { high = middle }
-        }
+        let low = roots.partitionPoint { $0.range.lowerBound > pc }
         var candidate = low - 1
         var root: Int?
         while candidate >= 0, low - candidate <= 8 {

@@ -43,12 +43,7 @@ public struct KallsymsSnapshot: Sendable {
     /// What the kernel would print for a code address: the closest code
     /// symbol at or below it, the offset, and the distance to the next one.
     public func symbol(containing address: UInt64) -> (name: String, offset: UInt64, size: UInt64, module: String?)? {
-        var low = 0
-        var high = code.count
-        while low < high {
-            let middle = (low + high) / 2
-            if code[middle].address <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = code.partitionPoint { $0.address > address }
         guard low > 0 else { return nil }
         let entry = code[low - 1]
         var next = low

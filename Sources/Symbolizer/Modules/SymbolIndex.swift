@@ -83,12 +83,7 @@ public struct SymbolIndex: Sendable {
     /// `[start, start + size)` holds it, else the closest preceding untyped
     /// label of size 0 (assembly entry points).
     public func symbol(containing address: UInt64) -> IndexedSymbol? {
-        var low = 0
-        var high = symbols.count
-        while low < high {
-            let middle = (low + high) / 2
-            if symbols[middle].start <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = symbols.partitionPoint { $0.start > address }
         guard low > 0 else { return nil }
         // Walk back over symbols that start at or before address: the first that contains it wins.
         var position = low - 1
@@ -121,12 +116,7 @@ public struct SymbolIndex: Sendable {
     /// The next kallsyms-visible symbol start above `address` (what the
     /// kernel uses to print a symbol's size), or `nil` at the end.
     public func nextStart(after address: UInt64) -> UInt64? {
-        var low = 0
-        var high = symbols.count
-        while low < high {
-            let middle = (low + high) / 2
-            if symbols[middle].start <= address { low = middle + 1 } else { high = middle }
-        }
+        let low = symbols.partitionPoint { $0.start > address }
         return low < symbols.count ? symbols[low].start : nil
     }
 }
