@@ -32,9 +32,10 @@ extension Symbolizer {
             result.mismatch =
                 "binary does not match the crashed kernel: \(binary.name) is for \(built), the log's kernel is \(logRelease)"
         }
-        if context.kallsymsMode == nil, let forced = options.kallsymsMode {
+        if context.kallsymsModeStrength < .given, let forced = options.kallsymsMode {
             context.kallsymsMode = forced
             context.kallsymsModeEvidence = "--kallsyms-mode"
+            context.kallsymsModeStrength = .given
         }
 
         // 1. Where is the frame, in the session's address space?
@@ -196,7 +197,18 @@ extension Symbolizer {
         _ printed: UInt64, candidate: IndexedSymbol, binary: LoadedBinary, fixup: any ArchFixup, mode: KallsymsMode
     ) -> Bool {
         if printed == candidate.size { return true }
-        return printed == kallsymsSize(of: candidate, binary: binary, fixup: fixup, mode: mode)
+        if printed == kallsymsSize(of: candidate, binary: binary, fixup: fixup, mode: mode) { return true }
+        // The last function of a module's text: the kernel measures up to the
+        // end of the (page-aligned) text region.
+        let start = candidate.kallsymsAddress(fixup, mode: mode)
+        let end = start &+ printed
+        let lastInText = binary.symbols.nextStart(after: candidate.start).map { next in
+            binary.section(containingSessionAddress: next).map {
+                !$0.isExecutable || fixup.isModuleInitSection($0.name)
+            } ?? true
+        } ?? true
+        return !binary.isVmlinux && lastInText && end & 0xfff == 0 && printed >= candidate.size
+            && printed < candidate.size &+ 0x10000
     }
 
     private func kallsymsSize(of symbol: IndexedSymbol, binary: LoadedBinary, fixup: any ArchFixup, mode: KallsymsMode)
@@ -219,28 +231,31 @@ extension Symbolizer {
     private func learnKallsymsMode(
         frame: LogFrame, candidate: IndexedSymbol, fixup: any ArchFixup, session: UInt64?, context: inout ReportContext
     ) {
-        guard context.kallsymsMode == nil || context.kallsymsModeEvidence?.hasPrefix("release") == true,
-            let offset = frame.symbol?.offset
-        else { return }
+        guard context.kallsymsModeStrength < .addressArithmetic, let offset = frame.symbol?.offset else { return }
         let fixed = candidate.kallsymsAddress(fixup, mode: .fixed)
         let raw = candidate.kallsymsAddress(fixup, mode: .raw)
         guard fixed != raw else { return }
+        func learn(_ mode: KallsymsMode, _ evidence: String, _ strength: KallsymsEvidence) {
+            guard strength > context.kallsymsModeStrength else { return }
+            context.kallsymsMode = mode
+            context.kallsymsModeEvidence = evidence
+            context.kallsymsModeStrength = strength
+        }
         if let session {
-            let normalized = fixup.normalizeCodeAddress(session)
-            if fixup.normalizeCodeAddress(fixed &+ offset) == normalized && session == fixed &+ offset {
-                context.kallsymsMode = .fixed
-                context.kallsymsModeEvidence = "address and symbol of a frame fit fixed kallsyms"
+            if session == fixed &+ offset {
+                learn(.fixed, "address and symbol of a frame fit fixed kallsyms", .addressArithmetic)
             } else if session == raw &+ offset {
-                context.kallsymsMode = .raw
-                context.kallsymsModeEvidence = "address and symbol of a frame fit raw (pre-5.0) kallsyms"
+                learn(.raw, "address and symbol of a frame fit raw (pre-5.0) kallsyms", .addressArithmetic)
             }
             return
         }
-        if frame.kind == .pc {
+        if frame.kind == .pc && frame.fromRegisterDump {
             // A Thumb instruction address is even: with the fix, pc - start is even.
-            context.kallsymsMode = offset & 1 == 1 ? .raw : .fixed
-            context.kallsymsModeEvidence =
-                offset & 1 == 1 ? "odd offset at an exact PC in a Thumb function" : "even offset at an exact PC in a Thumb function"
+            if offset & 1 == 1 {
+                learn(.raw, "odd offset at an exact PC in a Thumb function", .programCounterParity)
+            } else {
+                learn(.fixed, "even offset at an exact PC in a Thumb function", .programCounterParity)
+            }
         }
     }
 

@@ -45,8 +45,25 @@ public struct ReportContext: Sendable {
     public var kallsymsMode: KallsymsMode?
     /// Why the mode was chosen (`"--kallsyms-mode"`, `"odd PC offset in a Thumb function"`, `"release 4.19"`).
     public var kallsymsModeEvidence: String?
+    /// How strong that evidence is; weaker evidence never replaces stronger.
+    public var kallsymsModeStrength: KallsymsEvidence = .none
     public var kaslrOffset: UInt64?
     public var kernelRelease: String?
 
     public init() {}
+}
+
+/// How sure ksymbolize is of a report's kallsyms mode, weakest first.
+public enum KallsymsEvidence: Int, Comparable, Sendable {
+    case none
+    /// The kernel release (< 5.0 is raw); backports and patched kernels exist.
+    case release
+    /// A register-dump PC printed at an odd (raw) or even (fixed) offset in a Thumb function.
+    case programCounterParity
+    /// A frame printing a raw address and `func+off` whose arithmetic fits only one mode.
+    case addressArithmetic
+    /// `--kallsyms-mode`, or a caller that decided.
+    case given
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }

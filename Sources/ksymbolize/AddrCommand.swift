@@ -45,6 +45,7 @@ struct AddrCommand: ParsableCommand {
         var context = ReportContext()
         context.kallsymsMode = symbolizer.options.kallsymsMode ?? .fixed
         context.kallsymsModeEvidence = symbolizer.options.kallsymsMode == nil ? "default for addr" : "--kallsyms-mode"
+        context.kallsymsModeStrength = .given
         let output = OutputSink(fd: 1)
         var unresolved = 0
         func answer(_ input: String, number: Int) {

@@ -90,3 +90,25 @@ struct ReportDetectionTests {
         #expect(ReportSignature.baseName("foo.part.3.constprop.1") == "foo")
     }
 }
+
+@Suite("Fixed and pre-fix Thumb-2 kernels agree", .serialized)
+struct ThumbVariantsTests {
+    /// The same module crashing the same way on both kernels: every module
+    /// frame must resolve to the same function, file:line and inline chain,
+    /// although the pre-fix kernel printed every offset one byte short.
+    @Test("every crashmod frame is the same", arguments: ["bug", "first", "noreturn", "null", "recurse", "timer", "warn", "work"])
+    func same(_ name: String) throws {
+        func frames(_ directory: String) throws -> [ResolvedFrame] {
+            let sample = Samples.all.first { $0.directory == directory }!
+            let (_, reports) = try symbolize(logPath: sample.path + "/\(name).log", options: try sample.options(case: name))
+            return reports.flatMap(\.frames).filter { $0.module == "crashmod" }
+        }
+        let fixed = try frames("arm-thumb2/fixed")
+        let prefix = try frames("arm-thumb2/prefix")
+        #expect(!fixed.isEmpty)
+        #expect(fixed.map(\.locations) == prefix.map(\.locations))
+        #expect(fixed.map { $0.symbol?.name } == prefix.map { $0.symbol?.name })
+        #expect(fixed.allSatisfy { $0.kallsymsCorrection == nil })
+        #expect(prefix.contains { $0.kallsymsCorrection != nil })
+    }
+}

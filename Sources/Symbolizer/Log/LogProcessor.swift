@@ -248,6 +248,7 @@ public final class LogProcessor {
         if let release = logRelease, let mode = KallsymsMode.likely(forRelease: release) {
             context.kallsymsMode = mode
             context.kallsymsModeEvidence = "release \(release)"
+            context.kallsymsModeStrength = .release
         }
         open = OpenReport(report: report, context: context)
     }
@@ -406,10 +407,11 @@ public final class LogProcessor {
                 }
             }
             if kind == .return { state.sawReturnFrame = true }
-            frames.append(
-                LogFrame(
-                    line: line.number, kind: kind, reliable: !item.unreliable, printed: item.printed, symbol: item.symbol,
-                    address: item.address, note: note))
+            var frame = LogFrame(
+                line: line.number, kind: kind, reliable: !item.unreliable, printed: item.printed, symbol: item.symbol,
+                address: item.address, note: note)
+            frame.fromRegisterDump = item.syntax == .programCounterRegister || item.syntax == .instructionPointerRegister
+            frames.append(frame)
         }
         return frames
     }
@@ -469,9 +471,10 @@ public final class LogProcessor {
             if open != nil {
                 open?.context.kernelRelease = release
                 open?.report.kernelRelease = release
-                if open?.context.kallsymsModeEvidence == nil || open?.context.kallsymsModeEvidence?.hasPrefix("release") == true,
+                if let strength = open?.context.kallsymsModeStrength, strength <= .release,
                     symbolizer.options.kallsymsMode == nil, let mode = KallsymsMode.likely(forRelease: release)
                 {
+                    open?.context.kallsymsModeStrength = .release
                     open?.context.kallsymsMode = mode
                     open?.context.kallsymsModeEvidence = "release \(release)"
                 }

@@ -45,6 +45,9 @@ public struct LogFrame: Sendable {
     public var address: UInt64?
     /// Why the frame has the kind it has, when not obvious (`"after __irq_svc"`).
     public var note: String?
+    /// The value of a register dump's PC (`PC is at`, `pc :`, `RIP:`): exact,
+    /// with no Thumb bit, unlike a WARN location or a stack entry.
+    public var fromRegisterDump = false
 
     public init(
         line: Int, kind: FrameKind, reliable: Bool, printed: String, symbol: PrintedSymbol?, address: UInt64?,

@@ -11,6 +11,9 @@ public struct IndexedSymbol: Sendable, Hashable {
     public var raw: RawSymbol
     /// The address of the section the symbol is in (0 for vmlinux).
     public var sectionBase: UInt64
+
+    /// Position in the symbol table: among aliases, kallsyms names the first.
+    public var tableIndex: Int = 0
     /// For a function descriptor symbol (ppc64 ELFv1), where its code starts;
     /// kallsyms resolves descriptors the same way.
     public var descriptorCode: UInt64?
@@ -41,7 +44,7 @@ public struct SymbolIndex: Sendable {
         var symbols: [IndexedSymbol] = []
         symbols.reserveCapacity(contents.symbols.count / 2)
         let descriptorSection = fixup.functionDescriptorSection
-        for raw in contents.symbols where fixup.isNameableCodeSymbol(raw) {
+        for (tableIndex, raw) in contents.symbols.enumerated() where fixup.isNameableCodeSymbol(raw) {
             guard !raw.isAbsolute, let section = contents.section(at: raw.sectionIndex) else { continue }
             if raw.type != .function && raw.type != .notype && raw.type != .gnuIFunc { continue }
             if section.name == descriptorSection, raw.type == .function {
@@ -53,16 +56,18 @@ public struct SymbolIndex: Sendable {
                 symbols.append(
                     IndexedSymbol(
                         name: raw.name, start: base &+ code.offset, size: raw.size, raw: raw, sectionBase: base,
-                        descriptorCode: base &+ code.offset))
+                        tableIndex: tableIndex, descriptorCode: base &+ code.offset))
                 continue
             }
             guard section.isExecutable, let base = sectionAddress(raw.sectionIndex) else { continue }
             let start = base &+ fixup.codeAddress(of: raw)
-            symbols.append(IndexedSymbol(name: raw.name, start: start, size: raw.size, raw: raw, sectionBase: base))
+            symbols.append(
+                IndexedSymbol(name: raw.name, start: start, size: raw.size, raw: raw, sectionBase: base, tableIndex: tableIndex))
         }
         symbols.sort { lhs, rhs in
             if lhs.start != rhs.start { return lhs.start < rhs.start }
-            return Self.rank(lhs) > Self.rank(rhs)
+            if Self.rank(lhs) != Self.rank(rhs) { return Self.rank(lhs) > Self.rank(rhs) }
+            return lhs.tableIndex < rhs.tableIndex
         }
         var byName: [String: [Int]] = [:]
         for (position, symbol) in symbols.enumerated() { byName[symbol.name, default: []].append(position) }
@@ -70,11 +75,12 @@ public struct SymbolIndex: Sendable {
         self.byName = byName
     }
 
-    /// Prefer functions over untyped labels, global over local, sized over size 0.
+    /// Prefer functions over untyped labels and sized over size 0; among
+    /// equals the symbol table's order decides, as in kallsyms (so a module's
+    /// `crashmod_exit` is named, not its `cleanup_module` alias).
     private static func rank(_ symbol: IndexedSymbol) -> Int {
         var rank = 0
-        if symbol.raw.type == .function { rank += 4 }
-        if symbol.raw.binding == .global { rank += 2 }
+        if symbol.raw.type == .function { rank += 2 }
         if symbol.size > 0 { rank += 1 }
         return rank
     }
