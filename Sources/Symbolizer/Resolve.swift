@@ -119,6 +119,11 @@ extension Symbolizer {
             result.frame.note = "return address at a function entry with no call before it: looked up as is"
         }
         let function = binary.symbols.symbol(containing: lookup)
+        if frame.kind != .pc, let printed = printedCandidate, let function, function.start < printed.start,
+            lookup < printed.start
+        {
+            result.callSiteInPreviousFunction = true
+        }
         if let function {
             result.symbol = ResolvedSymbol(name: function.name, offset: instruction &- function.start, size: function.size)
         }

@@ -78,6 +78,10 @@ public struct ResolvedFrame: Sendable {
     public var kallsymsCorrection: String?
     /// Set when the address was placed by inference (e.g. from `/proc/modules`).
     public var inferred: String?
+    /// A return address at the start of the function the kernel printed:
+    /// the call was the last instruction of the function before it (a call
+    /// to a `noreturn` function), which ``symbol`` names.
+    public var callSiteInPreviousFunction = false
 
     public init(frame: LogFrame) {
         self.frame = frame

@@ -58,7 +58,7 @@ public struct TextAnnotator: Sendable {
             let module = frame.module.map { $0 == "vmlinux" ? "" : " [\($0)]" } ?? ""
             if standalone || printedName == nil || frame.frame.symbol?.offset == nil {
                 parts.append(label + module)
-            } else if printedName != symbol.name && frame.kallsymsCorrection == nil && frame.frame.kind != .pc {
+            } else if frame.callSiteInPreviousFunction && frame.kallsymsCorrection == nil {
                 // A return address at the very start of the printed function:
                 // the call was the last instruction of the function before it.
                 parts.append("(called from \(label))")
