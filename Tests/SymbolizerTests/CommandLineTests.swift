@@ -109,7 +109,7 @@ struct CommandLineTests {
 
     @Test("exit status and messages", arguments: cases)
     func run(_ cliCase: CLICase) throws {
-        _ = try Samples.all[1].vmlinux()  // unpacks the Thumb-2 vmlinux the JSON case reads
+        _ = try Samples.all.first { $0.directory == "arm-thumb2/fixed" }?.vmlinux()  // unpacks the Thumb-2 vmlinux the JSON case reads
         let result = try CLI.run(cliCase.arguments, stdin: cliCase.stdin)
         #expect(result.status == cliCase.status, "stderr: \(result.stderr)")
         for text in cliCase.stdoutContains { #expect(result.stdout.contains(text), "stdout: \(result.stdout.prefix(2000))") }

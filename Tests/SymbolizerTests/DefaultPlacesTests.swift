@@ -14,7 +14,7 @@ struct DefaultPlacesTests {
         try FileManager.default.createDirectory(atPath: modules, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: boot, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: sample.path + "/crashmod.ko", toPath: modules + "/crashmod.ko")
-        try FileManager.default.createSymbolicLink(atPath: boot + "/vmlinux-6.1.192", withDestinationPath: try sample.vmlinux())
+        try FileManager.default.createSymbolicLink(atPath: boot + "/vmlinux-6.1.192", withDestinationPath: try #require(try sample.vmlinux()))
 
         var options = try sample.options(case: "null")
         options.modulePaths = []

@@ -41,7 +41,7 @@ struct MessageTests {
     func wrongArchitecture() throws {
         // An x86-64 log against the Thumb-2 crashmod.ko of the same name.
         let log = try String(contentsOfFile: Samples.path("samples/x86_64/null.log"), encoding: .utf8)
-        var options = try Samples.all[1].options(case: "null")
+        var options = try Samples.all.first { $0.directory == "arm-thumb2/fixed" }!.options(case: "null")
         options.vmlinuxPath = nil
         let (_, reports) = symbolize(bytes: Array(log.utf8), options: options)
         let frames = reports.flatMap(\.frames).filter { $0.frame.symbol?.module == "crashmod" }
