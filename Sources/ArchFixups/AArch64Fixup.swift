@@ -40,4 +40,9 @@ public struct AArch64Fixup: ArchFixup {
     public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 {
         name == ".plt" || name == ".init.plt" ? max(fileAlignment, 64) : fileAlignment
     }
+
+    /// PLTs get one entry per out-of-range branch target, counted at load.
+    public func isModuleSectionSizedAtLoad(_ name: String) -> Bool {
+        name == ".plt" || name == ".init.plt" || name == ".text.ftrace_trampoline"
+    }
 }

@@ -78,6 +78,11 @@ public protocol ArchFixup: Sendable {
     /// changes it at load time (`module_frob_arch_sections()`): ARM and arm64
     /// align their PLT sections to the cache line. Default: the file's `sh_addralign`.
     func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64
+
+    /// Whether the module loader sizes a section at load time (ARM/arm64 PLTs,
+    /// the arm64 ftrace trampoline), so that what follows it cannot be placed
+    /// from the file alone. Default: no.
+    func isModuleSectionSizedAtLoad(_ name: String) -> Bool
 }
 
 extension ArchFixup {
@@ -95,6 +100,7 @@ extension ArchFixup {
     public func debugInfoAddress(_ address: UInt64, function: RawSymbol?) -> UInt64 { address }
     public func absoluteRelocationWidth(type: UInt32) -> Int? { nil }
     public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 { fileAlignment }
+    public func isModuleSectionSizedAtLoad(_ name: String) -> Bool { false }
 
     /// The type letter `/proc/kallsyms` shows for a module symbol, computed
     /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;

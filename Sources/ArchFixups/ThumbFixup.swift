@@ -39,6 +39,11 @@ public struct ThumbFixup: ArchFixup {
     public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 {
         name == ".plt" || name == ".init.plt" ? max(fileAlignment, 64) : fileAlignment
     }
+
+    /// PLTs get one entry per out-of-range branch target, counted at load.
+    public func isModuleSectionSizedAtLoad(_ name: String) -> Bool {
+        name == ".plt" || name == ".init.plt" || name == ".text.ftrace_trampoline"
+    }
 }
 
 /// Shared recognition of assembler mapping symbols (`$a`, `$t.1`, `$x`, `$d.foo`).

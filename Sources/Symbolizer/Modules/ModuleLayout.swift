@@ -49,7 +49,7 @@ public struct ModuleLayout: Sendable {
     /// allocated, non-init sections come first, in section-table order, each
     /// aligned to its `sh_addralign`. (Since 6.4 they have a region of their
     /// own, laid out the same way.) Sections an architecture resizes at load
-    /// time (ARM/arm64 `.plt`) only shift what follows them.
+    /// time (ARM/arm64 `.plt`) end the inference: what follows them is not placed.
     public static func inferredCodeSections(
         of contents: ElfContents, base: UInt64, fixup: any ArchFixup
     ) -> [String: UInt64] {
@@ -59,6 +59,8 @@ public struct ModuleLayout: Sendable {
         where section.isAllocated && section.isExecutable && !fixup.isModuleInitSection(section.name) && section.index != 0 {
             offset = align(offset, fixup.moduleSectionAlignment(name: section.name, fileAlignment: section.alignment))
             result[section.name] = base &+ offset
+            // Its real size is only known at load: what follows cannot be placed.
+            if fixup.isModuleSectionSizedAtLoad(section.name) { break }
             offset = offset &+ section.size
         }
         return result
