@@ -25,7 +25,7 @@ fetch() {   # fetch PKG VERSION
 	local pkg=$1 ver=$2
 	if ! ls "$CACHE/${pkg}_${ver}_"*.deb >/dev/null 2>&1; then
 		log "downloading $pkg=$ver"
-		(cd "$CACHE" && apt-get download "$pkg=$ver")
+		(cd "$CACHE" && apt-get download "$pkg=$ver") >&2
 	fi
 	ls "$CACHE/${pkg}_${ver}_"*.deb
 }
@@ -36,7 +36,7 @@ KB_DEB=$(fetch linux-kbuild-6.1 $KVER)
 BB_VER=$(apt-cache policy busybox-static | awk '/Candidate:/ {print $2}')
 BB_DEB=$(fetch busybox-static "$(echo "$BB_VER" | sed 's/^[0-9]*://')" 2>/dev/null || true)
 if [ -z "$BB_DEB" ]; then
-	(cd "$CACHE" && apt-get download busybox-static)
+	(cd "$CACHE" && apt-get download busybox-static) >&2
 	BB_DEB=$(ls "$CACHE"/busybox-static_*_amd64.deb | head -n1)
 fi
 
