@@ -128,9 +128,26 @@ public final class Symbolizer {
     }
 
     private func loadModule(name: String) -> Result<LoadedBinary, UnresolvedReason> {
-        guard let path = finder.file(for: name) else { return .failure(.moduleNotFound(name)) }
+        let candidates = finder.files(for: name)
+        guard !candidates.isEmpty else { return .failure(.moduleNotFound(name)) }
+        // The first candidate with DWARF, else the first that reads.
+        var chosen: (path: String, contents: ElfContents)?
+        var firstError: SymbolizerError?
+        for candidate in candidates.prefix(8) {
+            do {
+                let contents = try ElfReader.read(path: candidate)
+                if chosen == nil || (!chosen!.contents.hasDebugInfo && contents.hasDebugInfo) {
+                    chosen = (candidate, contents)
+                }
+                if contents.hasDebugInfo { break }
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        guard let (path, contents) = chosen else {
+            return .failure(.moduleUnreadable(name, firstError?.description ?? "unreadable"))
+        }
         do {
-            let contents = try ElfReader.read(path: path)
             guard contents.kind == .relocatable else {
                 return .failure(.moduleUnreadable(name, "\(path) is not a relocatable (ET_REL) module"))
             }

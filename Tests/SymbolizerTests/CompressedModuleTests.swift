@@ -51,3 +51,31 @@ struct NoArangesTests {
         #expect(stripped.text == plain.text)
     }
 }
+
+@Suite("Stripped modules and their debug copies", .serialized)
+struct StrippedModuleTests {
+    /// /lib/modules has stripped modules, /usr/lib/debug/lib/modules the
+    /// copies with DWARF: given both, the copy with DWARF is used, whichever
+    /// directory comes first.
+    @Test("a stripped module first and its debug copy second resolve like the debug copy")
+    func debugCopyWins() throws {
+        let sample = Samples.all.first { $0.directory == "x86_64" }!
+        let sampleCase = SampleCase(sample: sample, name: "null")
+        var options = try sample.options(case: "null")
+        options.vmlinuxPath = nil
+        let plain = try symbolize(logPath: sampleCase.logPath, options: options)
+
+        let stripped = NSTemporaryDirectory() + "ksymbolize-stripped-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: stripped, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: stripped) }
+        try Samples.run("/usr/bin/objcopy", ["--strip-debug", sample.path + "/crashmod.ko", stripped + "/crashmod.ko"])
+
+        options.modulePaths = [stripped]
+        let strippedOnly = try symbolize(logPath: sampleCase.logPath, options: options)
+        #expect(strippedOnly.reports.flatMap(\.frames).filter { $0.module == "crashmod" }.allSatisfy { $0.locations.first?.file == nil })
+
+        options.modulePaths = [stripped, sample.path]
+        let both = try symbolize(logPath: sampleCase.logPath, options: options)
+        #expect(both.text == plain.text)
+    }
+}

@@ -8,34 +8,40 @@
 /// named `NAME.ko` (also `.ko.xz`, `.ko.gz`, `.ko.zst`, `.ko.debug`) are
 /// indexed by canonical name (`-` = `_`). A name is only ever looked up in
 /// that index, so a module name from a log never becomes a path. When a name
-/// has several files, the first path given wins, and within a path an
-/// uncompressed `.ko` wins over compressed ones.
+/// has several files, they are all candidates, in this order: the paths as
+/// given, and within a path `.ko`, then `.ko.debug`, then compressed; the
+/// symbolizer takes the first one that has DWARF (a stripped module in one
+/// directory, its debug copy in another), else the first readable one.
 public final class ModuleFinder {
     private let roots: [String]
-    private var index: [String: String]?
+    private var index: [String: [String]]?
 
     public init(paths: [String]) {
         roots = paths
     }
 
-    /// The file for module `name`, or `nil`.
-    public func file(for name: String) -> String? {
-        guard ModuleName.isValid(name) else { return nil }
+    /// The first candidate file for module `name`, or `nil`.
+    public func file(for name: String) -> String? { files(for: name).first }
+
+    /// Every candidate file for module `name`, best first.
+    public func files(for name: String) -> [String] {
+        guard ModuleName.isValid(name) else { return [] }
         if index == nil { index = buildIndex() }
-        return index?[ModuleName.canonical(name)]
+        return index?[ModuleName.canonical(name)] ?? []
     }
 
-    private func buildIndex() -> [String: String] {
-        var found: [String: (path: String, rank: Int, root: Int)] = [:]
+    private func buildIndex() -> [String: [String]] {
+        var found: [String: [(path: String, rank: Int, root: Int)]] = [:]
         for (rootNumber, root) in roots.enumerated() {
             walk(root, depth: 0) { path, fileName in
                 guard let name = ModuleName.ofFile(fileName) else { return }
                 let rank = fileName.hasSuffix(".ko") ? 0 : (fileName.hasSuffix(".ko.debug") ? 1 : 2)
-                if let existing = found[name], existing.root < rootNumber || existing.rank <= rank { return }
-                found[name] = (path, rank, rootNumber)
+                found[name, default: []].append((path, rank, rootNumber))
             }
         }
-        return found.mapValues { $0.path }
+        return found.mapValues { candidates in
+            candidates.sorted { ($0.root, $0.rank, $0.path) < ($1.root, $1.rank, $1.path) }.map(\.path)
+        }
     }
 
     private func walk(_ path: String, depth: Int, _ visit: (String, String) -> Void) {
