@@ -15,7 +15,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibdw",
             pkgConfig: "libdw",
-            providers: [.apt(["libdw-dev"])]
+            providers: [.apt(["libdw-dev", "libzstd-dev"])]
         ),
         .target(name: "ArchFixups"),
         .target(

@@ -3,7 +3,7 @@
 # libdw-dev (and libelf-dev, pkg-config) to build, xz-utils to unpack the
 # bundled vmlinux files. Needs root (or sudo) only when something is missing.
 set -euo pipefail
-packages=(libdw-dev libelf-dev pkg-config xz-utils binutils)
+packages=(libdw-dev libelf-dev libzstd-dev zstd pkg-config xz-utils binutils)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

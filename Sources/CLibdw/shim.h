@@ -8,6 +8,7 @@
 #include <libelf.h>
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
+#include <zstd.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>

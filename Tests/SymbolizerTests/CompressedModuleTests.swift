@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Compressed modules", .serialized)
 struct CompressedModuleTests {
-    @Test("a .ko.xz or .ko.gz gives the same frames as the .ko", arguments: ["xz", "gzip"])
+    @Test("a .ko.xz, .ko.gz or .ko.zst gives the same frames as the .ko", arguments: ["xz", "gzip", "zstd"])
     func sameFrames(compressor: String) throws {
         let sample = Samples.all.first { $0.directory == "arm-thumb2/fixed" }!
         let sampleCase = SampleCase(sample: sample, name: "null")
@@ -13,9 +13,9 @@ struct CompressedModuleTests {
         let directory = NSTemporaryDirectory() + "ksymbolize-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let suffix = compressor == "xz" ? "xz" : "gz"
+        let suffix = ["xz": "xz", "gzip": "gz", "zstd": "zst"][compressor]!
         try Samples.run(
-            "/bin/sh", ["-c", "\(compressor) -c \"$0\" > \"$1\"", sample.path + "/crashmod.ko", directory + "/crashmod.ko.\(suffix)"])
+            "/bin/sh", ["-c", "\(compressor) -q -c \"$0\" > \"$1\"", sample.path + "/crashmod.ko", directory + "/crashmod.ko.\(suffix)"])
         var options = try sample.options(case: "null")
         options.modulePaths = [directory]
         let compressed = try symbolize(logPath: sampleCase.logPath, options: options)

@@ -12,10 +12,13 @@ private final class ModuleCallbackContext {
     /// Section index → address, for `ET_REL` files. Sections missing here are
     /// reported as not loaded.
     let sectionAddresses: [UInt32: UInt64]
+    /// The decompressed file, for formats libdwfl cannot open itself (zstd).
+    let image: ZstdImage?
 
-    init(path: String, sectionAddresses: [UInt32: UInt64]) {
+    init(path: String, sectionAddresses: [UInt32: UInt64], image: ZstdImage?) {
         self.path = path
         self.sectionAddresses = sectionAddresses
+        self.image = image
     }
 }
 
@@ -28,8 +31,13 @@ private let findElfCallback:
     @convention(c) (
         OpaquePointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafePointer<CChar>?, Dwarf_Addr,
         UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, UnsafeMutablePointer<OpaquePointer?>?
-    ) -> Int32 = { _, userdata, _, _, fileName, _ in
+    ) -> Int32 = { _, userdata, _, _, fileName, elfPointer in
         guard let context = contextOf(userdata) else { return -1 }
+        if let image = context.image {
+            elfPointer?.pointee = image.elf()
+            fileName?.pointee = strdup(context.path)
+            return -1
+        }
         let fd = open(context.path, O_RDONLY | O_CLOEXEC)
         if fd >= 0 { fileName?.pointee = strdup(context.path) }
         return fd
@@ -85,7 +93,9 @@ final class DwflSession {
     func report(
         name: String, path: String, range: Range<UInt64>, sectionAddresses: [UInt32: UInt64]
     ) throws(SymbolizerError) -> DwarfModule {
-        let context = Unmanaged.passRetained(ModuleCallbackContext(path: path, sectionAddresses: sectionAddresses))
+        let image = ZstdImage.applies(to: path) ? try ZstdImage(path: path) : nil
+        let context = Unmanaged.passRetained(
+            ModuleCallbackContext(path: path, sectionAddresses: sectionAddresses, image: image))
         contexts.append(context)
         dwfl_report_begin_add(dwfl)
         let module = dwfl_report_module(dwfl, name, range.lowerBound, max(range.upperBound, range.lowerBound &+ 1))

@@ -17,6 +17,14 @@ enum ElfReader {
     ///   ``SymbolizerError/notELF(path:reason:)``.
     static func read(path: String) throws(SymbolizerError) -> ElfContents {
         guard libelfReady else { throw .notELF(path: path, reason: "libelf could not be initialised") }
+        if ZstdImage.applies(to: path) {
+            let image = try ZstdImage(path: path)
+            guard let elf = image.elf() else {
+                throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
+            }
+            defer { elf_end(elf) }
+            return try read(elf: elf, path: path)
+        }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
@@ -27,6 +35,10 @@ enum ElfReader {
             throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
         }
         defer { elf_end(elf) }
+        return try read(elf: elf, path: path)
+    }
+
+    private static func read(elf: OpaquePointer, path: String) throws(SymbolizerError) -> ElfContents {
         guard elf_kind(elf) == ELF_K_ELF else {
             throw .notELF(path: path, reason: "not an ELF file")
         }
