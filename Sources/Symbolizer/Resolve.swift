@@ -175,7 +175,7 @@ extension Symbolizer {
             return self.module(named: module)
         }
         if let address = frame.address {
-            if let module = moduleContaining(runtime: address) { return .success(module) }
+            if let module = moduleContainingRuntime(address) { return .success(module) }
             if frame.symbol == nil, case .success(let vmlinux) = vmlinux() {
                 return .success(vmlinux)
             }
@@ -264,9 +264,6 @@ extension Symbolizer {
         }
     }
 
-    private func moduleContaining(runtime address: UInt64) -> LoadedBinary? {
-        moduleContainingRuntime(address)
-    }
 }
 
 func hex(_ value: UInt64) -> String { String(value, radix: 16) }

@@ -54,11 +54,13 @@ public final class Symbolizer {
         ["/usr/lib/debug/boot/vmlinux-\(release)", "/boot/vmlinux-\(release)", "/lib/modules/\(release)/build/vmlinux"]
     }
 
-    /// The architecture of the first binary that can be read, if any.
+    /// The architecture of a binary already loaded for some frame, if any.
+    /// Loads nothing: a report's architecture is not worth reading a binary
+    /// the log does not need.
     public func binaryArchitecture() -> Architecture? {
-        if case .success(let vmlinux) = vmlinux() { return vmlinux.contents.architecture }
-        for name in options.moduleSections.modules.keys.sorted() {
-            if case .success(let binary) = module(named: name) { return binary.contents.architecture }
+        if case .success(let vmlinux) = vmlinuxResult { return vmlinux.contents.architecture }
+        for name in binaries.keys.sorted() {
+            if case .success(let binary) = binaries[name] { return binary.contents.architecture }
         }
         return nil
     }

@@ -13,11 +13,10 @@ public struct TextAnnotator: Sendable {
     /// The bytes to write for `line`: the line itself, annotations for its
     /// frames, and the line's own terminator.
     public func render(_ line: LogLine, frames: [ResolvedFrame]) -> [UInt8] {
-        var output = line.bytes
-        if output.last == UInt8(ascii: "\r") { output.removeLast() }
-        let terminator: [UInt8] = line.terminator.isEmpty ? [] : line.terminator
-        let newline: [UInt8] = terminator.isEmpty ? Array("\n".utf8) : terminator
         guard !frames.isEmpty else { return line.bytes + line.terminator }
+        var output = line.bytes
+        let terminator = line.terminator
+        let newline: [UInt8] = terminator.isEmpty ? Array("\n".utf8) : terminator
 
         let indentWidth = max(0, line.text.count - line.message.count) + 4
         let indent = String(repeating: " ", count: indentWidth)
@@ -39,7 +38,7 @@ public struct TextAnnotator: Sendable {
             output.append(contentsOf: newline)
             output.append(contentsOf: Array((indent + extra).utf8))
         }
-        output.append(contentsOf: terminator.isEmpty && !extraLines.isEmpty ? [] : terminator)
+        output.append(contentsOf: terminator)
         return output
     }
 
