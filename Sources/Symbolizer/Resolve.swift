@@ -32,6 +32,14 @@ extension Symbolizer {
             result.mismatch =
                 "binary does not match the crashed kernel: \(binary.name) is for \(built), the log's kernel is \(logRelease)"
         }
+        let expectedID =
+            binary.isVmlinux
+            ? context.vmlinuxBuildID.map { ExpectedBuildID(id: $0, source: "the log's CPU: line") } ?? expectedVmlinuxBuildID
+            : options.buildIDs.module(binary.name)
+        if let expectedID, !expectedID.matches(binary.contents.buildID) {
+            result.mismatch =
+                "binary does not match the crashed kernel: build id \(binary.contents.buildID ?? "none") in \(binary.path), \(expectedID.source) says \(expectedID.id)"
+        }
         if context.kallsymsModeStrength < .given, let forced = options.kallsymsMode {
             context.kallsymsMode = forced
             context.kallsymsModeEvidence = "--kallsyms-mode"
@@ -172,7 +180,7 @@ extension Symbolizer {
     private func findBinary(for frame: LogFrame) -> Result<LoadedBinary, UnresolvedReason> {
         if let module = frame.symbol?.module {
             guard ModuleName.isValid(module) else { return .failure(.moduleNotFound(module)) }
-            return self.module(named: module)
+            return self.module(named: module, buildID: frame.symbol?.buildID)
         }
         if let address = frame.address {
             if let module = moduleContainingRuntime(address) { return .success(module) }
@@ -267,3 +275,9 @@ extension Symbolizer {
 }
 
 func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+
+/// Two lower-case hex digits.
+func hexByte(_ byte: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+}

@@ -13,7 +13,8 @@ import ArchFixups
 /// `/lib/modules/RELEASE`; vmlinux at `/usr/lib/debug/boot/vmlinux-RELEASE`,
 /// `/boot/vmlinux-RELEASE`, `/lib/modules/RELEASE/build/vmlinux`.
 public final class Symbolizer {
-    public let options: SymbolizerOptions
+    /// What was given, plus what live mode read.
+    public private(set) var options: SymbolizerOptions
     private var finder: ModuleFinder
     /// The release the default places were chosen for.
     private var defaultsRelease: String?
@@ -25,25 +26,74 @@ public final class Symbolizer {
     private var nextSyntheticSlot: UInt64 = 0
     /// The KASLR offset computed from `--kallsyms` and vmlinux's own `_text`.
     private(set) var kallsymsKaslrOffset: UInt64?
+    /// Finds binaries by build id (build-id trees, debuginfod).
+    private lazy var locator = BuildIDLocator(
+        roots: options.debugDirectories + [systemRoot + "/usr/lib/debug"], debuginfodURLs: options.debuginfodURLs,
+        debuginfodEnabled: options.useDebuginfod)
+    /// vmlinux's build id from the log (`CPU:` line), when no notes gave it.
+    private var logVmlinuxBuildID: String?
+    /// Whether live mode's data is in `options`.
+    public private(set) var isLive = false
+    private var diagnostics: [String] = []
 
     public init(options: SymbolizerOptions, systemRoot: String = "") {
         self.options = options
         self.systemRoot = systemRoot
         self.finder = ModuleFinder(paths: options.modulePaths)
+        if options.live == .on { applyLive() }
         if let release = options.kernelRelease { noteKernelRelease(release) }
+    }
+
+    /// Messages for the user that belong to no frame (live mode, debuginfod),
+    /// each once; the caller prints them.
+    public func takeDiagnostics() -> [String] {
+        defer { diagnostics.removeAll() }
+        return diagnostics
     }
 
     /// Tells the symbolizer the crashed kernel's release, from the log. The
     /// first release seen (or `-r`) chooses the default places, when no
-    /// `--modules`/`--vmlinux` was given.
+    /// `--modules`/`--vmlinux` was given, and turns live mode on when it is
+    /// the running kernel's (see ``LiveMode``).
     public func noteKernelRelease(_ release: String) {
         guard defaultsRelease == nil, ModuleName.isValidRelease(release) else { return }
         defaultsRelease = release
+        if options.live == .auto, !isLive, options.moduleSections.modules.isEmpty, options.procModules.entries.isEmpty,
+            options.kallsyms.textStart == nil, LiveSystem(root: systemRoot).release == release
+        {
+            applyLive()
+        }
         if options.modulePaths.isEmpty {
             finder = ModuleFinder(paths: Self.defaultModuleDirectories(release).map { systemRoot + $0 })
             binaries = binaries.filter { if case .failure(.moduleNotFound) = $0.value { return false } else { return true } }
         }
         if options.vmlinuxPath == nil, case .failure(.noVmlinux(nil)) = vmlinuxResult { vmlinuxResult = nil }
+    }
+
+    /// Tells the symbolizer vmlinux's build id as the log printed it.
+    public func noteVmlinuxBuildID(_ id: String) {
+        if logVmlinuxBuildID == nil { logVmlinuxBuildID = id.lowercased() }
+    }
+
+    /// Reads the running kernel's /proc and /sys into the options, where no
+    /// snapshot was given.
+    private func applyLive() {
+        isLive = true
+        let (live, problems) = LiveSystem(root: systemRoot).read()
+        diagnostics += problems.map { "live mode: \($0)" }
+        if options.procModules.entries.isEmpty { options.procModules = live.procModules }
+        if options.moduleSections.modules.isEmpty { options.moduleSections = live.moduleSections }
+        if options.kallsyms.textStart == nil { options.kallsyms = live.kallsyms }
+        if options.buildIDs.vmlinux == nil { options.buildIDs.vmlinux = live.buildIDs.vmlinux }
+        for (name, id) in live.buildIDs.modules where options.buildIDs.module(name) == nil {
+            options.buildIDs.setModule(name, id)
+        }
+        binaries = binaries.filter { if case .failure = $0.value { return false } else { return true } }
+    }
+
+    /// The build id the crashed kernel says vmlinux has, if known.
+    var expectedVmlinuxBuildID: ExpectedBuildID? {
+        options.buildIDs.vmlinux ?? logVmlinuxBuildID.map { ExpectedBuildID(id: $0, source: "the log's CPU: line") }
     }
 
     static func defaultModuleDirectories(_ release: String) -> [String] {
@@ -69,7 +119,7 @@ public final class Symbolizer {
 
     private func dwflSession() throws(SymbolizerError) -> DwflSession {
         if let session { return session }
-        let created = try DwflSession()
+        let created = try DwflSession(debugDirectories: options.debugDirectories + [systemRoot + "/usr/lib/debug"])
         session = created
         return created
     }
@@ -77,12 +127,18 @@ public final class Symbolizer {
     func vmlinux() -> Result<LoadedBinary, UnresolvedReason> {
         if let vmlinuxResult { return vmlinuxResult }
         let result: Result<LoadedBinary, UnresolvedReason>
+        let expected = expectedVmlinuxBuildID
+        let defaults = defaultsRelease.map { Self.defaultVmlinuxPaths($0).map { systemRoot + $0 }.filter(isReadableFile) } ?? []
         if let path = options.vmlinuxPath {
             result = loadVmlinux(path: path)
-        } else if let release = defaultsRelease,
-            let path = Self.defaultVmlinuxPaths(release).map({ systemRoot + $0 }).first(where: isReadableFile)
-        {
+        } else if let expected, let path = defaults.first(where: { expected.matches(ElfReader.buildID(path: $0)) }) {
             result = loadVmlinux(path: path)
+        } else if let expected, case .success(let path) = locator.locate(buildID: expected.id) {
+            result = loadVmlinux(path: path)
+        } else if let path = defaults.first {
+            result = loadVmlinux(path: path)
+        } else if let expected, case .failure(let why) = locator.locate(buildID: expected.id) {
+            result = .failure(.noVmlinux("none given, and \(why.description)"))
         } else {
             result = .failure(.noVmlinux(nil))
         }
@@ -121,33 +177,56 @@ public final class Symbolizer {
         }
     }
 
-    func module(named rawName: String) -> Result<LoadedBinary, UnresolvedReason> {
+    /// The module's binary, loaded on first use. `buildID` is the one a
+    /// frame printed, used when no notes snapshot gives the module's.
+    func module(named rawName: String, buildID: String? = nil) -> Result<LoadedBinary, UnresolvedReason> {
         let name = ModuleName.canonical(rawName)
         if let cached = binaries[name] { return cached }
-        let result = loadModule(name: name)
+        let expected = options.buildIDs.module(name) ?? buildID.map { ExpectedBuildID(id: $0, source: "the log") }
+        let result = loadModule(name: name, expected: expected)
         binaries[name] = result
         return result
     }
 
-    private func loadModule(name: String) -> Result<LoadedBinary, UnresolvedReason> {
-        let candidates = finder.files(for: name)
-        guard !candidates.isEmpty else { return .failure(.moduleNotFound(name)) }
-        // The first candidate with DWARF, else the first that reads.
-        var chosen: (path: String, contents: ElfContents)?
+    /// Which file to use for a module: with a known build id, a candidate
+    /// that has it, else one found by build id (`.build-id` trees,
+    /// debuginfod); then the first candidate with DWARF, else the first that
+    /// reads (a different build is flagged on every frame).
+    private func chooseModuleFile(name: String, expected: ExpectedBuildID?) -> Result<(String, ElfContents), UnresolvedReason> {
+        var readable: [(path: String, contents: ElfContents)] = []
         var firstError: SymbolizerError?
-        for candidate in candidates.prefix(8) {
+        for candidate in finder.files(for: name).prefix(8) {
             do {
-                let contents = try ElfReader.read(path: candidate)
-                if chosen == nil || (!chosen!.contents.hasDebugInfo && contents.hasDebugInfo) {
-                    chosen = (candidate, contents)
-                }
-                if contents.hasDebugInfo { break }
+                readable.append((candidate, try ElfReader.read(path: candidate)))
             } catch {
                 firstError = firstError ?? error
             }
         }
-        guard let (path, contents) = chosen else {
-            return .failure(.moduleUnreadable(name, firstError?.description ?? "unreadable"))
+        if let expected {
+            let matching = readable.filter { expected.matches($0.contents.buildID) }
+            if let best = matching.first(where: { $0.contents.hasDebugInfo }) ?? matching.first { return .success(best) }
+            switch locator.locate(buildID: expected.id) {
+            case .success(let path):
+                do {
+                    return .success((path, try ElfReader.read(path: path)))
+                } catch {
+                    firstError = firstError ?? error
+                }
+            case .failure(let why):
+                if readable.isEmpty { return .failure(.moduleUnreadable(name, "no file below --modules, and \(why.description)")) }
+            }
+        }
+        if let best = readable.first(where: { $0.contents.hasDebugInfo }) ?? readable.first { return .success(best) }
+        if let firstError { return .failure(.moduleUnreadable(name, firstError.description)) }
+        return .failure(.moduleNotFound(name))
+    }
+
+    private func loadModule(name: String, expected: ExpectedBuildID?) -> Result<LoadedBinary, UnresolvedReason> {
+        let path: String
+        let contents: ElfContents
+        switch chooseModuleFile(name: name, expected: expected) {
+        case .success(let chosen): (path, contents) = chosen
+        case .failure(let reason): return .failure(reason)
         }
         do {
             guard contents.kind == .relocatable else {

@@ -22,6 +22,19 @@ public struct SymbolizerOptions: Sendable {
     /// Without `--vmlinux`/`--modules`, the binaries are looked for in the
     /// standard places for this release (see ``Symbolizer``).
     public var kernelRelease: String?
+    /// Build ids of the crashed kernel's binaries (saved `/sys/kernel/notes`,
+    /// `/sys/module/MOD/notes`): they choose among candidate files, find
+    /// files by build id, and flag binaries that differ.
+    public var buildIDs: BuildIDSnapshot = .init()
+    /// Roots of `.build-id` trees for separate debug files and binaries by
+    /// build id, searched before `/usr/lib/debug`.
+    public var debugDirectories: [String] = []
+    /// debuginfod servers (`--debuginfod`); `nil`: `DEBUGINFOD_URLS`.
+    public var debuginfodURLs: String?
+    /// Whether debuginfod servers may be asked for binaries found nowhere else.
+    public var useDebuginfod = true
+    /// Whether to read the running kernel's `/proc` and `/sys` (see ``LiveMode``).
+    public var live: LiveMode = .auto
 
     public init(
         vmlinuxPath: String? = nil, modulePaths: [String] = [], moduleSections: ModuleSectionsSnapshot = .init(),
@@ -38,6 +51,19 @@ public struct SymbolizerOptions: Sendable {
     }
 }
 
+/// Whether ksymbolize reads `/proc/modules`, `/sys/module/*/sections`,
+/// `/proc/kallsyms` and `/sys/kernel/notes` of the machine it runs on.
+public enum LiveMode: String, Sendable, CaseIterable {
+    /// When the log's kernel release is the running one and no snapshot
+    /// (`--module-sections`, `--proc-modules`, `--kallsyms`) was given; every
+    /// frame is still checked against the live data.
+    case auto
+    /// Always (`--live`).
+    case on
+    /// Never (`--no-live`).
+    case off
+}
+
 /// What the symbolizer learned from one report's lines before a frame: the
 /// architecture, the kallsyms mode, the KASLR offset.
 public struct ReportContext: Sendable {
@@ -49,6 +75,8 @@ public struct ReportContext: Sendable {
     public var kallsymsModeStrength: KallsymsEvidence = .none
     public var kaslrOffset: UInt64?
     public var kernelRelease: String?
+    /// vmlinux's build id as the log printed it (`CPU: … #1 BUILDID`, CONFIG_STACKTRACE_BUILD_ID).
+    public var vmlinuxBuildID: String?
 
     public init() {}
 }

@@ -41,6 +41,7 @@ struct AddrCommand: ParsableCommand {
 
     func run() throws {
         let symbolizer = Symbolizer(options: try kernel.makeOptions())
+        for message in symbolizer.takeDiagnostics() { Diagnostics.warn(message) }
         // Inputs are not a log: no evidence to learn the kallsyms mode from.
         var context = ReportContext()
         context.kallsymsMode = symbolizer.options.kallsymsMode ?? .fixed

@@ -47,6 +47,44 @@ struct KernelOptions: ParsableArguments {
             valueName: "fixed|raw"))
     var kallsymsMode: String?
 
+    @Option(
+        name: .customLong("kernel-notes"),
+        help: ArgumentHelp(
+            "A copy of /sys/kernel/notes from the crashed machine: vmlinux's build id, to pick and check the binary.",
+            valueName: "file"))
+    var kernelNotes: String?
+
+    @Option(
+        name: .customLong("module-notes"),
+        help: ArgumentHelp(
+            "A copy of /sys/module from the crashed machine (at least MOD/notes/.note.gnu.build-id): the modules' build ids.",
+            valueName: "dir"))
+    var moduleNotes: String?
+
+    @Option(
+        name: .customLong("debug-dir"),
+        help: ArgumentHelp(
+            "A root with a .build-id/xx/yyyy.debug tree (like /usr/lib/debug, searched last), for separate debug files and binaries by build id. Repeatable.",
+            valueName: "dir"))
+    var debugDirectories: [String] = []
+
+    @Option(
+        name: .customLong("debuginfod"),
+        help: ArgumentHelp(
+            "debuginfod server URLs (space-separated), asked for binaries by build id when no local file has it (default: $DEBUGINFOD_URLS).",
+            valueName: "urls"))
+    var debuginfod: String?
+
+    @Flag(name: .customLong("no-debuginfod"), help: "Never ask debuginfod servers, even with DEBUGINFOD_URLS set.")
+    var noDebuginfod = false
+
+    @Flag(
+        name: .customLong("live"), inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Read this machine's /proc/modules, /sys/module/*/sections, /proc/kallsyms and /sys/kernel/notes (needs root and kernel.kptr_restrict=0). Default: when the log's release is the running kernel's and no snapshot is given."
+        ))
+    var live: Bool?
+
     func makeOptions() throws -> SymbolizerOptions {
         var options = SymbolizerOptions(vmlinuxPath: vmlinux, modulePaths: modules)
         if let release {
@@ -70,6 +108,33 @@ struct KernelOptions: ParsableArguments {
             options.kallsyms = KallsymsSnapshot(text: try readText(path), problems: &problems)
             report(problems, in: path, expected: "a /proc/kallsyms line: ADDRESS TYPE NAME [MODULE]")
         }
+        if let path = kernelNotes {
+            do {
+                try options.buildIDs.readKernelNotes(path)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        if let path = moduleNotes {
+            do {
+                let unreadable = try options.buildIDs.readModuleNotes(directory: path)
+                for file in unreadable { Diagnostics.warn("\(file): no GNU build-id note in it") }
+                if options.buildIDs.modules.isEmpty {
+                    Diagnostics.warn("\(path): no MOD/notes/.note.gnu.build-id below it (expected a copy of /sys/module)")
+                }
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        options.debugDirectories = debugDirectories
+        if let debuginfod {
+            guard debuginfod.split(separator: " ").allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") || $0.hasPrefix("file://") }) else {
+                throw ValidationError("invalid --debuginfod \"\(debuginfod)\": expected URLs such as http://127.0.0.1:8002")
+            }
+            options.debuginfodURLs = debuginfod
+        }
+        options.useDebuginfod = !noDebuginfod
+        if let live { options.live = live ? .on : .off }
         if let text = kaslrOffset {
             guard let value = UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16) else {
                 throw ValidationError("invalid --kaslr-offset \"\(text)\": expected a hex number such as 0x1e000000")

@@ -51,6 +51,7 @@ struct SymbolizeCommand: ParsableCommand {
             }
         }
         let symbolizer = Symbolizer(options: options)
+        for message in symbolizer.takeDiagnostics() { Diagnostics.warn(message) }
         let processor = LogProcessor(symbolizer: symbolizer, retainReports: format != .text)
         let output = OutputSink(fd: 1)
         let annotator = TextAnnotator()
@@ -84,6 +85,7 @@ struct SymbolizeCommand: ParsableCommand {
             var reader = LineReader(fd: fd)
             while let line = reader.next() {
                 let frames = processor.process(line)
+                for message in symbolizer.takeDiagnostics() { Diagnostics.warn(message) }
                 for frame in frames {
                     guard let reason = frame.unresolved else { continue }
                     unresolvedCount += 1

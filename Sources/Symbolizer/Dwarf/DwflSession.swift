@@ -61,16 +61,26 @@ final class DwflSession {
     private let dwfl: OpaquePointer
     private let callbacks: UnsafeMutablePointer<Dwfl_Callbacks>
     private var contexts: [Unmanaged<ModuleCallbackContext>] = []
+    /// libdwfl's search path for separate debug files (`char **`), kept alive for it.
+    private let debuginfoPath: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 
-    init() throws(SymbolizerError) {
+    /// - Parameter debugDirectories: roots searched for separate debug files
+    ///   (`ROOT/.build-id/xx/yyyy.debug`, and `.gnu_debuglink` names), after
+    ///   the binary's own directory and its `.debug` subdirectory.
+    init(debugDirectories: [String]) throws(SymbolizerError) {
+        // libdwfl's syntax: an empty element is the file's own directory.
+        debuginfoPath = .allocate(capacity: 1)
+        debuginfoPath.initialize(to: strdup((["", ".debug"] + debugDirectories).joined(separator: ":")))
         callbacks = .allocate(capacity: 1)
         callbacks.initialize(
             to: Dwfl_Callbacks(
                 find_elf: findElfCallback,
                 find_debuginfo: dwfl_standard_find_debuginfo,
                 section_address: sectionAddressCallback,
-                debuginfo_path: nil))
+                debuginfo_path: debuginfoPath))
         guard let handle = dwfl_begin(callbacks) else {
+            free(debuginfoPath.pointee)
+            debuginfoPath.deallocate()
             callbacks.deallocate()
             throw .libdwfl(function: "dwfl_begin", path: "-", message: String(cString: dwfl_errmsg(-1)))
         }
@@ -80,6 +90,8 @@ final class DwflSession {
     deinit {
         dwfl_end(dwfl)
         callbacks.deallocate()
+        free(debuginfoPath.pointee)
+        debuginfoPath.deallocate()
         for context in contexts { context.release() }
     }
 

@@ -7,7 +7,7 @@ import ArchFixups
 
 /// Reads an ELF file's headers, symbols, build id and `.modinfo` through libelf.
 enum ElfReader {
-    private static let libelfReady: Bool = {
+    static let libelfReady: Bool = {
         elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE)
     }()
 
@@ -209,10 +209,5 @@ enum ElfReader {
                     sectionIndex: shndx, other: sym.st_other))
         }
         return symbols
-    }
-
-    private static func hexByte(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
     }
 }

@@ -480,6 +480,10 @@ public final class LogProcessor {
                 }
             }
         }
+        if let id = Self.vmlinuxBuildID(in: message) {
+            symbolizer.noteVmlinuxBuildID(id)
+            open?.context.vmlinuxBuildID = id
+        }
         if message.hasPrefix("Kernel Offset: 0x") {
             let fields = message.split(separator: " ")
             if fields.count >= 3, let offset = parseHex(fields[2]) {
@@ -487,6 +491,18 @@ public final class LogProcessor {
                 open?.context.kaslrOffset = offset
             }
         }
+    }
+
+    /// vmlinux's build id at the end of `CPU: 0 PID: 1 Comm: sh Not tainted
+    /// 6.1.0 #1 0123…` (kernels with CONFIG_STACKTRACE_BUILD_ID print the 20
+    /// bytes after the version's `#N`).
+    public static func vmlinuxBuildID(in message: Substring) -> String? {
+        guard message.contains(" Comm: "), release(in: message) != nil else { return nil }
+        let tokens = message.split(separator: " ")
+        guard let hash = tokens.lastIndex(where: { $0.hasPrefix("#") }), hash + 1 < tokens.count else { return nil }
+        let candidate = tokens[hash + 1].trimmingCharacters(in: "\r")
+        guard candidate.count == 40, candidate.allSatisfy(\.isHexDigit) else { return nil }
+        return candidate.lowercased()
     }
 
     /// The release in `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-50-amd64 #1`

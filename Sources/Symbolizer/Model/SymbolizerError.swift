@@ -12,6 +12,10 @@ public enum SymbolizerError: Error, Equatable, Sendable, CustomStringConvertible
     case badSnapshotLine(path: String, line: Int, text: String, expected: String)
     /// A value given on the command line is not valid.
     case badArgument(name: String, value: String, expected: String)
+    /// A snapshot file (`--kernel-notes`, `--module-notes`) holds nothing usable.
+    case badSnapshot(path: String, reason: String)
+    /// A binary was looked for by build id and not found.
+    case buildIDNotFound(id: String, tried: String)
 
     public var description: String {
         switch self {
@@ -25,6 +29,10 @@ public enum SymbolizerError: Error, Equatable, Sendable, CustomStringConvertible
             return "\(path):\(line): cannot read \"\(text)\"; expected \(expected)"
         case .badArgument(let name, let value, let expected):
             return "invalid \(name) \"\(value)\": expected \(expected)"
+        case .badSnapshot(let path, let reason):
+            return "\(path): \(reason)"
+        case .buildIDNotFound(let id, let tried):
+            return "no binary with build id \(id) (looked in \(tried))"
         }
     }
 }

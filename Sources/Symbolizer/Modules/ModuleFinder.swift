@@ -51,17 +51,8 @@ public final class ModuleFinder {
             visit(path, String(path.split(separator: "/").last ?? ""))
             return
         }
-        guard depth < 16, let directory = opendir(path) else { return }
-        defer { closedir(directory) }
-        var entries: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            entries.append(name)
-        }
-        for name in entries.sorted() {
+        guard depth < 16, let entries = DirectoryListing.entries(of: path) else { return }
+        for name in entries {
             walk(path == "/" ? "/" + name : path + "/" + name, depth: depth + 1, visit)
         }
     }
