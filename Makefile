@@ -25,10 +25,9 @@ sample: build
 	  samples/arm-thumb2/prefix/$(SAMPLE_CASE).log
 
 # Every test, then a short bounded fuzzing pass (make fuzz FUZZ_RUNS=200000 for a long one).
+# scripts/run-tests.sh starts a local debuginfod server for the debuginfod tests.
 test: setup
-	@bash scripts/prepare-samples.sh --debian
-	KSYMBOLIZE_X86_VMLINUX=$$(bash samples/x86_64/fetch-vmlinux.sh) \
-	  $(SWIFT) test -Xswiftc -warnings-as-errors
+	bash scripts/run-tests.sh
 	bash scripts/fuzz.sh $(FUZZ_RUNS)
 
 fuzz:

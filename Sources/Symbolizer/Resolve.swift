@@ -27,18 +27,19 @@ extension Symbolizer {
         result.module = binary.name
         let fixup = binary.fixup
         if binary.layout.inference != nil { result.inferred = binary.layout.inference }
-        if let conflict = binary.layout.conflict { result.mismatch = conflict }
+        if let conflict = binary.layout.conflict { result.noteMismatch(conflict) }
+        if let proven = provenMismatch(of: binary.name) { result.noteMismatch(proven) }
         if let logRelease = context.kernelRelease, let built = binary.contents.kernelRelease, built != logRelease {
-            result.mismatch =
-                "binary does not match the crashed kernel: \(binary.name) is for \(built), the log's kernel is \(logRelease)"
+            result.noteMismatch(
+                "binary does not match the crashed kernel: \(binary.name) is for \(built), the log's kernel is \(logRelease)")
         }
         let expectedID =
             binary.isVmlinux
             ? context.vmlinuxBuildID.map { ExpectedBuildID(id: $0, source: "the log's CPU: line") } ?? expectedVmlinuxBuildID
             : options.buildIDs.module(binary.name)
         if let expectedID, !expectedID.matches(binary.contents.buildID) {
-            result.mismatch =
-                "binary does not match the crashed kernel: build id \(binary.contents.buildID ?? "none") in \(binary.path), \(expectedID.source) says \(expectedID.id)"
+            result.noteMismatch(
+                "binary does not match the crashed kernel: build id \(binary.contents.buildID ?? "none") in \(binary.path), \(expectedID.source) says \(expectedID.id)")
         }
         if context.kallsymsModeStrength < .given, let forced = options.kallsymsMode {
             context.kallsymsMode = forced
@@ -76,8 +77,9 @@ extension Symbolizer {
             let mode = binary.isVmlinux ? .fixed : context.kallsymsMode ?? .fixed
             let fromSymbol = candidate.kallsymsAddress(fixup, mode: mode) &+ offset
             if let session, fixup.normalizeCodeAddress(session) != fixup.normalizeCodeAddress(fromSymbol) {
-                result.mismatch =
-                    "binary does not match the crashed kernel: \(printed.name)+0x\(hex(offset)) is at 0x\(hex(fromSymbol)) in \(binary.name), the log says 0x\(hex(session))"
+                prove(
+                    "binary does not match the crashed kernel: \(printed.name)+0x\(hex(offset)) is at 0x\(hex(fromSymbol)) in \(binary.name), the log says 0x\(hex(session))",
+                    binary: binary, frame: &result)
             }
             if session == nil {
                 session = fromSymbol
@@ -87,11 +89,14 @@ extension Symbolizer {
                 }
             }
             if let size = printed.size, !sizeMatches(size, candidate: candidate, binary: binary, fixup: fixup, mode: mode) {
-                result.mismatch =
-                    "binary does not match the crashed kernel: \(printed.name) has size 0x\(hex(candidate.size)) in \(binary.name), the kernel printed 0x\(hex(size))"
+                prove(
+                    "binary does not match the crashed kernel: \(printed.name) has size 0x\(hex(candidate.size)) in \(binary.name), the kernel printed 0x\(hex(size))",
+                    binary: binary, frame: &result)
             }
             if let buildID = printed.buildID, let own = binary.contents.buildID, !own.hasPrefix(buildID.lowercased()) {
-                result.mismatch = "binary does not match the crashed kernel: build id \(own) in \(binary.path), the log says \(buildID)"
+                prove(
+                    "binary does not match the crashed kernel: build id \(own) in \(binary.path), the log says \(buildID)",
+                    binary: binary, frame: &result)
             }
         }
         guard let session else {
@@ -152,6 +157,28 @@ extension Symbolizer {
             result.unresolved = .noDebugInfo("\(binary.path): \(error)")
         }
 
+        // The kernel's own file:line for a WARN/BUG must be the binary's.
+        // Where WARN does not trap (32-bit ARM, MIPS: warn_slowpath_fmt), the
+        // kernel printed the caller's return address: its call site is the WARN.
+        if frame.kind == .pc, let claim = context.sourceClaim, !locations.isEmpty {
+            context.sourceClaim = nil
+            if let said = claim.contradiction(in: locations) {
+                let callSite = fixup.callSiteAddress(forReturnAddress: session)
+                let callerView = binary.dwarf?.locations(at: fixup.debugInfoAddress(callSite, function: function?.raw)) ?? []
+                if !callerView.isEmpty, claim.contradiction(in: callerView) == nil,
+                    callerView.contains(where: { $0.file.map { SourceClaim.sameFile($0, claim.file) } ?? false })
+                {
+                    result.locations = callerView
+                    result.lookupAddress = runtime.map { fixup.callSiteAddress(forReturnAddress: $0) }
+                    result.frame.note = "the WARN's caller: a return address (this architecture's WARN calls, it does not trap)"
+                } else {
+                    prove(
+                        "binary does not match the crashed kernel: the kernel printed \(claim.file):\(claim.line), \(binary.name) has \(said) there",
+                        binary: binary, frame: &result)
+                }
+            }
+        }
+
         // 4. Did the kernel's kallsyms print it right?
         if let printed = frame.symbol, context.kallsymsMode == .raw, !binary.isVmlinux,
             let correct = binary.symbols.symbol(containing: instruction)
@@ -165,6 +192,14 @@ extension Symbolizer {
             }
         }
         return result
+    }
+
+    /// Records a disagreement between the log and the binary on this frame,
+    /// and on every later frame the binary answers: one wrong symbol size,
+    /// address or source line proves the whole file is another build.
+    private func prove(_ reason: String, binary: LoadedBinary, frame: inout ResolvedFrame) {
+        frame.noteMismatch(reason)
+        noteProvenMismatch(reason, of: binary.name)
     }
 
     /// Whether the call-site address of a return address lies in a real

@@ -35,6 +35,8 @@ public final class Symbolizer {
     /// Whether live mode's data is in `options`.
     public private(set) var isLive = false
     private var diagnostics: [String] = []
+    /// Per binary: the first proof that it is not the crashed kernel's build.
+    private var provenMismatches: [String: String] = [:]
 
     public init(options: SymbolizerOptions, systemRoot: String = "") {
         self.options = options
@@ -63,6 +65,10 @@ public final class Symbolizer {
         {
             applyLive()
         }
+        if options.live == .on, let running = LiveSystem(root: systemRoot).release, running != release {
+            diagnostics.append(
+                "live mode: the log's kernel is \(release) but this machine runs \(running): its /proc and /sys describe another kernel")
+        }
         if options.modulePaths.isEmpty {
             finder = ModuleFinder(paths: Self.defaultModuleDirectories(release).map { systemRoot + $0 })
             binaries = binaries.filter { if case .failure(.moduleNotFound) = $0.value { return false } else { return true } }
@@ -89,6 +95,12 @@ public final class Symbolizer {
             options.buildIDs.setModule(name, id)
         }
         binaries = binaries.filter { if case .failure = $0.value { return false } else { return true } }
+    }
+
+    func provenMismatch(of binary: String) -> String? { provenMismatches[binary] }
+
+    func noteProvenMismatch(_ reason: String, of binary: String) {
+        if provenMismatches[binary] == nil { provenMismatches[binary] = reason }
     }
 
     /// The build id the crashed kernel says vmlinux has, if known.
@@ -260,6 +272,15 @@ public final class Symbolizer {
             }
             let symbols = SymbolIndex(
                 contents: contents, fixup: fixup, sectionAddress: { layout.sectionAddresses[$0] })
+            if inference == nil, let overlap = LayoutEvidence.overlap(known: known, contents: contents, fixup: fixup) {
+                noteProvenMismatch("binary does not match the crashed kernel: \(path): \(overlap)", of: name)
+            }
+            if let disagreement = LayoutEvidence.kallsymsDisagreement(
+                module: name, kallsyms: options.kallsyms, symbols: symbols, fixup: fixup,
+                isRuntime: { layout.isRuntime(section: $0.raw.sectionIndex) })
+            {
+                noteProvenMismatch("binary does not match the crashed kernel: \(path): \(disagreement)", of: name)
+            }
             return .success(
                 LoadedBinary(
                     name: name, path: path, contents: contents, layout: layout, symbols: symbols, dwarf: dwarf,

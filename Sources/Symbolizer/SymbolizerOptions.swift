@@ -77,6 +77,9 @@ public struct ReportContext: Sendable {
     public var kernelRelease: String?
     /// vmlinux's build id as the log printed it (`CPU: … #1 BUILDID`, CONFIG_STACKTRACE_BUILD_ID).
     public var vmlinuxBuildID: String?
+    /// The kernel's own file:line for the report's trapping PC (WARN, BUG),
+    /// checked against the first PC frame resolved after it.
+    public var sourceClaim: SourceClaim?
 
     public init() {}
 }

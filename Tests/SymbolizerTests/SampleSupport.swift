@@ -102,8 +102,10 @@ struct SampleError: Error, CustomStringConvertible {
 
 /// Runs the whole pipeline on a log file: every line through the processor,
 /// text output collected, reports returned.
-func symbolize(logPath: String, options: SymbolizerOptions) throws -> (text: [UInt8], reports: [Report]) {
-    let symbolizer = Symbolizer(options: options)
+func symbolize(logPath: String, options: SymbolizerOptions, systemRoot: String = "") throws -> (
+    text: [UInt8], reports: [Report]
+) {
+    let symbolizer = Symbolizer(options: options, systemRoot: systemRoot)
     let processor = LogProcessor(symbolizer: symbolizer)
     let annotator = TextAnnotator()
     let fd = open(logPath, O_RDONLY)

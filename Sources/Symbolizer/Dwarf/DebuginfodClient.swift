@@ -68,7 +68,10 @@ final class DebuginfodClient {
     func find(buildID: String, kind: Kind) -> Result<String, DebuginfodUnavailable> {
         var path: UnsafeMutablePointer<CChar>?
         let find = kind == .debuginfo ? findDebuginfo : findExecutable
-        let result = Array(buildID.utf8).withUnsafeBufferPointer { find(client, $0.baseAddress, 0, &path) }
+        // Length 0: the id is a NUL-terminated hex string.
+        let result = buildID.withCString { text in
+            text.withMemoryRebound(to: UInt8.self, capacity: buildID.utf8.count + 1) { find(client, $0, 0, &path) }
+        }
         if result >= 0 {
             close(result)
             defer { free(path) }

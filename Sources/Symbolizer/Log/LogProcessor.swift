@@ -84,6 +84,7 @@ public final class LogProcessor {
 
         if let format = ReportFormats.format(of: message) {
             startOrRefine(format: format, line: line)
+            if let claim = SourceClaim.parse(message) { open?.context.sourceClaim = claim }
             return warningLocation(in: message, line: line)
         }
         let trimmed = message.trimmingCharacters(in: " \t")
@@ -285,6 +286,13 @@ public final class LogProcessor {
             current.report.title += " in \(function)"
         }
         current.report.signature = ReportSignature.signature(of: current.report.frames)
+        // A proof found late in the report (a WARN's line, a size) also
+        // covers the binary's earlier frames in the report.
+        for index in current.report.frames.indices {
+            if let module = current.report.frames[index].module, let proven = symbolizer.provenMismatch(of: module) {
+                current.report.frames[index].noteMismatch(proven)
+            }
+        }
         if !current.inTrace && current.report.frames.isEmpty && current.report.kind != "panic" {
             current.report.corrupted = true
             current.report.corruptedReason = "no stack trace"

@@ -87,4 +87,16 @@ public struct ResolvedFrame: Sendable {
         self.frame = frame
         self.locations = []
     }
+
+    /// Adds a reason to ``mismatch``: every disagreement is kept, the first one found first.
+    mutating func noteMismatch(_ reason: String) {
+        guard let existing = mismatch else {
+            mismatch = reason
+            return
+        }
+        let prefix = "binary does not match the crashed kernel: "
+        let detail = reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason
+        if existing.contains(detail) { return }
+        mismatch = existing + "; " + (reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason)
+    }
 }

@@ -52,6 +52,12 @@ public struct KallsymsSnapshot: Sendable {
         return (entry.name, address - entry.address, code[next].address - entry.address, entry.module)
     }
 
+    /// A module's code symbols (name, address), in address order.
+    public func codeSymbols(of module: String) -> [(name: String, address: UInt64)] {
+        let wanted = ModuleName.canonical(module)
+        return code.filter { $0.module.map { ModuleName.canonical($0) == wanted } ?? false }.map { ($0.name, $0.address) }
+    }
+
     /// The runtime address of the kernel's start symbol (`_text`, else `_stext`) and its name.
     public var textStart: (name: String, address: UInt64)? {
         for name in ["_text", "_stext"] {

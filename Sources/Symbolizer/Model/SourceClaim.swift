@@ -1,0 +1,54 @@
+/// A source position the crashed kernel printed itself, from its bug table:
+/// `WARNING: CPU: 0 PID: 1 at FILE:LINE func+…` and `kernel BUG at FILE:LINE!`.
+/// It must match what the binary's DWARF says for the trapping PC; a
+/// different line means the binary is a different build.
+public struct SourceClaim: Sendable, Equatable {
+    public var file: String
+    public var line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    /// The claim in a report's first line, if it has one.
+    public static func parse(_ message: Substring) -> SourceClaim? {
+        let position: Substring
+        if message.hasPrefix("WARNING:"), let at = message.firstRange(of: " at ") {
+            position = message[at.upperBound...].prefix { $0 != " " }
+        } else if let at = message.firstRange(of: "kernel BUG at ") {
+            position = message[at.upperBound...].prefix { $0 != "!" && $0 != " " }
+        } else {
+            return nil
+        }
+        guard let colon = position.lastIndex(of: ":"), let line = Int(position[position.index(after: colon)...]), line > 0
+        else { return nil }
+        let file = position[..<colon]
+        guard !file.isEmpty, file.contains(".") else { return nil }
+        return SourceClaim(file: String(file), line: line)
+    }
+
+    /// When the inline chain names the claimed file but never at the claimed
+    /// line: what it says instead (`crashmod/crashmod.c:64`). `nil` when it
+    /// agrees, or has no position in that file to compare.
+    public func contradiction(in locations: [SourceLocation]) -> String? {
+        let sameFile = locations.filter { $0.file.map { Self.sameFile($0, file) } ?? false }
+        guard let first = sameFile.first, let line = first.line, line > 0 else { return nil }
+        if sameFile.contains(where: { $0.line == self.line }) { return nil }
+        return "\(first.file ?? file):\(line)"
+    }
+
+    /// Paths name the same file when one ends with the other at a `/`
+    /// (`/build/linux/fs/ext4/inode.c` and `fs/ext4/inode.c`).
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        func clean(_ path: String) -> Substring {
+            var path = Substring(path)
+            while path.hasPrefix("./") { path = path.dropFirst(2) }
+            return path
+        }
+        let (x, y) = (clean(a), clean(b))
+        let (long, short) = x.count >= y.count ? (x, y) : (y, x)
+        guard long.hasSuffix(short) else { return false }
+        return long.count == short.count || long.dropLast(short.count).hasSuffix("/")
+    }
+}

@@ -1,0 +1,25 @@
+#!/bin/bash
+# The test part of `make test`: the sample binaries in the cache, a local
+# debuginfod server over some of them (the debuginfod tests fetch their
+# binaries only from it), then `swift test`. The server is stopped on exit.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+cache=${KSYMBOLIZE_CACHE:-$HOME/.cache/ksymbolize}
+bash scripts/prepare-samples.sh --debian
+vmlinux=$(bash samples/x86_64/fetch-vmlinux.sh)
+
+# What the server indexes: the Thumb-2 sample's vmlinux and module, and the
+# x86-64 module (a folder per build, as the names clash).
+served=$cache/debuginfod/files
+state=$cache/debuginfod/state
+mkdir -p "$served/arm" "$served/x86_64"
+cp -u "$cache/samples/arm-thumb2-fixed-vmlinux" "$served/arm/vmlinux"
+cp -u samples/arm-thumb2/fixed/crashmod.ko "$served/arm/crashmod.ko"
+cp -u samples/x86_64/crashmod.ko "$served/x86_64/crashmod.ko"
+url=$(bash scripts/debuginfod-server.sh start "$served" "$state")
+trap 'bash scripts/debuginfod-server.sh stop "$state"' EXIT
+echo "run-tests: debuginfod server at $url" >&2
+
+KSYMBOLIZE_X86_VMLINUX=$vmlinux KSYMBOLIZE_DEBUGINFOD_URL=$url \
+	swift test -Xswiftc -warnings-as-errors "$@"
