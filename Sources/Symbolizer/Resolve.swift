@@ -5,6 +5,52 @@ extension Symbolizer {
     /// in ``ResolvedFrame/unresolved``. Evidence the frame gives about the
     /// kernel (KASLR offset, kallsyms mode) is added to `context`.
     public func resolve(_ frame: LogFrame, context: inout ReportContext) -> ResolvedFrame {
+        var (result, lookup) = prepare(frame, context: &context)
+        if let lookup {
+            complete(&result, lookup, locations: lookup.binary.dwarf?.locations(at: lookup.address) ?? [])
+        }
+        return result
+    }
+
+    /// Symbolizes frames in order, as ``resolve(_:context:)`` would one by
+    /// one, with the DWARF lookups of the batch spread over up to `threads`
+    /// threads (one libdwfl session each; see ``threadCount``).
+    public func resolve(batch frames: [LogFrame], context: inout ReportContext, threads: Int) -> [ResolvedFrame] {
+        var results: [ResolvedFrame] = []
+        var lookups: [PendingLookup?] = []
+        results.reserveCapacity(frames.count)
+        lookups.reserveCapacity(frames.count)
+        for frame in frames {
+            let (result, lookup) = prepare(frame, context: &context)
+            results.append(result)
+            lookups.append(lookup)
+        }
+        var byBinary: [ObjectIdentifier: (binary: LoadedBinary, positions: [Int])] = [:]
+        for (position, lookup) in lookups.enumerated() {
+            guard let lookup else { continue }
+            byBinary[ObjectIdentifier(lookup.binary), default: (lookup.binary, [])].positions.append(position)
+        }
+        for (_, group) in byBinary {
+            let addresses = group.positions.map { lookups[$0]!.address }
+            let answers =
+                group.binary.dwarf?.locations(batch: addresses, threads: threads)
+                ?? Array(repeating: [], count: addresses.count)
+            for (position, locations) in zip(group.positions, answers) {
+                complete(&results[position], lookups[position]!, locations: locations)
+            }
+        }
+        return results
+    }
+
+    /// The DWARF lookup a frame still needs after ``prepare(_:context:)``.
+    struct PendingLookup {
+        var binary: LoadedBinary
+        /// The address for the line table and scopes, in the binary's session.
+        var address: UInt64
+    }
+
+    /// Everything about a frame but its DWARF lookup, which is returned instead.
+    private func prepare(_ frame: LogFrame, context: inout ReportContext) -> (ResolvedFrame, PendingLookup?) {
         var result = ResolvedFrame(frame: frame)
         let binary: LoadedBinary
         switch findBinary(for: frame) {
@@ -22,7 +68,7 @@ extension Symbolizer {
                 result.module = known.module.map { ModuleName.canonical($0) } ?? "vmlinux"
                 result.inferred = "function from --kallsyms (no binary)"
             }
-            return result
+            return (result, nil)
         }
         result.module = binary.name
         let fixup = binary.fixup
@@ -56,7 +102,7 @@ extension Symbolizer {
             printedCandidate = candidates.first { $0.size == printed.size } ?? candidates.first
             if printedCandidate == nil && session == nil {
                 result.unresolved = .symbolNotFound(printed.name, binary: binary.name)
-                return result
+                return (result, nil)
             }
         }
         if let printed = frame.symbol, let offset = printed.offset, let candidate = printedCandidate {
@@ -94,7 +140,7 @@ extension Symbolizer {
             } else {
                 result.unresolved = .nothingToResolve
             }
-            return result
+            return (result, nil)
         }
         if runtime == nil {
             if binary.isVmlinux {
@@ -127,22 +173,7 @@ extension Symbolizer {
         if let function {
             result.symbol = ResolvedSymbol(name: function.name, offset: instruction &- function.start, size: function.size)
         }
-        var locations = binary.dwarf?.locations(at: fixup.debugInfoAddress(lookup, function: function?.raw)) ?? []
-        if locations.isEmpty, let symbol = result.symbol {
-            locations = [SourceLocation(function: symbol.name, file: nil, line: nil, column: nil)]
-        } else if let symbol = result.symbol, locations[locations.count - 1].function == nil {
-            locations[locations.count - 1].function = symbol.name
-        }
-        result.locations = locations
-        if result.symbol == nil && locations.isEmpty {
-            if let error = binary.dwarf?.dwarfError {
-                result.unresolved = .noDebugInfo("\(binary.path): \(error)")
-            } else {
-                result.unresolved = .noLineInfo
-            }
-        } else if locations.allSatisfy({ $0.file == nil }), let error = binary.dwarf?.dwarfError {
-            result.unresolved = .noDebugInfo("\(binary.path): \(error)")
-        }
+        let pending = PendingLookup(binary: binary, address: fixup.debugInfoAddress(lookup, function: function?.raw))
 
         // 4. Did the kernel's kallsyms print it right?
         if let printed = frame.symbol, context.kallsymsMode == .raw, !binary.isVmlinux,
@@ -156,7 +187,50 @@ extension Symbolizer {
                 result.kallsymsCorrection = "\(correct.name)+0x\(hex(correctOffset))/0x\(hex(size))"
             }
         }
-        return result
+        return (result, pending)
+    }
+
+    /// Fills in a prepared frame's source locations.
+    private func complete(_ result: inout ResolvedFrame, _ lookup: PendingLookup, locations found: [SourceLocation]) {
+        let binary = lookup.binary
+        var locations = found
+        if locations.isEmpty, let symbol = result.symbol {
+            locations = [SourceLocation(function: symbol.name, file: nil, line: nil, column: nil)]
+        } else if let symbol = result.symbol {
+            let outer = locations.count - 1
+            if locations[outer].function == nil {
+                locations[outer].function = symbol.name
+            } else if let name = locations[outer].function, Self.isCloneName(symbol.name, of: name) {
+                // The compiler's clone of the function (foo.isra.0, foo.cold):
+                // named as the kernel prints it, and as the symbol table does.
+                locations[outer].function = symbol.name
+            }
+        }
+        result.locations = locations
+        if result.symbol == nil && locations.isEmpty {
+            if let error = binary.dwarf?.dwarfError {
+                result.unresolved = .noDebugInfo("\(binary.path): \(error)")
+            } else {
+                result.unresolved = .noLineInfo
+            }
+        } else if locations.allSatisfy({ $0.file == nil }), let error = binary.dwarf?.dwarfError {
+            result.unresolved = .noDebugInfo("\(binary.path): \(error)")
+        }
+    }
+
+    /// Whether `symbol` is `function` plus compiler clone suffixes
+    /// (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`, `.llvm.123`…).
+    static func isCloneName(_ symbol: String, of function: String) -> Bool {
+        guard symbol.count > function.count, symbol.hasPrefix(function) else { return false }
+        let suffix = symbol.utf8.dropFirst(function.utf8.count)
+        guard suffix.first == UInt8(ascii: ".") else { return false }
+        let known: Set<Substring> = ["isra", "constprop", "part", "cold", "llvm", "lto_priv", "localalias"]
+        for part in String(decoding: suffix.dropFirst(), as: UTF8.self).split(separator: ".", omittingEmptySubsequences: false) {
+            if known.contains(part) { continue }
+            if !part.isEmpty, part.allSatisfy({ $0.isASCII && $0.isNumber }) { continue }
+            return false
+        }
+        return true
     }
 
     /// Whether the call-site address of a return address lies in a real

@@ -105,7 +105,9 @@ public final class Symbolizer {
                 contents.segments.filter { $0.virtualAddress >= low }.map { $0.virtualAddress &+ $0.memorySize }.max()
                 ?? low &+ 1
             if high <= low { high = low == .max ? low : low &+ 1 }
-            let dwarf = try dwflSession().report(name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:])
+            let dwarf = try dwflSession().report(
+                name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:],
+                mapped: MappedFile.executable(path: path))
             let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
             if let start = options.kallsyms.textStart,
                 let link = contents.symbols.first(where: { $0.name == start.name && !$0.isUndefined })

@@ -1,4 +1,5 @@
 internal import CLibdw
+import Dispatch
 
 #if canImport(Glibc)
     import Glibc
@@ -61,6 +62,10 @@ final class DwarfModule {
             return normalized
         }
 
+        /// Normalised names of the line table's files, by the address of
+        /// libdw's string (stable for the CU's lifetime).
+        private var lineFileNames: [UnsafeRawPointer: String] = [:]
+
         /// The line table row for `address` (a session address).
         func line(at address: UInt64) -> SourceLocation? {
             guard let line = dwarf_getsrc_die(&die, address &- bias) else { return nil }
@@ -68,8 +73,16 @@ final class DwarfModule {
             var column: Int32 = 0
             _ = dwarf_lineno(line, &number)
             _ = dwarf_linecol(line, &column)
-            let file = dwarf_linesrc(line, nil, nil).map {
-                SourcePath.normalize(String(cString: $0), compilationDirectory: compilationDirectory)
+            var file: String?
+            if let raw = dwarf_linesrc(line, nil, nil) {
+                let key = UnsafeRawPointer(raw)
+                if let cached = lineFileNames[key] {
+                    file = cached
+                } else {
+                    let normalized = SourcePath.normalize(String(cString: raw), compilationDirectory: compilationDirectory)
+                    lineFileNames[key] = normalized
+                    file = normalized
+                }
             }
             return SourceLocation(
                 function: nil, file: file, line: number > 0 ? Int(number) : nil, column: column > 0 ? Int(column) : nil)
@@ -80,16 +93,95 @@ final class DwarfModule {
     /// Built only when libdw's own lookup (`.debug_aranges`) finds nothing.
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
-    init(session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?) {
+    /// What the module was reported with, to report it again in another
+    /// session (one per thread: libdw handles are not thread-safe).
+    struct ReportParameters {
+        var name: String
+        var range: Range<UInt64>
+        var sectionAddresses: [UInt32: UInt64]
+        var mapped: MappedFile?
+    }
+
+    private let parameters: ReportParameters?
+    /// The same binary in sessions of their own, for other threads; created on first use.
+    private var siblings: [DwarfModule?] = []
+
+    init(
+        session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?,
+        parameters: ReportParameters? = nil
+    ) {
         self.backend = .dwfl(session, handle)
         self.path = path
         self.dwarfError = dwarfError
+        self.parameters = parameters
     }
 
     init(relocated: RelocatedDwarf, path: String) {
         self.backend = .relocated(relocated)
         self.path = path
         self.dwarfError = nil
+        self.parameters = nil
+    }
+
+    /// The inline chains of many addresses, in order, computed by up to
+    /// `threads` threads.
+    ///
+    /// Compilation units are independent: each is given to one session for
+    /// the whole run (by a hash of its offset), so each CU is read once, by
+    /// one thread, whatever the batches look like. This module is session 0;
+    /// the others open the same file again. Small batches run on the calling
+    /// thread (still each CU in its own session, so later big batches find it
+    /// read).
+    func locations(batch addresses: [UInt64], threads: Int) -> [[SourceLocation]] {
+        guard threads > 1, dwarfError == nil, parameters != nil, case .dwfl(_, let handle) = backend,
+            addresses.count > 1
+        else { return addresses.map { locations(at: $0) } }
+        if siblings.count < threads - 1 { siblings += Array(repeating: nil, count: threads - 1 - siblings.count) }
+        var groups = Array(repeating: [Int](), count: threads)
+        for (position, address) in addresses.enumerated() {
+            var bias: Dwarf_Addr = 0
+            var owner = 0
+            if let die = dwfl_module_addrdie(handle, address, &bias) {
+                let offset = dwarf_dieoffset(die)
+                owner = Int((offset &* 0x9E37_79B9_7F4A_7C15) >> 40) % threads
+            }
+            groups[owner].append(position)
+        }
+        var modules: [DwarfModule] = [self]
+        for worker in 1..<threads {
+            if groups[worker].isEmpty {
+                modules.append(self)
+                continue
+            }
+            if siblings[worker - 1] == nil { siblings[worker - 1] = makeSibling() }
+            guard let sibling = siblings[worker - 1] else {
+                // Could not open another session: this one answers.
+                groups[0] += groups[worker]
+                groups[worker] = []
+                modules.append(self)
+                continue
+            }
+            modules.append(sibling)
+        }
+        let results = ResultSlots(count: addresses.count)
+        let work = WorkList(modules: modules, groups: groups, addresses: addresses, results: results)
+        if addresses.count < 64 {
+            for worker in 0..<threads { work.run(worker) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: threads) { work.run($0) }
+        }
+        return results.take()
+    }
+
+    private func makeSibling() -> DwarfModule? {
+        guard let parameters, let session = try? DwflSession() else { return nil }
+        guard
+            let module = try? session.report(
+                name: parameters.name, path: path, range: parameters.range,
+                sectionAddresses: parameters.sectionAddresses, mapped: parameters.mapped),
+            module.dwarfError == nil
+        else { return nil }
+        return module
     }
 
     /// The inline chain at `address`, innermost first: the position inside the
@@ -98,16 +190,19 @@ final class DwarfModule {
     func locations(at address: UInt64) -> [SourceLocation] {
         guard dwarfError == nil, let unit = unit(containing: address) else { return [] }
         let innermost = unit.line(at: address)
-        let chain = unit.scopes.chain(at: address &- unit.bias)
+        let scopes = unit.scopes
+        let chain = scopes.chain(at: address &- unit.bias)
         guard let first = chain.first else { return innermost.map { [$0] } ?? [] }
-        var locations: [SourceLocation] = [
-            SourceLocation(function: first.name, file: innermost?.file, line: innermost?.line, column: innermost?.column)
-        ]
+        var locations: [SourceLocation] = []
+        locations.reserveCapacity(chain.count)
+        locations.append(
+            SourceLocation(
+                function: scopes.name(first), file: innermost?.file, line: innermost?.line, column: innermost?.column))
         for index in 1..<chain.count {
-            let call = chain[index - 1].call
+            let call = scopes.callSite(chain[index - 1])
             locations.append(
                 SourceLocation(
-                    function: chain[index].name, file: call?.file.flatMap(unit.fileName), line: call?.line,
+                    function: scopes.name(chain[index]), file: call?.file.flatMap(unit.fileName), line: call?.line,
                     column: call?.column))
         }
         return locations
@@ -179,5 +274,46 @@ final class DwarfModule {
         }
         result.sort { $0.range.lowerBound < $1.range.lowerBound }
         return result
+    }
+}
+
+/// The answers of one batch: each slot is written by exactly one worker, and
+/// read only after every worker has finished.
+private final class ResultSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<[SourceLocation]>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: [])
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func set(_ position: Int, _ value: [SourceLocation]) { slots[position] = value }
+
+    func take() -> [[SourceLocation]] { Array(slots) }
+}
+
+/// One batch split by session: worker `k` uses `modules[k]` (its own libdwfl
+/// session, touched by no other thread during the batch) for `groups[k]`.
+private final class WorkList: @unchecked Sendable {
+    let modules: [DwarfModule]
+    let groups: [[Int]]
+    let addresses: [UInt64]
+    let results: ResultSlots
+
+    init(modules: [DwarfModule], groups: [[Int]], addresses: [UInt64], results: ResultSlots) {
+        self.modules = modules
+        self.groups = groups
+        self.addresses = addresses
+        self.results = results
+    }
+
+    func run(_ worker: Int) {
+        let module = modules[worker]
+        for position in groups[worker] { results.set(position, module.locations(at: addresses[position])) }
     }
 }
