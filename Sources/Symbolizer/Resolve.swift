@@ -295,7 +295,7 @@ extension Symbolizer {
     {
         let start = symbol.kallsymsAddress(fixup, mode: mode)
         var next = binary.symbols.nextStart(after: symbol.start) ?? (symbol.start &+ symbol.size)
-        if mode == .raw, binary.symbols.symbols.contains(where: { $0.start == next && $0.raw.value & 1 == 1 }) {
+        if mode == .raw, binary.symbols.hasOddRawValue(at: next) {
             next |= 1
         }
         let sectionEnd: UInt64? = binary.isVmlinux ? nil : binary.section(containingSessionAddress: symbol.start).flatMap {

@@ -92,7 +92,8 @@ public final class Symbolizer {
 
     private func loadVmlinux(path: String) -> Result<LoadedBinary, UnresolvedReason> {
         do {
-            let contents = try ElfReader.read(path: path)
+            let mapped = MappedFile.executable(path: path)
+            let contents = try ElfReader.read(path: path, mapped: mapped)
             guard contents.kind == .executable else {
                 return .failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image"))
             }
@@ -107,12 +108,12 @@ public final class Symbolizer {
             if high <= low { high = low == .max ? low : low &+ 1 }
             let dwarf = try dwflSession().report(
                 name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:],
-                mapped: MappedFile.executable(path: path))
+                mapped: mapped)
             let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
             if let start = options.kallsyms.textStart,
-                let link = contents.symbols.first(where: { $0.name == start.name && !$0.isUndefined })
+                let link = contents.symbolTable.firstIndex(named: start.name, where: { !$0.isUndefined })
             {
-                kallsymsKaslrOffset = start.address &- link.value
+                kallsymsKaslrOffset = start.address &- contents.symbolTable.unnamedSymbol(at: link).value
             }
             return .success(
                 LoadedBinary(

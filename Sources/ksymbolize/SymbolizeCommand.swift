@@ -105,6 +105,9 @@ struct SymbolizeCommand: ParsableCommand {
         }
         let reports = processor.finish()
         flushFinishedReports()
+        // The process ends soon: the OS frees the binaries' maps and tables
+        // faster than tearing down every libdw structure one by one.
+        _ = Unmanaged.passRetained(symbolizer)
         switch format {
         case .json: output.write(try JSONDocument(reports: reports).encoded())
         case .markdown:
