@@ -74,15 +74,76 @@ public final class Symbolizer {
         return created
     }
 
+    /// Binaries being loaded in the background (``preload(modules:)``), by name.
+    private var preloads: [String: PreloadedBinary] = [:]
+
+    /// Starts loading vmlinux (when its path was given) and these modules in
+    /// the background, each in a libdwfl session of its own, while the caller
+    /// reads its input: a frame that needs one of them waits only for what is
+    /// left of its load. Loads the same files, with the same results and
+    /// errors, as loading on first use; only earlier, and in parallel. Each
+    /// loaded binary is handed over whole to the caller's thread.
+    public func preload(modules: [String] = []) {
+        if let path = options.vmlinuxPath, vmlinuxResult == nil, preloads["vmlinux"] == nil {
+            let options = self.options
+            preloads["vmlinux"] = PreloadedBinary {
+                let session: DwflSession
+                do throws(SymbolizerError) {
+                    session = try DwflSession()
+                } catch {
+                    return (.failure(.noVmlinux(error.description)), nil)
+                }
+                let (result, kaslr) = Self.loadVmlinux(path: path, options: options, session: session)
+                if case .success(let binary) = result { binary.warm() }
+                return (result, kaslr)
+            }
+        }
+        guard !options.modulePaths.isEmpty else { return }
+        for rawName in modules {
+            let name = ModuleName.canonical(rawName)
+            guard ModuleName.isValid(name), binaries[name] == nil, preloads[name] == nil else { continue }
+            let candidates = finder.files(for: name)
+            guard !candidates.isEmpty else { continue }
+            let options = self.options
+            let slot = nextSyntheticSlot
+            nextSyntheticSlot += 1
+            preloads[name] = PreloadedBinary {
+                let session: DwflSession
+                do throws(SymbolizerError) {
+                    session = try DwflSession()
+                } catch {
+                    return (.failure(.moduleUnreadable(name, error.description)), nil)
+                }
+                let result = Self.loadModule(
+                    name: name, candidates: candidates, options: options, session: session,
+                    syntheticBase: { Self.syntheticBase(is64Bit: $0, slot: slot) })
+                if case .success(let binary) = result { binary.warm() }
+                return (result, nil)
+            }
+        }
+    }
+
     func vmlinux() -> Result<LoadedBinary, UnresolvedReason> {
         if let vmlinuxResult { return vmlinuxResult }
+        if let preloaded = preloads.removeValue(forKey: "vmlinux") {
+            let (result, kaslr) = preloaded.wait()
+            if let kaslr { kallsymsKaslrOffset = kaslr }
+            vmlinuxResult = result
+            return result
+        }
         let result: Result<LoadedBinary, UnresolvedReason>
-        if let path = options.vmlinuxPath {
-            result = loadVmlinux(path: path)
-        } else if let release = defaultsRelease,
-            let path = Self.defaultVmlinuxPaths(release).map({ systemRoot + $0 }).first(where: isReadableFile)
-        {
-            result = loadVmlinux(path: path)
+        var path = options.vmlinuxPath
+        if path == nil, let release = defaultsRelease {
+            path = Self.defaultVmlinuxPaths(release).map({ systemRoot + $0 }).first(where: isReadableFile)
+        }
+        if let path {
+            do {
+                let (loaded, kaslr) = Self.loadVmlinux(path: path, options: options, session: try dwflSession())
+                if let kaslr { kallsymsKaslrOffset = kaslr }
+                result = loaded
+            } catch {
+                result = .failure(.noVmlinux(error.description))
+            }
         } else {
             result = .failure(.noVmlinux(nil))
         }
@@ -90,12 +151,14 @@ public final class Symbolizer {
         return result
     }
 
-    private func loadVmlinux(path: String) -> Result<LoadedBinary, UnresolvedReason> {
+    private static func loadVmlinux(path: String, options: SymbolizerOptions, session: DwflSession) -> (
+        Result<LoadedBinary, UnresolvedReason>, kallsymsKaslrOffset: UInt64?
+    ) {
         do {
             let mapped = MappedFile.executable(path: path)
             let contents = try ElfReader.read(path: path, mapped: mapped)
             guard contents.kind == .executable else {
-                return .failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image"))
+                return (.failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image")), nil)
             }
             let fixup = (options.architecture ?? contents.architecture ?? .x86_64).fixups
             // libdwfl takes the first PT_LOAD (in header order) as the image's
@@ -106,35 +169,54 @@ public final class Symbolizer {
                 contents.segments.filter { $0.virtualAddress >= low }.map { $0.virtualAddress &+ $0.memorySize }.max()
                 ?? low &+ 1
             if high <= low { high = low == .max ? low : low &+ 1 }
-            let dwarf = try dwflSession().report(
-                name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:],
-                mapped: mapped)
+            let dwarf = try session.report(
+                name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:], mapped: mapped)
             let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
+            var kaslr: UInt64?
             if let start = options.kallsyms.textStart,
                 let link = contents.symbolTable.firstIndex(named: start.name, where: { !$0.isUndefined })
             {
-                kallsymsKaslrOffset = start.address &- contents.symbolTable.unnamedSymbol(at: link).value
+                kaslr = start.address &- contents.symbolTable.unnamedSymbol(at: link).value
             }
-            return .success(
-                LoadedBinary(
-                    name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: symbols,
-                    dwarf: dwarf, fixup: fixup))
+            return (
+                .success(
+                    LoadedBinary(
+                        name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: symbols,
+                        dwarf: dwarf, fixup: fixup)), kaslr
+            )
         } catch {
-            return .failure(.noVmlinux(error.description))
+            return (.failure(.noVmlinux(error.description)), nil)
         }
     }
 
     func module(named rawName: String) -> Result<LoadedBinary, UnresolvedReason> {
         let name = ModuleName.canonical(rawName)
         if let cached = binaries[name] { return cached }
-        let result = loadModule(name: name)
+        let result: Result<LoadedBinary, UnresolvedReason>
+        if let preloaded = preloads.removeValue(forKey: name) {
+            result = preloaded.wait().0
+        } else {
+            let candidates = finder.files(for: name)
+            guard !candidates.isEmpty else {
+                binaries[name] = .failure(.moduleNotFound(name))
+                return .failure(.moduleNotFound(name))
+            }
+            do {
+                result = Self.loadModule(
+                    name: name, candidates: candidates, options: options, session: try dwflSession(),
+                    syntheticBase: { self.syntheticBase(is64Bit: $0) })
+            } catch {
+                result = .failure(.moduleUnreadable(name, error.description))
+            }
+        }
         binaries[name] = result
         return result
     }
 
-    private func loadModule(name: String) -> Result<LoadedBinary, UnresolvedReason> {
-        let candidates = finder.files(for: name)
-        guard !candidates.isEmpty else { return .failure(.moduleNotFound(name)) }
+    private static func loadModule(
+        name: String, candidates: [String], options: SymbolizerOptions, session: DwflSession,
+        syntheticBase: (Bool) -> UInt64
+    ) -> Result<LoadedBinary, UnresolvedReason> {
         // The first candidate with DWARF, else the first that reads.
         var chosen: (path: String, contents: ElfContents)?
         var firstError: SymbolizerError?
@@ -164,7 +246,7 @@ public final class Symbolizer {
                     of: contents, base: entry.base, fixup: fixup)
                 inference = "code sections placed from the /proc/modules base as the module loader lays them out"
             }
-            var layout = ModuleLayout(module: contents, known: known, syntheticBase: syntheticBase(is64Bit: contents.is64Bit))
+            var layout = ModuleLayout(module: contents, known: known, syntheticBase: syntheticBase(contents.is64Bit))
             layout.inference = inference
             if inference == nil, let text = known[".text"], let entry = options.procModules.entry(for: name),
                 entry.base != text
@@ -173,7 +255,18 @@ public final class Symbolizer {
                     "--proc-modules puts \(name) at 0x\(hex(entry.base)), --module-sections has .text at 0x\(hex(text)): snapshots from different boots?"
             }
             let range = layout.range(sizes: { contents.section(at: $0)?.size ?? 1 })
-            var dwarf = try dwflSession().report(
+            if contents.hasDebugInfo, options.lazyModuleRelocation,
+                let lazy = DwarfModule.lazilyRelocated(path: path, sectionAddresses: layout.sectionAddresses)
+            {
+                // x86-64: relocated by ksymbolize one CU at a time instead of all at once by libdwfl.
+                let symbols = SymbolIndex(
+                    contents: contents, fixup: fixup, sectionAddress: { layout.sectionAddresses[$0] })
+                return .success(
+                    LoadedBinary(
+                        name: name, path: path, contents: contents, layout: layout, symbols: symbols, dwarf: lazy,
+                        fixup: fixup))
+            }
+            var dwarf = try session.report(
                 name: name, path: path, range: range, sectionAddresses: layout.sectionAddresses)
             if dwarf.dwarfError != nil, contents.hasDebugInfo,
                 let relocated = try? RelocatedDwarf(
@@ -198,8 +291,12 @@ public final class Symbolizer {
     /// because libdwfl relocates their DWARF with 32-bit values.
     private func syntheticBase(is64Bit: Bool) -> UInt64 {
         defer { nextSyntheticSlot += 1 }
-        if is64Bit { return 0x0000_1000_0000_0000 &+ nextSyntheticSlot << 32 }
-        return 0x1000_0000 &+ (nextSyntheticSlot % 32) << 22
+        return Self.syntheticBase(is64Bit: is64Bit, slot: nextSyntheticSlot)
+    }
+
+    private static func syntheticBase(is64Bit: Bool, slot: UInt64) -> UInt64 {
+        if is64Bit { return 0x0000_1000_0000_0000 &+ slot << 32 }
+        return 0x1000_0000 &+ (slot % 32) << 22
     }
 
     /// The module whose known sections hold a runtime address.

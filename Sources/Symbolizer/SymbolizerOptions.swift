@@ -1,5 +1,9 @@
 import ArchFixups
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the symbolizer is given about the crashed kernel.
 public struct SymbolizerOptions: Sendable {
     /// vmlinux with symbols (and DWARF for file:line).
@@ -22,6 +26,10 @@ public struct SymbolizerOptions: Sendable {
     /// Without `--vmlinux`/`--modules`, the binaries are looked for in the
     /// standard places for this release (see ``Symbolizer``).
     public var kernelRelease: String?
+    /// Whether x86-64 modules are relocated by ksymbolize one CU at a time
+    /// (default) instead of whole by libdwfl (`KSYMBOLIZE_LIBDWFL_RELOCATION=1`
+    /// in the environment turns it off, for comparison).
+    public var lazyModuleRelocation = getenv("KSYMBOLIZE_LIBDWFL_RELOCATION") == nil
 
     public init(
         vmlinuxPath: String? = nil, modulePaths: [String] = [], moduleSections: ModuleSectionsSnapshot = .init(),
@@ -49,6 +57,10 @@ public struct ReportContext: Sendable {
     public var kallsymsModeStrength: KallsymsEvidence = .none
     public var kaslrOffset: UInt64?
     public var kernelRelease: String?
+    /// Whether x86-64 modules are relocated by ksymbolize one CU at a time
+    /// (default) instead of whole by libdwfl (`KSYMBOLIZE_LIBDWFL_RELOCATION=1`
+    /// in the environment turns it off, for comparison).
+    public var lazyModuleRelocation = getenv("KSYMBOLIZE_LIBDWFL_RELOCATION") == nil
 
     public init() {}
 }

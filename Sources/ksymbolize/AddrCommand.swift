@@ -49,6 +49,7 @@ struct AddrCommand: ParsableCommand {
 
     func run() throws {
         let symbolizer = Symbolizer(options: try kernel.makeOptions())
+        symbolizer.preload()
         // Inputs are not a log: no evidence to learn the kallsyms mode from.
         var context = ReportContext()
         context.kallsymsMode = symbolizer.options.kallsymsMode ?? .fixed

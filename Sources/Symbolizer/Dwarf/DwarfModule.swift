@@ -19,6 +19,8 @@ final class DwarfModule {
         case dwfl(DwflSession, OpaquePointer)
         /// DWARF relocated by ksymbolize and opened with libdw alone.
         case relocated(RelocatedDwarf)
+        /// DWARF relocated by ksymbolize one CU at a time, opened with libdw alone.
+        case lazy(LazyRelocatedDwarf)
     }
 
     private let backend: Backend
@@ -123,6 +125,20 @@ final class DwarfModule {
         self.parameters = nil
     }
 
+    init(lazy: LazyRelocatedDwarf, path: String) {
+        self.backend = .lazy(lazy)
+        self.path = path
+        self.dwarfError = nil
+        self.parameters = nil
+    }
+
+    /// A module's DWARF relocated one CU at a time by ksymbolize, when it is
+    /// one it can relocate itself (x86-64 modules); `nil` otherwise.
+    static func lazilyRelocated(path: String, sectionAddresses: [UInt32: UInt64]) -> DwarfModule? {
+        guard let lazy = LazyRelocatedDwarf(path: path, sectionAddresses: sectionAddresses) else { return nil }
+        return DwarfModule(lazy: lazy, path: path)
+    }
+
     /// The inline chains of many addresses, in order, computed by up to
     /// `threads` threads.
     ///
@@ -173,6 +189,13 @@ final class DwarfModule {
         return results.take()
     }
 
+    /// Reads the address → CU table now (libdw reads every CU header for it).
+    func warm() {
+        guard dwarfError == nil, case .dwfl(_, let handle) = backend, let parameters else { return }
+        var bias: Dwarf_Addr = 0
+        _ = dwfl_module_addrdie(handle, parameters.range.lowerBound, &bias)
+    }
+
     private func makeSibling() -> DwarfModule? {
         guard let parameters, let session = try? DwflSession() else { return nil }
         guard
@@ -220,6 +243,11 @@ final class DwarfModule {
             if dwarf_addrdie(relocated.dwarf, address, &die) != nil {
                 return unit(die: die, bias: 0)
             }
+        case .lazy(let lazy):
+            var die = Dwarf_Die()
+            if let offset = lazy.unitDieOffset(containing: address), dwarf_offdie(lazy.dwarf, offset, &die) != nil {
+                return unit(die: die, bias: 0)
+            }
         }
         if unitRanges == nil { unitRanges = indexUnits() }
         guard let ranges = unitRanges else { return nil }
@@ -244,6 +272,16 @@ final class DwarfModule {
     /// Every CU's address ranges, for binaries without `.debug_aranges`.
     private func indexUnits() -> [(range: Range<UInt64>, offset: Dwarf_Off)] {
         var result: [(range: Range<UInt64>, offset: Dwarf_Off)] = []
+        func addAll(_ dwarf: OpaquePointer) {
+            var offset: Dwarf_Off = 0
+            var next: Dwarf_Off = 0
+            var headerSize = 0
+            while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+                var die = Dwarf_Die()
+                if dwarf_offdie(dwarf, offset &+ Dwarf_Off(headerSize), &die) != nil { add(die, bias: 0) }
+                offset = next
+            }
+        }
         func add(_ die: Dwarf_Die, bias: Dwarf_Addr) {
             _ = unit(die: die, bias: bias)
             var copy = die
@@ -263,14 +301,10 @@ final class DwarfModule {
                 add(die.pointee, bias: bias)
             }
         case .relocated(let relocated):
-            var offset: Dwarf_Off = 0
-            var next: Dwarf_Off = 0
-            var headerSize = 0
-            while dwarf_nextcu(relocated.dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-                var die = Dwarf_Die()
-                if dwarf_offdie(relocated.dwarf, offset &+ Dwarf_Off(headerSize), &die) != nil { add(die, bias: 0) }
-                offset = next
-            }
+            addAll(relocated.dwarf)
+        case .lazy(let lazy):
+            lazy.relocateAll()
+            addAll(lazy.dwarf)
         }
         result.sort { $0.range.lowerBound < $1.range.lowerBound }
         return result

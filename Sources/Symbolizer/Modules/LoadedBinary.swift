@@ -26,6 +26,13 @@ final class LoadedBinary {
         self.fixup = fixup
     }
 
+    /// Builds now what the first lookups would build: the symbol index and
+    /// name hash, the DWARF's address → CU table.
+    func warm() {
+        symbols.warm()
+        dwarf?.warm()
+    }
+
     /// The section of a `.ko` that contains a session address.
     func section(containingSessionAddress address: UInt64) -> ElfSection? {
         for (index, base) in layout.sectionAddresses where address >= base {

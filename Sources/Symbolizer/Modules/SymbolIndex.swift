@@ -127,6 +127,11 @@ public final class SymbolIndex {
             tableIndex: Int(entry.tableIndex), descriptorCode: entry.isDescriptor ? entry.start : nil)
     }
 
+    /// Builds the address order and the name hash now.
+    public func warm() {
+        _ = nameHash(entries)
+    }
+
     /// Code symbols sorted by start, best symbol first among equal starts
     /// (makes every name: for tests and tools, not for lookups).
     public var symbols: [IndexedSymbol] { entries.map(indexed) }
