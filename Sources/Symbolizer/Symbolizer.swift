@@ -94,7 +94,7 @@ public final class Symbolizer {
                     return (.failure(.noVmlinux(error.description)), nil)
                 }
                 let (result, kaslr) = Self.loadVmlinux(path: path, options: options, session: session)
-                if case .success(let binary) = result { binary.warm() }
+                if case .success(let binary) = result { binary.warmInParallel() }
                 return (result, kaslr)
             }
         }

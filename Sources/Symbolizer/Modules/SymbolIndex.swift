@@ -64,6 +64,13 @@ public final class SymbolIndex {
             var entries: [Entry] = []
             entries.reserveCapacity(table.count / 2)
             let descriptorSection = fixup.functionDescriptorSection
+            // Per section index: whether it holds code, whether it holds descriptors.
+            var executable = [Bool](repeating: false, count: contents.sections.count)
+            var descriptors = [Bool](repeating: false, count: contents.sections.count)
+            for section in contents.sections where Int(section.index) < executable.count {
+                executable[Int(section.index)] = section.isExecutable
+                descriptors[Int(section.index)] = descriptorSection != nil && section.name == descriptorSection
+            }
             for tableIndex in 0..<table.count {
                 var raw = table.unnamedSymbol(at: tableIndex)
                 if raw.type != .function && raw.type != .notype && raw.type != .gnuIFunc { continue }
@@ -73,10 +80,21 @@ public final class SymbolIndex {
                 let first = table.nameFirstByte(at: tableIndex)
                 if first == 0 { continue }
                 raw.name = first == UInt8(ascii: "$") || first == UInt8(ascii: ".") ? table.name(at: tableIndex) : "_"
-                guard fixup.isNameableCodeSymbol(raw), let section = contents.section(at: raw.sectionIndex) else {
+                guard fixup.isNameableCodeSymbol(raw) else { continue }
+                let sectionIndex = Int(raw.sectionIndex)
+                guard sectionIndex < executable.count, contents.sections[sectionIndex].index == raw.sectionIndex else {
+                    // Section headers not in index order: the general lookup.
+                    guard let section = contents.section(at: raw.sectionIndex), section.isExecutable,
+                        descriptorSection == nil, let base = sectionAddress(raw.sectionIndex)
+                    else { continue }
+                    entries.append(
+                        Entry(
+                            start: base &+ fixup.codeAddress(of: raw), size: raw.size, sectionBase: base,
+                            tableIndex: Int32(tableIndex), rank: Self.rank(raw), isDescriptor: false))
                     continue
                 }
-                if let descriptorSection, section.name == descriptorSection, raw.type == .function {
+                if descriptors[sectionIndex], raw.type == .function {
+                    let section = contents.sections[sectionIndex]
                     // ppc64 ELFv1: the symbol names a descriptor; index the code it points to.
                     let descriptorOffset = contents.kind == .relocatable ? raw.value : raw.value &- section.address
                     guard let code = contents.functionDescriptors[descriptorOffset] else { continue }
@@ -88,7 +106,7 @@ public final class SymbolIndex {
                             rank: Self.rank(raw), isDescriptor: true))
                     continue
                 }
-                guard section.isExecutable, let base = sectionAddress(raw.sectionIndex) else { continue }
+                guard executable[sectionIndex], let base = sectionAddress(raw.sectionIndex) else { continue }
                 entries.append(
                     Entry(
                         start: base &+ fixup.codeAddress(of: raw), size: raw.size, sectionBase: base,
