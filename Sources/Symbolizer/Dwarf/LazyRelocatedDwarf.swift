@@ -13,11 +13,12 @@ import ArchFixups
 /// a module's load time, for the one or two CUs an oops touches. Here the
 /// file is mapped privately (pages are copied only where written), and:
 ///
-/// - up front: `.debug_aranges`, `.debug_line`, `.debug_rnglists` (small),
-///   and the header of every CU (libdw reads them all to find one);
-/// - on first use of a CU: the relocations inside its `.debug_info` range,
-///   found by binary search (`.rela.debug_info` is sorted by offset, as
-///   `ld -r` writes it; checked, else the whole section is relocated).
+/// - up front: `.debug_aranges`, `.debug_rnglists` (small), and the header
+///   of every CU (libdw reads them all to find one);
+/// - on first use of a CU: the relocations inside its `.debug_info` range
+///   and its line program, found by binary search (`.rela.debug_*` are
+///   sorted by offset, as `ld -r` writes them; checked, else the whole
+///   section is relocated).
 ///
 /// Relocations are applied as libdwfl applies them: `S + A` for the plain
 /// 64- and 32-bit types DWARF uses, relocations against undefined symbols
@@ -40,8 +41,11 @@ final class LazyRelocatedDwarf {
 
     private let symbols: UnsafePointer<Elf64_Sym>
     private let symbolCount: Int
-    private let sectionAddresses: [UInt32: UInt64]
+    /// Session address of each section by index (0 for sections not placed: debug sections).
+    private let sectionBases: [UInt64]
     private var info: RelocationSet?
+    private var line: RelocationSet?
+    private var relocatedLines: Set<UInt64> = []
     /// CU header offsets, in order, and the end of the last.
     private var unitStarts: [UInt64] = []
     private var relocatedUnits: Set<UInt64> = []
@@ -129,7 +133,9 @@ final class LazyRelocatedDwarf {
         self.size = size
         self.symbols = symtab.0
         self.symbolCount = symtab.1
-        self.sectionAddresses = sectionAddresses
+        var bases = [UInt64](repeating: 0, count: Int(min(sectionAddresses.keys.max() ?? 0, 0xffff)) + 1)
+        for (index, address) in sectionAddresses where Int(index) < bases.count { bases[Int(index)] = address }
+        self.sectionBases = bases
 
         // Relocate the small sections now; keep .debug_info's for later.
         var infoData: (UnsafeMutableRawPointer, Int)?
@@ -140,7 +146,9 @@ final class LazyRelocatedDwarf {
             case ".debug_info":
                 info = set
                 infoData = (target.data, target.size)
-            case ".debug_aranges", ".debug_line", ".debug_rnglists", ".debug_addr", ".debug_str_offsets":
+            case ".debug_line":
+                line = set
+            case ".debug_aranges", ".debug_rnglists", ".debug_addr", ".debug_str_offsets":
                 guard apply(set, 0..<set.count) else { return nil }
             default: continue  // .debug_loclists, .debug_frame: never read by ksymbolize
             }
@@ -158,7 +166,7 @@ final class LazyRelocatedDwarf {
                     headerEnd = offset + 12
                 }
                 guard unitLength > 0, UInt64(headerEnd) + unitLength <= UInt64(length) else { break }
-                _ = relocate(UInt64(offset)..<UInt64(min(headerEnd + 24, length)))
+                if let info { _ = relocate(info, UInt64(offset)..<UInt64(min(headerEnd + 24, length))) }
                 offset = headerEnd + Int(unitLength)
             }
             unitStarts.append(UInt64(offset))
@@ -178,7 +186,28 @@ final class LazyRelocatedDwarf {
         var dieOffset: Dwarf_Off = 0
         guard dwarf_getarangeinfo(arange, nil, nil, &dieOffset) == 0 else { return nil }
         relocateUnit(containing: dieOffset)
+        relocateLines(ofUnitAt: dieOffset)
         return dieOffset
+    }
+
+    /// Relocates the line program of the CU whose DIE is at `dieOffset`
+    /// (`DW_AT_stmt_list` to the end of that program).
+    private func relocateLines(ofUnitAt dieOffset: Dwarf_Off) {
+        guard !everything, let line else { return }
+        var die = Dwarf_Die()
+        var attribute = Dwarf_Attribute()
+        var start: Dwarf_Word = 0
+        guard dwarf_offdie(dwarf, dieOffset, &die) != nil,
+            dwarf_attr(&die, UInt32(DW_AT_stmt_list), &attribute) != nil, dwarf_formudata(&attribute, &start) == 0,
+            start < UInt64(line.targetSize), relocatedLines.insert(start).inserted
+        else { return }
+        let offset = Int(start)
+        var end = line.targetSize
+        if offset + 4 <= line.targetSize {
+            let length = UInt64(line.target.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            if length < 0xffff_fff0 { end = min(line.targetSize, offset + 4 + Int(length)) }
+        }
+        if !relocate(line, start..<UInt64(end)) { _ = apply(line, 0..<line.count) }
     }
 
     /// Relocates everything (for walks over all CUs).
@@ -186,6 +215,7 @@ final class LazyRelocatedDwarf {
         guard !everything, let info else { return }
         everything = true
         _ = apply(info, 0..<info.count)
+        if let line { _ = apply(line, 0..<line.count) }
     }
 
     private func relocateUnit(containing offset: UInt64) {
@@ -194,14 +224,13 @@ final class LazyRelocatedDwarf {
         guard next > 0, next < unitStarts.count else { return }
         let start = unitStarts[next - 1]
         guard relocatedUnits.insert(start).inserted else { return }
-        if !relocate(start..<unitStarts[next]) { relocateAll() }
+        if let info, !relocate(info, start..<unitStarts[next]) { relocateAll() }
     }
 
-    /// Applies the `.debug_info` relocations inside `range`; `false` when the
+    /// Applies the relocations of `set` inside `range`; `false` when the
     /// relocations turned out not to be sorted there.
-    private func relocate(_ range: Range<UInt64>) -> Bool {
-        guard let info else { return true }
-        let entries = UnsafeBufferPointer(start: info.entries, count: info.count)
+    private func relocate(_ set: RelocationSet, _ range: Range<UInt64>) -> Bool {
+        let entries = UnsafeBufferPointer(start: set.entries, count: set.count)
         let low = entries.partitionPoint { $0.r_offset >= range.lowerBound }
         var high = low
         while high < entries.count, entries[high].r_offset < range.upperBound {
@@ -209,7 +238,7 @@ final class LazyRelocatedDwarf {
             high += 1
         }
         if low > 0, entries[low - 1].r_offset >= range.lowerBound { return false }
-        return apply(info, low..<high)
+        return apply(set, low..<high)
     }
 
     /// `S + A` for each relocation in `indexes`; `false` on a type it does not know.
@@ -230,7 +259,8 @@ final class LazyRelocatedDwarf {
             else { continue }
             let symbol = symbols[symbolIndex]
             if symbol.st_shndx == UInt16(SHN_UNDEF) { continue }  // as libdwfl: left for the linker
-            let sectionBase = symbol.st_shndx == UInt16(SHN_ABS) ? 0 : sectionAddresses[UInt32(symbol.st_shndx)] ?? 0
+            let section = Int(symbol.st_shndx)
+            let sectionBase = section < sectionBases.count ? sectionBases[section] : 0
             let value = sectionBase &+ symbol.st_value &+ UInt64(bitPattern: rela.r_addend)
             let place = set.target + Int(rela.r_offset)
             if width == 8 {
