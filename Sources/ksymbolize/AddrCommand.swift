@@ -73,17 +73,24 @@ struct AddrCommand: ParsableCommand {
             let resolved = symbolizer.resolve(batch: frames, context: &context, threads: threads)
             var answers = [ResolvedFrame?](repeating: nil, count: batch.count)
             for (position, frame) in zip(framePositions, resolved) { answers[position] = frame }
-            var out = ""
-            out.reserveCapacity(batch.count * 96)
             for (index, text) in trimmed.enumerated() where !text.isEmpty {
-                let frame = answers[index]
-                if frame?.unresolved != nil || frame == nil { unresolved += 1 }
-                switch format {
-                case .text: appendText(for: text, frame, to: &out)
-                case .json: out += json(for: text, frame)
-                }
+                if answers[index]?.unresolved != nil || answers[index] == nil { unresolved += 1 }
             }
-            output.write(out)
+            // Formatted in chunks, by as many threads, then written in order.
+            let chunks = batch.count >= 4096 ? threads : 1
+            let texts = parallelMap(chunks, threads: chunks) { chunk in
+                var out = ""
+                let range = (batch.count * chunk / chunks)..<(batch.count * (chunk + 1) / chunks)
+                out.reserveCapacity(range.count * 96)
+                for index in range where !trimmed[index].isEmpty {
+                    switch format {
+                    case .text: appendText(for: trimmed[index], answers[index], to: &out)
+                    case .json: out += json(for: trimmed[index], answers[index])
+                    }
+                }
+                return out
+            }
+            for text in texts { output.write(text) }
         }
         if inputs.isEmpty {
             var reader = LineReader(fd: 0)

@@ -107,6 +107,10 @@ final class DwarfModule {
     private let parameters: ReportParameters?
     /// The same binary in sessions of their own, for other threads; created on first use.
     private var siblings: [DwarfModule?] = []
+    /// Whether this is one of those (the first session drops the mapping's pages for all).
+    private var isSibling = false
+    /// Where `.debug_info` lies in the mapped file.
+    private var debugInfoExtent: (offset: Int, size: Int)?
 
     init(
         session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?,
@@ -163,28 +167,24 @@ final class DwarfModule {
             }
             groups[owner].append(position)
         }
-        var modules: [DwarfModule] = [self]
-        for worker in 1..<threads {
-            if groups[worker].isEmpty {
-                modules.append(self)
-                continue
-            }
-            if siblings[worker - 1] == nil { siblings[worker - 1] = makeSibling() }
-            guard let sibling = siblings[worker - 1] else {
-                // Could not open another session: this one answers.
-                groups[0] += groups[worker]
-                groups[worker] = []
-                modules.append(self)
-                continue
-            }
-            modules.append(sibling)
-        }
+        // Sessions not opened yet are opened by their own worker, in parallel.
+        var modules: [DwarfModule?] = [self]
+        for worker in 1..<threads { modules.append(groups[worker].isEmpty ? self : siblings[worker - 1]) }
         let results = ResultSlots(count: addresses.count)
-        let work = WorkList(modules: modules, groups: groups, addresses: addresses, results: results)
+        let work = WorkList(
+            modules: modules, groups: groups, addresses: addresses, results: results,
+            open: { [parameters, path] in Self.makeSibling(parameters: parameters, path: path) })
         if addresses.count < 64 {
             for worker in 0..<threads { work.run(worker) }
         } else {
             DispatchQueue.concurrentPerform(iterations: threads) { work.run($0) }
+        }
+        for worker in 1..<threads where siblings[worker - 1] == nil && !groups[worker].isEmpty {
+            siblings[worker - 1] = work.opened(worker)
+        }
+        // A worker whose session could not be opened left its addresses: answer them here.
+        for worker in 1..<threads where !groups[worker].isEmpty && work.opened(worker) == nil {
+            for position in groups[worker] { results.set(position, locations(at: addresses[position])) }
         }
         return results.take()
     }
@@ -196,7 +196,7 @@ final class DwarfModule {
         _ = dwfl_module_addrdie(handle, parameters.range.lowerBound, &bias)
     }
 
-    private func makeSibling() -> DwarfModule? {
+    private static func makeSibling(parameters: ReportParameters?, path: String) -> DwarfModule? {
         guard let parameters, let session = try? DwflSession() else { return nil }
         guard
             let module = try? session.report(
@@ -204,6 +204,8 @@ final class DwarfModule {
                 sectionAddresses: parameters.sectionAddresses, mapped: parameters.mapped),
             module.dwarfError == nil
         else { return nil }
+        module.isSibling = true
+        module.warm()
         return module
     }
 
@@ -266,6 +268,13 @@ final class DwarfModule {
         if let cached = units[offset] { return cached }
         let created = CompilationUnit(die: die, bias: bias)
         units[offset] = created
+        if units.count % forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
+            // What was read of .debug_info for the CUs so far is kept in our
+            // own structures: its pages need not stay resident (they come back
+            // from the page cache if read again).
+            if debugInfoExtent == nil { debugInfoExtent = mapped.section(named: ".debug_info") ?? (0, 0) }
+            if let (offset, length) = debugInfoExtent { mapped.forget(offset: offset, length: length) }
+        }
         return created
     }
 
@@ -332,22 +341,47 @@ private final class ResultSlots: @unchecked Sendable {
 }
 
 /// One batch split by session: worker `k` uses `modules[k]` (its own libdwfl
-/// session, touched by no other thread during the batch) for `groups[k]`.
+/// session, touched by no other thread during the batch; opened by the worker
+/// itself when it is missing) for `groups[k]`.
 private final class WorkList: @unchecked Sendable {
-    let modules: [DwarfModule]
+    private let modules: UnsafeMutableBufferPointer<DwarfModule?>
     let groups: [[Int]]
     let addresses: [UInt64]
     let results: ResultSlots
+    let open: () -> DwarfModule?
 
-    init(modules: [DwarfModule], groups: [[Int]], addresses: [UInt64], results: ResultSlots) {
-        self.modules = modules
+    init(
+        modules: [DwarfModule?], groups: [[Int]], addresses: [UInt64], results: ResultSlots,
+        open: @escaping () -> DwarfModule?
+    ) {
+        self.modules = .allocate(capacity: modules.count)
+        _ = self.modules.initialize(from: modules)
         self.groups = groups
         self.addresses = addresses
         self.results = results
+        self.open = open
     }
 
+    deinit {
+        modules.deinitialize()
+        modules.deallocate()
+    }
+
+    /// Worker `worker`'s session after the batch (`nil` when it could not be opened).
+    func opened(_ worker: Int) -> DwarfModule? { modules[worker] }
+
     func run(_ worker: Int) {
-        let module = modules[worker]
+        guard !groups[worker].isEmpty else { return }
+        if modules[worker] == nil { modules[worker] = open() }
+        guard let module = modules[worker] else { return }
         for position in groups[worker] { results.set(position, module.locations(at: addresses[position])) }
     }
 }
+
+/// How many new CUs between two drops of vmlinux's resident pages (`KSYMBOLIZE_FORGET_EVERY`, 0: never).
+private let forgetInterval: Int = {
+    if let text = getenv("KSYMBOLIZE_FORGET_EVERY").map({ String(cString: $0) }), let value = Int(text) {
+        return value > 0 ? value : Int.max
+    }
+    return 256
+}()

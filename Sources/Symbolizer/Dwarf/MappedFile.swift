@@ -54,4 +54,32 @@ final class MappedFile: @unchecked Sendable {
     func forget() {
         _ = madvise(UnsafeMutableRawPointer(mutating: base), size, MADV_DONTNEED)
     }
+
+    /// ``forget()`` for the pages of `offset..<offset + length` only.
+    func forget(offset: Int, length: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = offset / page * page
+        let end = min(size, offset + length)
+        guard start < end else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
+    /// The file offset and size of section `name`, if the file has it.
+    func section(named name: String) -> (offset: Int, size: Int)? {
+        guard let elf = elf() else { return nil }
+        defer { elf_end(elf) }
+        var shstrndx = 0
+        guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { return nil }
+        var scn = elf_nextscn(elf, nil)
+        while let current = scn {
+            var shdr = GElf_Shdr()
+            if gelf_getshdr(current, &shdr) != nil, let text = elf_strptr(elf, shstrndx, Int(shdr.sh_name)),
+                String(cString: text) == name, shdr.sh_type != UInt32(SHT_NOBITS)
+            {
+                return (Int(shdr.sh_offset), Int(shdr.sh_size))
+            }
+            scn = elf_nextscn(elf, current)
+        }
+        return nil
+    }
 }

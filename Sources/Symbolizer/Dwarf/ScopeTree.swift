@@ -27,8 +27,12 @@ final class ScopeTree {
         var die: Dwarf_Die
         var firstChild: Int32 = -1
         var nextSibling: Int32 = -1
-        /// For a subprogram: whether its subtree has been walked.
+        /// Whether its direct children have been read.
         var expanded = false
+        /// A lexical block: not a scope of the chain, its children are.
+        var transparent = false
+        /// A lexical block without ranges: contains whatever its children contain.
+        var unbounded = false
     }
 
     private var nodes: [Node] = []
@@ -58,23 +62,37 @@ final class ScopeTree {
             }
             candidate -= 1
         }
-        guard var current = root else { return [] }
-        expand(current)
-        var chain = [current]
-        descend: while true {
+        guard let root else { return [] }
+        var chain = [root]
+        descend(from: root, pc: pc, into: &chain)
+        chain.reverse()
+        return chain
+    }
+
+    /// Appends the scopes under `node` that contain `pc`, outermost first,
+    /// reading each node's children the first time it is passed through.
+    private func descend(from node: Int32, pc: UInt64, into chain: inout [Int32]) {
+        var current = node
+        while true {
+            expand(current)
             var child = nodes[Int(current)].firstChild
+            var next: Int32 = -1
             while child >= 0 {
-                if contains(child, pc) {
-                    current = child
-                    chain.append(child)
-                    continue descend
+                if nodes[Int(child)].unbounded {
+                    // A block without ranges: look inside it.
+                    let before = chain.count
+                    descend(from: child, pc: pc, into: &chain)
+                    if chain.count > before { return }
+                } else if contains(child, pc) {
+                    next = child
+                    break
                 }
                 child = nodes[Int(child)].nextSibling
             }
-            break
+            guard next >= 0 else { return }
+            if !nodes[Int(next)].transparent { chain.append(next) }
+            current = next
         }
-        chain.reverse()
-        return chain
     }
 
     /// The scope's `DW_AT_name` (through `DW_AT_abstract_origin`), read once.
@@ -141,45 +159,39 @@ final class ScopeTree {
         }
     }
 
-    /// Walks a root subprogram's subtree once.
+    /// Reads a node's direct children once: subprograms and inlined
+    /// subroutines with code, and lexical blocks (transparent) with their
+    /// ranges. Their own children wait until an address falls in them.
     private func expand(_ node: Int32) {
         guard !nodes[Int(node)].expanded else { return }
         nodes[Int(node)].expanded = true
-        var die = nodes[Int(node)].die
-        var child = Dwarf_Die()
-        if dwarf_child(&die, &child) == 0 {
-            var last: Int32 = -1
-            walk(first: child, parent: node, lastChild: &last, depth: 0)
-        }
-    }
-
-    /// Walks siblings starting at `first`. Lexical blocks are transparent:
-    /// their function scopes hang under the enclosing function.
-    private func walk(first: Dwarf_Die, parent: Int32, lastChild: inout Int32, depth: Int) {
-        guard depth < 64 else { return }
-        var die = first
+        var parentDie = nodes[Int(node)].die
+        var die = Dwarf_Die()
+        guard dwarf_child(&parentDie, &die) == 0 else { return }
+        var last: Int32 = -1
         while true {
             let tag = dwarf_tag(&die)
+            var added: Int32?
             if tag == Int32(DW_TAG_subprogram) || tag == Int32(DW_TAG_inlined_subroutine) {
-                if let index = addNode(&die) {
-                    if lastChild < 0 {
-                        nodes[Int(parent)].firstChild = index
-                    } else {
-                        nodes[Int(lastChild)].nextSibling = index
-                    }
-                    lastChild = index
-                    nodes[Int(index)].expanded = true
-                    var child = Dwarf_Die()
-                    if dwarf_child(&die, &child) == 0 {
-                        var last: Int32 = -1
-                        walk(first: child, parent: index, lastChild: &last, depth: depth + 1)
-                    }
-                }
+                added = addNode(&die)
             } else if tag == Int32(DW_TAG_lexical_block) || tag == Int32(DW_TAG_namespace) {
-                var child = Dwarf_Die()
-                if dwarf_child(&die, &child) == 0 {
-                    walk(first: child, parent: parent, lastChild: &lastChild, depth: depth + 1)
+                if dwarf_haschildren(&die) != 0 {
+                    if let index = addNode(&die) {
+                        nodes[Int(index)].transparent = true
+                        added = index
+                    } else {
+                        nodes.append(Node(low: 0, high: 0, die: die, transparent: true, unbounded: true))
+                        added = Int32(nodes.count - 1)
+                    }
                 }
+            }
+            if let added {
+                if last < 0 {
+                    nodes[Int(node)].firstChild = added
+                } else {
+                    nodes[Int(last)].nextSibling = added
+                }
+                last = added
             }
             var next = Dwarf_Die()
             guard dwarf_siblingof(&die, &next) == 0 else { break }

@@ -69,7 +69,7 @@ public struct LineReader {
     /// Each is the line's text as ``LogLine/text`` gives it, without the
     /// prefix analysis: for callers that read many short lines and want to
     /// handle what has arrived together, without waiting for more.
-    public mutating func nextTexts(limit: Int = 16384) -> [String]? {
+    public mutating func nextTexts(limit: Int = 1 << 15) -> [String]? {
         var lines: [String] = []
         while lines.count < limit {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -97,11 +97,13 @@ public struct LineReader {
                 buffer.removeFirst(start)
                 start = 0
             }
+            // Whatever has arrived, up to 256 KiB: a file comes in big batches, a pipe as it is written.
+            let chunk = 1 << 18
             let old = buffer.count
-            buffer.reserveCapacity(old + 65536)
-            buffer.append(contentsOf: repeatElement(0, count: 65536))
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, 65536) }
-            buffer.removeLast(65536 - max(count, 0))
+            buffer.reserveCapacity(old + chunk)
+            buffer.append(contentsOf: repeatElement(0, count: chunk))
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, chunk) }
+            buffer.removeLast(chunk - max(count, 0))
             if count < 0 {
                 if errno == EINTR { continue }
                 endOfFile = true
