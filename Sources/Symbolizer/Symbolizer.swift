@@ -107,7 +107,8 @@ public final class Symbolizer {
             let options = self.options
             let slot = nextSyntheticSlot
             nextSyntheticSlot += 1
-            preloads[name] = PreloadedBinary {
+            // Modules after vmlinux: the first frames usually need vmlinux.
+            preloads[name] = PreloadedBinary(after: preloads["vmlinux"]) {
                 let session: DwflSession
                 do throws(SymbolizerError) {
                     session = try DwflSession()
