@@ -33,7 +33,8 @@ final class DwarfModule {
         var die: Dwarf_Die
         let bias: Dwarf_Addr
         let compilationDirectory: String?
-        lazy var scopes = ScopeTree(cuDie: &die)
+        var scanner: TopLevelScanner?
+        lazy var scopes = ScopeTree(cuDie: &die, scanner: scanner)
         private var files: OpaquePointer?
         private var fileCount = 0
         private var filesRead = false
@@ -111,6 +112,16 @@ final class DwarfModule {
     private var isSibling = false
     /// Where `.debug_info` lies in the mapped file.
     private var debugInfoExtent: (offset: Int, size: Int)?
+    /// Reads CUs' top levels straight from the mapped file (vmlinux).
+    private lazy var topLevelScanner: TopLevelScanner? = {
+        guard scanTopLevel, let mapped = parameters?.mapped,
+            let info = mapped.section(named: ".debug_info"), let abbrev = mapped.section(named: ".debug_abbrev"),
+            info.offset + info.size <= mapped.size, abbrev.offset + abbrev.size <= mapped.size
+        else { return nil }
+        return TopLevelScanner(
+            info: UnsafeRawBufferPointer(start: mapped.base + info.offset, count: info.size),
+            abbrev: UnsafeRawBufferPointer(start: mapped.base + abbrev.offset, count: abbrev.size))
+    }()
 
     init(
         session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?,
@@ -267,6 +278,7 @@ final class DwarfModule {
         let offset = dwarf_dieoffset(&copy)
         if let cached = units[offset] { return cached }
         let created = CompilationUnit(die: die, bias: bias)
+        created.scanner = topLevelScanner
         units[offset] = created
         if units.count % forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
             // What was read of .debug_info for the CUs so far is kept in our
@@ -385,3 +397,6 @@ private let forgetInterval: Int = {
     }
     return 256
 }()
+
+/// Whether CU top levels are read by ``TopLevelScanner`` (`KSYMBOLIZE_LIBDW_WALK=1`: by libdw, for comparison).
+private let scanTopLevel = getenv("KSYMBOLIZE_LIBDW_WALK") == nil

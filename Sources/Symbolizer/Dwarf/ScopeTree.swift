@@ -41,10 +41,33 @@ final class ScopeTree {
     private var roots: [(low: UInt64, high: UInt64, node: Int32)] = []
     private var names: [Int32: String] = [:]
 
-    init(cuDie: UnsafeMutablePointer<Dwarf_Die>) {
-        var child = Dwarf_Die()
-        if dwarf_child(cuDie, &child) == 0 { walkTopLevel(first: child, depth: 0) }
+    /// - Parameter scanner: reads the CU's top level without libdw, when given and able to.
+    init(cuDie: UnsafeMutablePointer<Dwarf_Die>, scanner: TopLevelScanner? = nil) {
+        let unitOffset = Int(dwarf_dieoffset(cuDie) &- dwarf_cuoffset(cuDie))
+        if let scanner, let offsets = scanner.subprograms(unitOffset: unitOffset) {
+            for offset in offsets {
+                // What dwarf_offdie makes, without its search for the CU: this one.
+                var die = Dwarf_Die()
+                die.addr = UnsafeMutableRawPointer(mutating: scanner.info.baseAddress! + Int(offset))
+                die.cu = cuDie.pointee.cu
+                addRoot(&die)
+            }
+        } else {
+            var child = Dwarf_Die()
+            if dwarf_child(cuDie, &child) == 0 { walkTopLevel(first: child, depth: 0) }
+        }
         roots.sort { $0.low < $1.low }
+    }
+
+    private func addRoot(_ die: inout Dwarf_Die) {
+        guard let index = addNode(&die) else { return }
+        let node = nodes[Int(index)]
+        roots.append((node.low, node.high, index))
+        if node.extraRanges >= 0 {
+            for range in extraRanges[Int(node.extraRanges)] {
+                roots.append((range.lowerBound, range.upperBound, index))
+            }
+        }
     }
 
     /// Innermost first: the inlined subroutines containing `pc`, then the
@@ -140,15 +163,7 @@ final class ScopeTree {
         while true {
             let tag = dwarf_tag(&die)
             if tag == Int32(DW_TAG_subprogram) {
-                if let index = addNode(&die) {
-                    let node = nodes[Int(index)]
-                    roots.append((node.low, node.high, index))
-                    if node.extraRanges >= 0 {
-                        for range in extraRanges[Int(node.extraRanges)] {
-                            roots.append((range.lowerBound, range.upperBound, index))
-                        }
-                    }
-                }
+                addRoot(&die)
             } else if tag == Int32(DW_TAG_namespace) || tag == Int32(DW_TAG_lexical_block) {
                 var child = Dwarf_Die()
                 if dwarf_child(&die, &child) == 0 { walkTopLevel(first: child, depth: depth + 1) }
