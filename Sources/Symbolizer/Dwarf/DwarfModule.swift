@@ -35,6 +35,26 @@ final class DwarfModule {
         let compilationDirectory: String?
         var scanner: TopLevelScanner?
         lazy var scopes = ScopeTree(cuDie: &die, scanner: scanner)
+        /// Where to decode the line table without libdw (mapped vmlinux).
+        var lineSections: LineTable.Sections?
+        private var tableRead = false
+        private var table: LineTable?
+
+        /// The CU's line table decoded by ``LineTable``, when it can.
+        private func lineTable() -> LineTable? {
+            guard let lineSections else { return nil }
+            if !tableRead {
+                tableRead = true
+                var attribute = Dwarf_Attribute()
+                var offset: Dwarf_Word = 0
+                if dwarf_attr(&die, UInt32(DW_AT_stmt_list), &attribute) != nil,
+                    dwarf_formudata(&attribute, &offset) == 0, offset < UInt64(lineSections.line.count)
+                {
+                    table = LineTable(sections: lineSections, offset: Int(offset))
+                }
+            }
+            return table
+        }
         private var files: OpaquePointer?
         private var fileCount = 0
         private var filesRead = false
@@ -55,6 +75,12 @@ final class DwarfModule {
         /// The normalised name of entry `index` of the CU's file table.
         func fileName(_ index: Int) -> String? {
             if let cached = fileNames[index] { return cached }
+            if let table = lineTable() {
+                guard let name = table.fileName(index) else { return nil }
+                let normalized = SourcePath.normalize(name, compilationDirectory: compilationDirectory)
+                fileNames[index] = normalized
+                return normalized
+            }
             if !filesRead {
                 filesRead = true
                 if dwarf_getsrcfiles(&die, &files, &fileCount) != 0 { files = nil }
@@ -71,6 +97,12 @@ final class DwarfModule {
 
         /// The line table row for `address` (a session address).
         func line(at address: UInt64) -> SourceLocation? {
+            if let table = lineTable() {
+                guard let row = table.row(at: address &- bias) else { return nil }
+                return SourceLocation(
+                    function: nil, file: fileName(Int(row.file)), line: row.line > 0 ? Int(row.line) : nil,
+                    column: row.column > 0 ? Int(row.column) : nil)
+            }
             guard let line = dwarf_getsrc_die(&die, address &- bias) else { return nil }
             var number: Int32 = 0
             var column: Int32 = 0
@@ -112,6 +144,22 @@ final class DwarfModule {
     private var isSibling = false
     /// Where `.debug_info` lies in the mapped file.
     private var debugInfoExtent: (offset: Int, size: Int)?
+    /// Where CUs' line tables are decoded from without libdw (mapped vmlinux).
+    private lazy var lineSections: LineTable.Sections? = {
+        guard decodeLines, let mapped = parameters?.mapped, let line = mapped.section(named: ".debug_line"),
+            line.offset + line.size <= mapped.size
+        else { return nil }
+        func buffer(_ name: String) -> UnsafeRawBufferPointer? {
+            guard let section = mapped.section(named: name), section.offset + section.size <= mapped.size else {
+                return nil
+            }
+            return UnsafeRawBufferPointer(start: mapped.base + section.offset, count: section.size)
+        }
+        return LineTable.Sections(
+            line: UnsafeRawBufferPointer(start: mapped.base + line.offset, count: line.size),
+            lineStrings: buffer(".debug_line_str"), strings: buffer(".debug_str"))
+    }()
+
     /// Reads CUs' top levels straight from the mapped file (vmlinux).
     private lazy var topLevelScanner: TopLevelScanner? = {
         guard scanTopLevel, let mapped = parameters?.mapped,
@@ -279,6 +327,7 @@ final class DwarfModule {
         if let cached = units[offset] { return cached }
         let created = CompilationUnit(die: die, bias: bias)
         created.scanner = topLevelScanner
+        created.lineSections = lineSections
         units[offset] = created
         if units.count % forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
             // What was read of .debug_info for the CUs so far is kept in our
@@ -400,3 +449,6 @@ private let forgetInterval: Int = {
 
 /// Whether CU top levels are read by ``TopLevelScanner`` (`KSYMBOLIZE_LIBDW_WALK=1`: by libdw, for comparison).
 private let scanTopLevel = getenv("KSYMBOLIZE_LIBDW_WALK") == nil
+
+/// Whether line tables are decoded by ``LineTable`` (`KSYMBOLIZE_LIBDW_LINES=1`: by libdw, for comparison).
+private let decodeLines = getenv("KSYMBOLIZE_LIBDW_LINES") == nil
