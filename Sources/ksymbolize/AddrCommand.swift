@@ -71,10 +71,12 @@ struct AddrCommand: ParsableCommand {
                 framePositions.append(index)
             }
             let resolved = symbolizer.resolve(batch: frames, context: &context, threads: threads)
-            var answers = [ResolvedFrame?](repeating: nil, count: batch.count)
-            for (position, frame) in zip(framePositions, resolved) { answers[position] = frame }
+            // Input position -> index in `resolved` (-1: not an address or expression).
+            var answerIndex = [Int](repeating: -1, count: batch.count)
+            for (index, position) in framePositions.enumerated() { answerIndex[position] = index }
             for (index, text) in trimmed.enumerated() where !text.isEmpty {
-                if answers[index]?.unresolved != nil || answers[index] == nil { unresolved += 1 }
+                let answer = answerIndex[index]
+                if answer < 0 || resolved[answer].unresolved != nil { unresolved += 1 }
             }
             // Formatted in chunks, by as many threads, then written in order.
             let chunks = batch.count >= 4096 ? threads : 1
@@ -83,9 +85,15 @@ struct AddrCommand: ParsableCommand {
                 let range = (batch.count * chunk / chunks)..<(batch.count * (chunk + 1) / chunks)
                 out.reserveCapacity(range.count * 96)
                 for index in range where !trimmed[index].isEmpty {
+                    let answer = answerIndex[index]
                     switch format {
-                    case .text: appendText(for: trimmed[index], answers[index], to: &out)
-                    case .json: out += json(for: trimmed[index], answers[index])
+                    case .text:
+                        if answer < 0 {
+                            appendText(for: trimmed[index], nil, to: &out)
+                        } else {
+                            appendText(for: trimmed[index], resolved, answer, to: &out)
+                        }
+                    case .json: out += json(for: trimmed[index], answer < 0 ? nil : resolved[answer])
                     }
                 }
                 return out
@@ -148,16 +156,21 @@ struct AddrCommand: ParsableCommand {
             out += ": ?? [not an address or func+off expression]\n"
             return
         }
+        appendText(for: input, [frame], 0, to: &out)
+    }
+
+    /// The answer for `frames[index]`, read in place (no copy of the frame).
+    private func appendText(for input: String, _ frames: [ResolvedFrame], _ index: Int, to out: inout String) {
         out += input
         out += ":"
-        if let symbol = frame.symbol {
+        if let symbol = frames[index].symbol {
             out += " "
             out += symbol.name
             out += "+0x"
             out += String(symbol.offset, radix: 16)
             out += "/0x"
             out += String(symbol.size, radix: 16)
-            if let module = frame.module, module != "vmlinux" {
+            if let module = frames[index].module, module != "vmlinux" {
                 out += " ["
                 out += module
                 out += "]"
@@ -165,10 +178,10 @@ struct AddrCommand: ParsableCommand {
         } else {
             out += " ??"
         }
-        if let reason = frame.unresolved { out += " [unresolved: \(reason)]" }
-        if let mismatch = frame.mismatch { out += " [\(mismatch)]" }
-        for (index, location) in frame.locations.enumerated() {
-            out += index == 0 ? "\n  " : "\n  (inlined by) "
+        if let reason = frames[index].unresolved { out += " [unresolved: \(reason)]" }
+        if let mismatch = frames[index].mismatch { out += " [\(mismatch)]" }
+        for (level, location) in frames[index].locations.enumerated() {
+            out += level == 0 ? "\n  " : "\n  (inlined by) "
             out += location.function ?? "??"
             out += " at "
             out += location.file ?? "??"

@@ -12,7 +12,7 @@
 /// sorts only when they do not. Anything it does not know (another version,
 /// 64-bit DWARF, VLIW op indexes, unknown forms) gives `nil` and the caller
 /// uses libdw.
-struct LineTable {
+final class LineTable {
     struct Row {
         var address: UInt64
         var line: Int32
