@@ -20,10 +20,27 @@ extension Symbolizer {
         var lookups: [PendingLookup?] = []
         results.reserveCapacity(frames.count)
         lookups.reserveCapacity(frames.count)
-        for frame in frames {
-            let (result, lookup) = prepare(frame, context: &context)
-            results.append(result)
-            lookups.append(lookup)
+        if threads > 1, frames.count >= 4096, canPrepareConcurrently(frames, context: context) {
+            // Read-only here (see canPrepareConcurrently): chunks on several threads.
+            let chunks = threads
+            let snapshot = context
+            let prepared = parallelMap(chunks, threads: chunks) { chunk in
+                var local = snapshot
+                let range = (frames.count * chunk / chunks)..<(frames.count * (chunk + 1) / chunks)
+                return frames[range].map { prepare($0, context: &local) }
+            }
+            for part in prepared {
+                for (result, lookup) in part {
+                    results.append(result)
+                    lookups.append(lookup)
+                }
+            }
+        } else {
+            for frame in frames {
+                let (result, lookup) = prepare(frame, context: &context)
+                results.append(result)
+                lookups.append(lookup)
+            }
         }
         var byBinary: [ObjectIdentifier: (binary: LoadedBinary, positions: [Int])] = [:]
         for (position, lookup) in lookups.enumerated() {
@@ -40,6 +57,22 @@ extension Symbolizer {
             }
         }
         return results
+    }
+
+    /// Whether ``prepare(_:context:)`` of these frames only reads shared
+    /// state, so that it may run on several threads: raw addresses (no
+    /// printed symbol, so nothing is learned into the context), vmlinux
+    /// already loaded with its address index built, no module snapshot that
+    /// could make an address load a module, a kallsyms mode that is not
+    /// overridden now.
+    private func canPrepareConcurrently(_ frames: [LogFrame], context: ReportContext) -> Bool {
+        guard options.moduleSections.modules.isEmpty, options.procModules.entries.isEmpty,
+            context.kallsymsModeStrength >= .given || options.kallsymsMode == nil,
+            frames.allSatisfy({ $0.symbol == nil && $0.address != nil }),
+            case .success(let vmlinux) = vmlinux()
+        else { return false }
+        vmlinux.symbols.warmAddresses()
+        return true
     }
 
     /// The DWARF lookup a frame still needs after ``prepare(_:context:)``.

@@ -145,6 +145,11 @@ public final class SymbolIndex {
             tableIndex: Int(entry.tableIndex), descriptorCode: entry.isDescriptor ? entry.start : nil)
     }
 
+    /// Builds the address order now (after which address queries only read).
+    public func warmAddresses() {
+        _ = entries
+    }
+
     /// Builds the address order and the name hash now.
     public func warm() {
         _ = nameHash(entries)
