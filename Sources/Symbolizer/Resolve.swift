@@ -254,12 +254,11 @@ extension Symbolizer {
     /// Whether `symbol` is `function` plus compiler clone suffixes
     /// (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`, `.llvm.123`…).
     static func isCloneName(_ symbol: String, of function: String) -> Bool {
-        guard symbol.count > function.count, symbol.hasPrefix(function) else { return false }
+        guard symbol.utf8.count > function.utf8.count, symbol.utf8.starts(with: function.utf8) else { return false }
         let suffix = symbol.utf8.dropFirst(function.utf8.count)
         guard suffix.first == UInt8(ascii: ".") else { return false }
-        let known: Set<Substring> = ["isra", "constprop", "part", "cold", "llvm", "lto_priv", "localalias"]
         for part in String(decoding: suffix.dropFirst(), as: UTF8.self).split(separator: ".", omittingEmptySubsequences: false) {
-            if known.contains(part) { continue }
+            if cloneSuffixes.contains(part) { continue }
             if !part.isEmpty, part.allSatisfy({ $0.isASCII && $0.isNumber }) { continue }
             return false
         }
@@ -374,3 +373,6 @@ extension Symbolizer {
 }
 
 func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+
+/// The parts of compiler clone suffixes (besides numbers): `foo.isra.0`, `foo.cold`.
+private let cloneSuffixes: Set<Substring> = ["isra", "constprop", "part", "cold", "llvm", "lto_priv", "localalias"]
