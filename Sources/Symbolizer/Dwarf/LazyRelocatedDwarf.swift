@@ -165,7 +165,7 @@ final class LazyRelocatedDwarf {
                     unitLength = data.loadUnaligned(fromByteOffset: offset + 4, as: UInt64.self)
                     headerEnd = offset + 12
                 }
-                guard unitLength > 0, UInt64(headerEnd) + unitLength <= UInt64(length) else { break }
+                guard unitLength > 0, headerEnd <= length, unitLength <= UInt64(length - headerEnd) else { break }
                 if let info { _ = relocate(info, UInt64(offset)..<UInt64(min(headerEnd + 24, length))) }
                 offset = headerEnd + Int(unitLength)
             }

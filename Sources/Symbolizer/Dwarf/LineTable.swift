@@ -58,7 +58,8 @@ final class LineTable {
         files = fileEntries.map { entry -> String? in
             guard let name = entry.path else { return nil }
             if name.hasPrefix("/") { return name }
-            let directory = entry.directory < directories.count ? directories[entry.directory].path : nil
+            let directory =
+                entry.directory >= 0 && entry.directory < directories.count ? directories[entry.directory].path : nil
             guard let directory else { return name }
             return directory + "/" + name
         }
@@ -89,7 +90,7 @@ final class LineTable {
             }
             switch opcode {
             case 0:
-                guard let size = cursor.uleb(), size > 0, let sub = cursor.u8() else { return nil }
+                guard let size = cursor.uleb(), size > 0, size < 1 << 32, let sub = cursor.u8() else { return nil }
                 let next = cursor.position + Int(size) - 1
                 guard next <= end else { return nil }
                 switch sub {

@@ -138,8 +138,8 @@ struct TopLevelScanner {
         case DW_FORM_ref1: return cursor.u8().map { unitStart + Int($0) }
         case DW_FORM_ref2: return cursor.u16().map { unitStart + Int($0) }
         case DW_FORM_ref4: return cursor.u32().map { unitStart + Int($0) }
-        case DW_FORM_ref8: return cursor.u64().map { unitStart + Int(truncatingIfNeeded: $0) }
-        case DW_FORM_ref_udata: return cursor.uleb().map { unitStart + Int(truncatingIfNeeded: $0) }
+        case DW_FORM_ref8: return cursor.u64().map { unitStart &+ Int(truncatingIfNeeded: $0) }
+        case DW_FORM_ref_udata: return cursor.uleb().map { unitStart &+ Int(truncatingIfNeeded: $0) }
         default: return nil
         }
     }
