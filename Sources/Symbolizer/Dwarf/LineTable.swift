@@ -21,9 +21,9 @@ final class LineTable {
         var endSequence: Bool
     }
 
-    private(set) var rows: [Row] = []
+    let rows: [Row]
     /// File names by index (DWARF 5: index 0 is the primary file).
-    private(set) var files: [String?] = []
+    let files: [String?]
 
     /// The sections the table refers to.
     struct Sections {
@@ -55,7 +55,7 @@ final class LineTable {
         }
         guard let directories = Self.entries(&cursor, sections), let fileEntries = Self.entries(&cursor, sections)
         else { return nil }
-        files = fileEntries.map { entry -> String? in
+        let files = fileEntries.map { entry -> String? in
             guard let name = entry.path else { return nil }
             if name.hasPrefix("/") { return name }
             let directory =
@@ -144,6 +144,7 @@ final class LineTable {
             rows = order.map { rows[$0] }
         }
         self.rows = rows
+        self.files = files
     }
 
     /// Whether `a` goes strictly before `b` in libdw's order (ignoring program order).
