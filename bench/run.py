@@ -211,10 +211,12 @@ CS:  0010 DS: 0000 ES: 0000 CR0: 0000000080050033
 CR2: 0000000000000000 CR3: 00000000026cc000 CR4: 00000000000006f0""".splitlines()
 
 
-def w2_log(vfuncs, layout, n_oopses, frames, seed):
+def w2_log(vfuncs, layout, n_oopses, frames, seed, addresses=None):
     """x86-64 oopses (format of samples/x86_64/null.log, without Code: lines).
 
     Returns (lines, frame_line_indices, frames) where frames are (oops, name, off, size, module or None).
+    Each frame's address (vmlinux: link-time address of symbol+off; module:
+    offset in .text) is appended to `addresses` when a list is given.
     """
     rng = random.Random(seed)
     mods = ["ext4", "xfs"]
@@ -230,13 +232,15 @@ def w2_log(vfuncs, layout, n_oopses, frames, seed):
         if rng.random() < 0.12:
             mod = rng.choice(mods)
             f = rng.choice(layout[mod]["funcs"])
-            name, size, psize = f["name"], f["size"], f["printed_size"]
+            name, size, psize, base = f["name"], f["size"], f["printed_size"], f["value"]
         else:
             mod = None
-            name, _a, size, psize = vfuncs[rng.randrange(len(vfuncs))]
+            name, base, size, psize = vfuncs[rng.randrange(len(vfuncs))]
         # Inside the function (st_size); printed size as kallsyms prints it (to the next symbol).
         off = rng.randrange(size) if first or size == 1 else rng.randrange(1, size + 1 if size < psize else size)
         flist.append((oops, name, off, psize, mod))
+        if addresses is not None:
+            addresses.append(base + off)
         return f"{name}+0x{off:x}/0x{psize:x}" + (f" [{mod}]" if mod else "")
 
     for k in range(n_oopses):
@@ -412,6 +416,29 @@ def w4_latency(ks_cmd, lines, frame_idx, timeout=60.0):
     return lat, annotated
 
 
+def first_answer_latency(cmd, prime, query, timeout=60.0):
+    """A line-at-a-time reference tool (eu-addr2line) measured like W4: start it, write `prime` and wait
+    for its answer (the process is up, nothing loaded for a real address yet), then the seconds from
+    writing `query` to the first line of its answer."""
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+    try:
+        p.stdin.write((prime + "\n").encode())
+        p.stdin.flush()
+        p.stdout.readline()  # eu-addr2line -f: function line, then file:line
+        p.stdout.readline()
+        t0 = time.perf_counter()
+        p.stdin.write((query + "\n").encode())
+        p.stdin.flush()
+        line = p.stdout.readline()
+        t1 = time.perf_counter()
+        if not line:
+            raise RuntimeError("no answer")
+        return t1 - t0
+    finally:
+        p.kill()
+        p.wait()
+
+
 # --------------------------------------------------------------------------- comparing answers
 
 def parse_ks_text(text):
@@ -507,7 +534,7 @@ def compare(addrs, ks, ref, sample, seed, ref_name):
 
 def lookup_metric(results, th):
     case = results.get(th["workload"], {}).get(th["case"], {})
-    if th["metric"] in ("first_ms", "steady_ms"):
+    if "tool" not in th:
         return case.get(th["metric"])
     return case.get("tools", {}).get(th["tool"], {}).get(th["metric"])
 
@@ -552,6 +579,9 @@ def print_table(results):
             print(f"{'W4':<10} {case:<24} {KS:<22} first frame {c['first_ms']:.1f} ms, steady median "
                   f"{c['steady_ms']:.2f} ms (p95 {c['steady_p95_ms']:.2f} ms, {c['frames']} frames x "
                   f"{c['rounds']} rounds, {c['annotated']} annotated)")
+            if "eu_addr2line_first_ms" in c:
+                print(f"{'W4':<10} {case:<24} {'eu-addr2line':<22} first answer {c['eu_addr2line_first_ms']:.1f} ms "
+                      f"(same frame, process already up): ratio {c.get('first_ratio', 0):.2f}x")
         else:
             print(f"{'W4':<10} {case:<24} {KS:<22} could not run: {c.get('error')}")
     print()
@@ -638,15 +668,27 @@ def main():
                     ks = parse_ks_text(open(os.path.join(case, KS + ".0")).read())
                     ref = parse_pairs(open(os.path.join(case, "llvm-symbolizer.0")).read())
                     fl = parse_pairs(open(os.path.join(case, "C_floor__libdwfl_.0")).read(), skip_first=True)
-                    entry["agreement"] = [compare(addrs, ks, ref, 200, SEED, "llvm-symbolizer"),
-                                          compare(addrs, ks, fl, 200, SEED, "C floor (libdwfl)")]
+                    entry["agreement"] = [compare(addrs, ks, ref, n, SEED, "llvm-symbolizer"),
+                                          compare(addrs, ks, fl, n, SEED, "C floor (libdwfl)")]
+                    entry["identical_vs_llvm"] = 1 - entry["agreement"][0]["rate"]
                 except (OSError, ValueError) as e:
                     entry["agreement"] = [dict(error=str(e))]
             results["W1"][f"{n} addresses"] = entry
+            if n == 100000:
+                log("W1: 100000 vmlinux addresses, ksymbolize on one thread, against the one-pass floor")
+                tools = [
+                    (KS, ks_addr + ["--threads", "1"], path, None, ok02, None),
+                    ("C floor (one pass)", [floor, "--one-pass", vmlinux], path, None, ok0, None),
+                ]
+                res = bench_case(tools, rounds)
+                res["C floor (one pass)"]["note"] = "decodes every line table, walks every DIE once, no lookups"
+                res[KS]["note"] = "--threads 1"
+                results["W1"]["100000 addresses, 1 thread"] = dict(addresses=n, tools=res)
 
     # ---- W2: oops logs
     n_oopses = 100
-    lines, frame_idx, flist = w2_log(vfuncs, layout, n_oopses, 30, SEED)
+    faddrs = []
+    lines, frame_idx, flist = w2_log(vfuncs, layout, n_oopses, 30, SEED, faddrs)
     log_path = write_lines(os.path.join(inp, "w2-100.log"), lines)
     per_oops = len(lines) // n_oopses
     sub_lines = lines[:per_oops * slow_oopses]
@@ -661,6 +703,40 @@ def main():
         for t, per in (("decode_stacktrace.sh", "~0.2"), ("faddr2line", "~1")):
             res[t] = dict(note=f"not run on 100 oopses: {per} s per frame; see 'script subset' ({slow_oopses} oopses)")
         results["W2"][f"{n_oopses} oopses"] = dict(oopses=n_oopses, frames=len(flist), tools=res)
+
+        # One oops, whole process, against the line symbolizers on the same addresses.
+        one_lines = lines[:per_oops]
+        one_path = write_lines(os.path.join(inp, "w2-one.log"), one_lines)
+        one = [(f, a) for f, a in zip(flist, faddrs) if f[0] == 0]
+        per_obj = {}
+        for (_k, _n, _o, _s, mod), a in one:
+            per_obj.setdefault(mod, []).append(a)
+        obj_inputs = {mod: write_lines(os.path.join(inp, f"w2-one-{mod or 'vmlinux'}.txt"), a)
+                      for mod, a in per_obj.items()}
+        order = [None] + [m for m in layout if m in per_obj]
+
+        def per_object(make):
+            return lambda _: [(make(mod), obj_inputs[mod]) for mod in order if mod in per_obj]
+
+        def obj(mod):
+            return vmlinux if mod is None else layout[mod]["path"]
+
+        dec = os.path.join(SCRIPTS, "decode_stacktrace.sh")
+        log(f"W2: one oops ({len(one)} frames, {len(per_obj)} objects), whole process")
+        tools = [
+            (KS, lambda p: [(ks_log + [p], p)], one_path, None, ok02, None),
+            ("eu-addr2line", per_object(lambda m: ["eu-addr2line", "-f", "-i", "-e", obj(m)] if m is None else
+                                        ["eu-addr2line", "-f", "-i", "-j", ".text", "-e", obj(m)]),
+             one_path, None, ok0, None),
+            ("llvm-symbolizer", per_object(lambda m: [llvm, f"--obj={obj(m)}", "--inlining", "--functions"]),
+             one_path, None, ok0, None),
+            ("decode_stacktrace.sh", lambda p: [(["bash", dec, vmlinux, "auto", moddir], p)], one_path, 1, ok0, 3600),
+        ]
+        res = bench_case(tools, rounds, save_dir=os.path.join(outdir, "w2-one"))
+        for t in ("eu-addr2line", "llvm-symbolizer"):
+            res[t]["note"] = "the oops's symbol+offset addresses (modules: .text offsets), one run per object, summed"
+        res["decode_stacktrace.sh"]["note"] = "1 round"
+        results["W2"]["1 oops"] = dict(oopses=1, frames=len(one), tools=res)
 
         log(f"W2: first {slow_oopses} oopses ({len(sub_frames)} frames) with the slow scripts")
         dec = os.path.join(SCRIPTS, "decode_stacktrace.sh")
@@ -741,10 +817,26 @@ def main():
             log(f"  round {r + 1}: first frame {lat[0] * 1000:.1f} ms, steady median "
                 f"{statistics.median(lat[1:]) * 1000:.2f} ms")
         c = dict(frames=len(w4_frames), rounds=len(firsts), annotated=annotated)
+        # eu-addr2line's first answer for the same first frame, measured the same way.
+        _k, _n, _o, _s, mod0 = flist[0]
+        eu_cmd = (["eu-addr2line", "-f", "-i", "-e", vmlinux] if mod0 is None else
+                  ["eu-addr2line", "-f", "-i", "-j", ".text", "-e", layout[mod0]["path"]])
+        eu_first = []
+        for r in range(rounds):
+            try:
+                eu_first.append(first_answer_latency(eu_cmd, "0x0", f"0x{faddrs[0]:x}"))
+                log(f"  round {r + 1}: eu-addr2line first answer {eu_first[-1] * 1000:.1f} ms")
+            except Exception as e:  # noqa: BLE001 - reported in the table
+                log(f"  eu-addr2line: {type(e).__name__}: {e}")
+                break
+        if eu_first:
+            c["eu_addr2line_first_ms"] = statistics.median(eu_first) * 1000
         if firsts:
             rest.sort()
             c.update(first_ms=statistics.median(firsts) * 1000, steady_ms=statistics.median(rest) * 1000,
                      steady_p95_ms=rest[int(len(rest) * 0.95) - 1] * 1000, steady_max_ms=rest[-1] * 1000)
+            if "eu_addr2line_first_ms" in c:
+                c["first_ratio"] = c["eu_addr2line_first_ms"] / c["first_ms"]
         else:
             c["error"] = err
         results["W4"] = {f"{n4} oopses, line by line": c}

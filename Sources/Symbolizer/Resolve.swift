@@ -5,6 +5,90 @@ extension Symbolizer {
     /// in ``ResolvedFrame/unresolved``. Evidence the frame gives about the
     /// kernel (KASLR offset, kallsyms mode) is added to `context`.
     public func resolve(_ frame: LogFrame, context: inout ReportContext) -> ResolvedFrame {
+        var (result, lookup) = prepare(frame, context: &context)
+        if let lookup {
+            complete(&result, lookup, locations: lookup.binary.dwarf?.locations(at: lookup.address) ?? [])
+        }
+        return result
+    }
+
+    /// Symbolizes frames in order, as ``resolve(_:context:)`` would one by
+    /// one, with the DWARF lookups of the batch spread over up to `threads`
+    /// threads (one libdwfl session each; see ``threadCount``).
+    public func resolve(batch frames: [LogFrame], context: inout ReportContext, threads: Int) -> [ResolvedFrame] {
+        var results: [ResolvedFrame] = []
+        var lookups: [PendingLookup?] = []
+        results.reserveCapacity(frames.count)
+        lookups.reserveCapacity(frames.count)
+        if threads > 1, frames.count >= 4096, canPrepareConcurrently(frames, context: context) {
+            // Read-only here (see canPrepareConcurrently): chunks on several threads.
+            let chunks = threads
+            let snapshot = context
+            let prepared = parallelMap(chunks, threads: chunks) { chunk in
+                var local = snapshot
+                let range = (frames.count * chunk / chunks)..<(frames.count * (chunk + 1) / chunks)
+                return frames[range].map { prepare($0, context: &local) }
+            }
+            for part in prepared {
+                for (result, lookup) in part {
+                    results.append(result)
+                    lookups.append(lookup)
+                }
+            }
+        } else {
+            for frame in frames {
+                let (result, lookup) = prepare(frame, context: &context)
+                results.append(result)
+                lookups.append(lookup)
+            }
+        }
+        var byBinary: [ObjectIdentifier: (binary: LoadedBinary, positions: [Int])] = [:]
+        for (position, lookup) in lookups.enumerated() {
+            guard let lookup else { continue }
+            byBinary[ObjectIdentifier(lookup.binary), default: (lookup.binary, [])].positions.append(position)
+        }
+        for (_, group) in byBinary {
+            let addresses = group.positions.map { lookups[$0]!.address }
+            let answers =
+                group.binary.dwarf?.locations(batch: addresses, threads: threads)
+                ?? Array(repeating: [], count: addresses.count)
+            for (position, locations) in zip(group.positions, answers) {
+                complete(&results[position], lookups[position]!, locations: locations)
+            }
+        }
+        return results
+    }
+
+    /// Whether ``prepare(_:context:)`` of these frames only reads shared
+    /// state, so that it may run on several threads: raw addresses (no
+    /// printed symbol, so nothing is learned into the context), vmlinux
+    /// already loaded with its address index built, no module snapshot that
+    /// could make an address load a module, a kallsyms mode that is not
+    /// overridden now.
+    private func canPrepareConcurrently(_ frames: [LogFrame], context: ReportContext) -> Bool {
+        guard options.moduleSections.modules.isEmpty, options.procModules.entries.isEmpty,
+            context.kallsymsModeStrength >= .given || options.kallsymsMode == nil,
+            frames.allSatisfy({ $0.symbol == nil && $0.address != nil }),
+            case .success(let vmlinux) = vmlinux()
+        else { return false }
+        vmlinux.symbols.warmAddresses()
+        return true
+    }
+
+    /// The DWARF lookup a frame still needs after ``prepare(_:context:)``.
+    struct PendingLookup {
+        var binary: LoadedBinary
+        /// The address for the line table and scopes, in the binary's session.
+        var address: UInt64
+        /// The kernel's own file:line for this PC (WARN, BUG), to check.
+        var claim: SourceClaim?
+        /// Where a WARN that calls (not traps) was called from: the call
+        /// site of the PC taken as a return address (session, runtime).
+        var callSite: (session: UInt64, runtime: UInt64?)?
+    }
+
+    /// Everything about a frame but its DWARF lookup, which is returned instead.
+    private func prepare(_ frame: LogFrame, context: inout ReportContext) -> (ResolvedFrame, PendingLookup?) {
         var result = ResolvedFrame(frame: frame)
         let binary: LoadedBinary
         switch findBinary(for: frame) {
@@ -22,7 +106,7 @@ extension Symbolizer {
                 result.module = known.module.map { ModuleName.canonical($0) } ?? "vmlinux"
                 result.inferred = "function from --kallsyms (no binary)"
             }
-            return result
+            return (result, nil)
         }
         result.module = binary.name
         let fixup = binary.fixup
@@ -65,7 +149,7 @@ extension Symbolizer {
             printedCandidate = candidates.first { $0.size == printed.size } ?? candidates.first
             if printedCandidate == nil && session == nil {
                 result.unresolved = .symbolNotFound(printed.name, binary: binary.name)
-                return result
+                return (result, nil)
             }
         }
         if let printed = frame.symbol, let offset = printed.offset, let candidate = printedCandidate {
@@ -107,7 +191,7 @@ extension Symbolizer {
             } else {
                 result.unresolved = .nothingToResolve
             }
-            return result
+            return (result, nil)
         }
         if runtime == nil {
             if binary.isVmlinux {
@@ -140,43 +224,14 @@ extension Symbolizer {
         if let function {
             result.symbol = ResolvedSymbol(name: function.name, offset: instruction &- function.start, size: function.size)
         }
-        var locations = binary.dwarf?.locations(at: fixup.debugInfoAddress(lookup, function: function?.raw)) ?? []
-        if locations.isEmpty, let symbol = result.symbol {
-            locations = [SourceLocation(function: symbol.name, file: nil, line: nil, column: nil)]
-        } else if let symbol = result.symbol, locations[locations.count - 1].function == nil {
-            locations[locations.count - 1].function = symbol.name
-        }
-        result.locations = locations
-        if result.symbol == nil && locations.isEmpty {
-            if let error = binary.dwarf?.dwarfError {
-                result.unresolved = .noDebugInfo("\(binary.path): \(error)")
-            } else {
-                result.unresolved = .noLineInfo
-            }
-        } else if locations.allSatisfy({ $0.file == nil }), let error = binary.dwarf?.dwarfError {
-            result.unresolved = .noDebugInfo("\(binary.path): \(error)")
-        }
-
-        // The kernel's own file:line for a WARN/BUG must be the binary's.
-        // Where WARN does not trap (32-bit ARM, MIPS: warn_slowpath_fmt), the
-        // kernel printed the caller's return address: its call site is the WARN.
-        if frame.kind == .pc, let claim = context.sourceClaim, !locations.isEmpty {
+        var pending = PendingLookup(binary: binary, address: fixup.debugInfoAddress(lookup, function: function?.raw))
+        if frame.kind == .pc, let claim = context.sourceClaim {
             context.sourceClaim = nil
-            if let said = claim.contradiction(in: locations) {
-                let callSite = fixup.callSiteAddress(forReturnAddress: session)
-                let callerView = binary.dwarf?.locations(at: fixup.debugInfoAddress(callSite, function: function?.raw)) ?? []
-                if !callerView.isEmpty, claim.contradiction(in: callerView) == nil,
-                    callerView.contains(where: { $0.file.map { SourceClaim.sameFile($0, claim.file) } ?? false })
-                {
-                    result.locations = callerView
-                    result.lookupAddress = runtime.map { fixup.callSiteAddress(forReturnAddress: $0) }
-                    result.frame.note = "the WARN's caller: a return address (this architecture's WARN calls, it does not trap)"
-                } else {
-                    prove(
-                        "binary does not match the crashed kernel: the kernel printed \(claim.file):\(claim.line), \(binary.name) has \(said) there",
-                        binary: binary, frame: &result)
-                }
-            }
+            pending.claim = claim
+            pending.callSite = (
+                fixup.debugInfoAddress(fixup.callSiteAddress(forReturnAddress: session), function: function?.raw),
+                runtime.map { fixup.callSiteAddress(forReturnAddress: $0) }
+            )
         }
 
         // 4. Did the kernel's kallsyms print it right?
@@ -191,7 +246,70 @@ extension Symbolizer {
                 result.kallsymsCorrection = "\(correct.name)+0x\(hex(correctOffset))/0x\(hex(size))"
             }
         }
-        return result
+        return (result, pending)
+    }
+
+    /// Fills in a prepared frame's source locations.
+    private func complete(_ result: inout ResolvedFrame, _ lookup: PendingLookup, locations found: [SourceLocation]) {
+        let binary = lookup.binary
+        let locations = Self.named(found, symbol: result.symbol)
+        result.locations = locations
+        if let claim = lookup.claim, !found.isEmpty, let said = claim.contradiction(in: found) {
+            // The kernel's own file:line for a WARN/BUG must be the binary's.
+            // Where WARN does not trap (32-bit ARM, MIPS: warn_slowpath_fmt),
+            // the kernel printed the caller's return address: its call site is the WARN.
+            let callerView = lookup.callSite.flatMap { binary.dwarf?.locations(at: $0.session) } ?? []
+            if !callerView.isEmpty, claim.contradiction(in: callerView) == nil,
+                callerView.contains(where: { $0.file.map { SourceClaim.sameFile($0, claim.file) } ?? false })
+            {
+                result.locations = Self.named(callerView, symbol: result.symbol)
+                result.lookupAddress = lookup.callSite?.runtime
+                result.frame.note = "the WARN's caller: a return address (this architecture's WARN calls, it does not trap)"
+            } else {
+                prove(
+                    "binary does not match the crashed kernel: the kernel printed \(claim.file):\(claim.line), \(binary.name) has \(said) there",
+                    binary: binary, frame: &result)
+            }
+        }
+        if result.symbol == nil && locations.isEmpty {
+            if let error = binary.dwarf?.dwarfError {
+                result.unresolved = .noDebugInfo("\(binary.path): \(error)")
+            } else {
+                result.unresolved = .noLineInfo
+            }
+        } else if locations.allSatisfy({ $0.file == nil }), let error = binary.dwarf?.dwarfError {
+            result.unresolved = .noDebugInfo("\(binary.path): \(error)")
+        }
+    }
+
+    /// DWARF's inline chain with the outermost function named as the kernel
+    /// prints it: the symbol's name when DWARF has none, or when the symbol is
+    /// the compiler's clone of it (foo.isra.0, foo.cold).
+    static func named(_ found: [SourceLocation], symbol: ResolvedSymbol?) -> [SourceLocation] {
+        guard let symbol else { return found }
+        guard !found.isEmpty else { return [SourceLocation(function: symbol.name, file: nil, line: nil, column: nil)] }
+        var locations = found
+        let outer = locations.count - 1
+        if locations[outer].function == nil {
+            locations[outer].function = symbol.name
+        } else if let name = locations[outer].function, isCloneName(symbol.name, of: name) {
+            locations[outer].function = symbol.name
+        }
+        return locations
+    }
+
+    /// Whether `symbol` is `function` plus compiler clone suffixes
+    /// (`.isra.0`, `.constprop.0`, `.part.0`, `.cold`, `.llvm.123`…).
+    static func isCloneName(_ symbol: String, of function: String) -> Bool {
+        guard symbol.utf8.count > function.utf8.count, symbol.utf8.starts(with: function.utf8) else { return false }
+        let suffix = symbol.utf8.dropFirst(function.utf8.count)
+        guard suffix.first == UInt8(ascii: ".") else { return false }
+        for part in String(decoding: suffix.dropFirst(), as: UTF8.self).split(separator: ".", omittingEmptySubsequences: false) {
+            if cloneSuffixes.contains(part) { continue }
+            if !part.isEmpty, part.allSatisfy({ $0.isASCII && $0.isNumber }) { continue }
+            return false
+        }
+        return true
     }
 
     /// Records a disagreement between the log and the binary on this frame,
@@ -264,7 +382,7 @@ extension Symbolizer {
     {
         let start = symbol.kallsymsAddress(fixup, mode: mode)
         var next = binary.symbols.nextStart(after: symbol.start) ?? (symbol.start &+ symbol.size)
-        if mode == .raw, binary.symbols.symbols.contains(where: { $0.start == next && $0.raw.value & 1 == 1 }) {
+        if mode == .raw, binary.symbols.hasOddRawValue(at: next) {
             next |= 1
         }
         let sectionEnd: UInt64? = binary.isVmlinux ? nil : binary.section(containingSessionAddress: symbol.start).flatMap {
@@ -316,3 +434,6 @@ func hexByte(_ byte: UInt8) -> String {
     let digits = Array("0123456789abcdef")
     return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
 }
+
+/// The parts of compiler clone suffixes (besides numbers): `foo.isra.0`, `foo.cold`.
+private let cloneSuffixes: Set<Substring> = ["isra", "constprop", "part", "cold", "llvm", "lto_priv", "localalias"]

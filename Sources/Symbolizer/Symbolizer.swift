@@ -37,6 +37,10 @@ public final class Symbolizer {
     private var diagnostics: [String] = []
     /// Per binary: the first proof that it is not the crashed kernel's build.
     private var provenMismatches: [String: String] = [:]
+    /// Bumped when live mode changes the options: background loads started
+    /// before are not used.
+    private var optionsGeneration = 0
+    private var preloadGenerations: [String: Int] = [:]
 
     public init(options: SymbolizerOptions, systemRoot: String = "") {
         self.options = options
@@ -85,6 +89,7 @@ public final class Symbolizer {
     /// snapshot was given.
     private func applyLive() {
         isLive = true
+        optionsGeneration += 1
         let (live, problems) = LiveSystem(root: systemRoot).read()
         diagnostics += problems.map { "live mode: \($0)" }
         if options.procModules.entries.isEmpty { options.procModules = live.procModules }
@@ -136,8 +141,72 @@ public final class Symbolizer {
         return created
     }
 
+    /// Binaries being loaded in the background (``preload(modules:)``), by name.
+    private var preloads: [String: PreloadedBinary] = [:]
+
+    /// Starts loading vmlinux (when its path was given) and these modules in
+    /// the background, each in a libdwfl session of its own, while the caller
+    /// reads its input: a frame that needs one of them waits only for what is
+    /// left of its load. Loads the same files, with the same results and
+    /// errors, as loading on first use; only earlier, and in parallel. Each
+    /// loaded binary is handed over whole to the caller's thread.
+    public func preload(modules: [String] = []) {
+        if let path = options.vmlinuxPath, vmlinuxResult == nil, preloads["vmlinux"] == nil {
+            let options = self.options
+            preloads["vmlinux"] = PreloadedBinary {
+                let session: DwflSession
+                do throws(SymbolizerError) {
+                    session = try DwflSession()
+                } catch {
+                    return (.failure(.noVmlinux(error.description)), nil)
+                }
+                let (result, kaslr) = Self.loadVmlinux(path: path, options: options, session: session)
+                if case .success(let binary) = result { binary.warmInParallel() }
+                return (result, kaslr)
+            }
+        }
+        guard !options.modulePaths.isEmpty else { return }
+        for rawName in modules {
+            let name = ModuleName.canonical(rawName)
+            guard ModuleName.isValid(name), binaries[name] == nil, preloads[name] == nil else { continue }
+            let candidates = finder.files(for: name)
+            guard !candidates.isEmpty else { continue }
+            let options = self.options
+            let slot = nextSyntheticSlot
+            nextSyntheticSlot += 1
+            // Modules after vmlinux: the first frames usually need vmlinux.
+            preloadGenerations[name] = optionsGeneration
+            let debugDirectories = options.debugDirectories + [systemRoot + "/usr/lib/debug"]
+            preloads[name] = PreloadedBinary(after: preloads["vmlinux"]) {
+                let session: DwflSession
+                do throws(SymbolizerError) {
+                    session = try DwflSession(debugDirectories: debugDirectories)
+                } catch {
+                    return (.failure(.moduleUnreadable(name, error.description)), nil)
+                }
+                let result: Result<LoadedBinary, UnresolvedReason>
+                switch Self.firstModuleFile(name: name, candidates: candidates) {
+                case .success(let (path, contents)):
+                    result = Self.loadModule(
+                        name: name, path: path, contents: contents, options: options, session: session,
+                        syntheticBase: { Self.syntheticBase(is64Bit: $0, slot: slot) })
+                case .failure(let reason):
+                    result = .failure(reason)
+                }
+                if case .success(let binary) = result { binary.warm() }
+                return (result, nil)
+            }
+        }
+    }
+
     func vmlinux() -> Result<LoadedBinary, UnresolvedReason> {
         if let vmlinuxResult { return vmlinuxResult }
+        if let preloaded = preloads.removeValue(forKey: "vmlinux") {
+            let (result, kaslr) = preloaded.wait()
+            if let kaslr { kallsymsKaslrOffset = kaslr }
+            vmlinuxResult = result
+            return result
+        }
         let result: Result<LoadedBinary, UnresolvedReason>
         let expected = expectedVmlinuxBuildID
         let defaults = defaultsRelease.map { Self.defaultVmlinuxPaths($0).map { systemRoot + $0 }.filter(isReadableFile) } ?? []
@@ -160,9 +229,22 @@ public final class Symbolizer {
 
     private func loadVmlinux(path: String) -> Result<LoadedBinary, UnresolvedReason> {
         do {
-            let contents = try ElfReader.read(path: path)
+            let (loaded, kaslr) = Self.loadVmlinux(path: path, options: options, session: try dwflSession())
+            if let kaslr { kallsymsKaslrOffset = kaslr }
+            return loaded
+        } catch {
+            return .failure(.noVmlinux(error.description))
+        }
+    }
+
+    private static func loadVmlinux(path: String, options: SymbolizerOptions, session: DwflSession) -> (
+        Result<LoadedBinary, UnresolvedReason>, kallsymsKaslrOffset: UInt64?
+    ) {
+        do {
+            let mapped = MappedFile.executable(path: path)
+            let contents = try ElfReader.read(path: path, mapped: mapped)
             guard contents.kind == .executable else {
-                return .failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image"))
+                return (.failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image")), nil)
             }
             let fixup = (options.architecture ?? contents.architecture ?? .x86_64).fixups
             // libdwfl takes the first PT_LOAD (in header order) as the image's
@@ -173,19 +255,23 @@ public final class Symbolizer {
                 contents.segments.filter { $0.virtualAddress >= low }.map { $0.virtualAddress &+ $0.memorySize }.max()
                 ?? low &+ 1
             if high <= low { high = low == .max ? low : low &+ 1 }
-            let dwarf = try dwflSession().report(name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:])
+            let dwarf = try session.report(
+                name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:], mapped: mapped)
             let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
+            var kaslr: UInt64?
             if let start = options.kallsyms.textStart,
-                let link = contents.symbols.first(where: { $0.name == start.name && !$0.isUndefined })
+                let link = contents.symbolTable.firstIndex(named: start.name, where: { !$0.isUndefined })
             {
-                kallsymsKaslrOffset = start.address &- link.value
+                kaslr = start.address &- contents.symbolTable.unnamedSymbol(at: link).value
             }
-            return .success(
-                LoadedBinary(
-                    name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: symbols,
-                    dwarf: dwarf, fixup: fixup))
+            return (
+                .success(
+                    LoadedBinary(
+                        name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: symbols,
+                        dwarf: dwarf, fixup: fixup)), kaslr
+            )
         } catch {
-            return .failure(.noVmlinux(error.description))
+            return (.failure(.noVmlinux(error.description)), nil)
         }
     }
 
@@ -195,9 +281,35 @@ public final class Symbolizer {
         let name = ModuleName.canonical(rawName)
         if let cached = binaries[name] { return cached }
         let expected = options.buildIDs.module(name) ?? buildID.map { ExpectedBuildID(id: $0, source: "the log") }
-        let result = loadModule(name: name, expected: expected)
-        binaries[name] = result
-        return result
+        var result: Result<LoadedBinary, UnresolvedReason>?
+        if let preloaded = preloads.removeValue(forKey: name) {
+            // Loaded in the background from the first candidate: kept unless
+            // live mode has since changed the layout or the build id says no.
+            let (loaded, _) = preloaded.wait()
+            if preloadGenerations[name] == optionsGeneration,
+                expected == nil || (try? loaded.get()).map({ expected!.matches($0.contents.buildID) }) == true
+            {
+                result = loaded
+            }
+        }
+        if result == nil {
+            switch chooseModuleFile(name: name, expected: expected) {
+            case .success(let (path, contents)):
+                do {
+                    result = Self.loadModule(
+                        name: name, path: path, contents: contents, options: options, session: try dwflSession(),
+                        syntheticBase: { self.syntheticBase(is64Bit: $0) })
+                } catch {
+                    result = .failure(.moduleUnreadable(name, error.description))
+                }
+            case .failure(let reason):
+                result = .failure(reason)
+            }
+        }
+        let loaded = result!
+        if case .success(let binary) = loaded { checkLayout(of: binary) }
+        binaries[name] = loaded
+        return loaded
     }
 
     /// Which file to use for a module: with a known build id, a candidate
@@ -233,13 +345,47 @@ public final class Symbolizer {
         return .failure(.moduleNotFound(name))
     }
 
-    private func loadModule(name: String, expected: ExpectedBuildID?) -> Result<LoadedBinary, UnresolvedReason> {
-        let path: String
-        let contents: ElfContents
-        switch chooseModuleFile(name: name, expected: expected) {
-        case .success(let chosen): (path, contents) = chosen
-        case .failure(let reason): return .failure(reason)
+    /// The first candidate with DWARF, else the first that reads (for
+    /// background loads, which know no build ids).
+    private static func firstModuleFile(name: String, candidates: [String]) -> Result<(String, ElfContents), UnresolvedReason> {
+        var chosen: (path: String, contents: ElfContents)?
+        var firstError: SymbolizerError?
+        for candidate in candidates.prefix(8) {
+            do {
+                let contents = try ElfReader.read(path: candidate)
+                if chosen == nil || (!chosen!.contents.hasDebugInfo && contents.hasDebugInfo) {
+                    chosen = (candidate, contents)
+                }
+                if contents.hasDebugInfo { break }
+            } catch {
+                firstError = firstError ?? error
+            }
         }
+        guard let chosen else { return .failure(.moduleUnreadable(name, firstError?.description ?? "unreadable")) }
+        return .success(chosen)
+    }
+
+    /// Proofs from the snapshots that a module file is another build; every
+    /// frame it answers then says so.
+    private func checkLayout(of binary: LoadedBinary) {
+        let layout = binary.layout
+        if layout.inference == nil, let known = options.moduleSections.sections(of: binary.name),
+            let overlap = LayoutEvidence.overlap(known: known, contents: binary.contents, fixup: binary.fixup)
+        {
+            noteProvenMismatch("binary does not match the crashed kernel: \(binary.path): \(overlap)", of: binary.name)
+        }
+        if let disagreement = LayoutEvidence.kallsymsDisagreement(
+            module: binary.name, kallsyms: options.kallsyms, symbols: binary.symbols, fixup: binary.fixup,
+            isRuntime: { layout.isRuntime(section: $0.raw.sectionIndex) })
+        {
+            noteProvenMismatch("binary does not match the crashed kernel: \(binary.path): \(disagreement)", of: binary.name)
+        }
+    }
+
+    private static func loadModule(
+        name: String, path: String, contents: ElfContents, options: SymbolizerOptions, session: DwflSession,
+        syntheticBase: (Bool) -> UInt64
+    ) -> Result<LoadedBinary, UnresolvedReason> {
         do {
             guard contents.kind == .relocatable else {
                 return .failure(.moduleUnreadable(name, "\(path) is not a relocatable (ET_REL) module"))
@@ -252,7 +398,7 @@ public final class Symbolizer {
                     of: contents, base: entry.base, fixup: fixup)
                 inference = "code sections placed from the /proc/modules base as the module loader lays them out"
             }
-            var layout = ModuleLayout(module: contents, known: known, syntheticBase: syntheticBase(is64Bit: contents.is64Bit))
+            var layout = ModuleLayout(module: contents, known: known, syntheticBase: syntheticBase(contents.is64Bit))
             layout.inference = inference
             if inference == nil, let text = known[".text"], let entry = options.procModules.entry(for: name),
                 entry.base != text
@@ -261,7 +407,18 @@ public final class Symbolizer {
                     "--proc-modules puts \(name) at 0x\(hex(entry.base)), --module-sections has .text at 0x\(hex(text)): snapshots from different boots?"
             }
             let range = layout.range(sizes: { contents.section(at: $0)?.size ?? 1 })
-            var dwarf = try dwflSession().report(
+            if contents.hasDebugInfo, options.lazyModuleRelocation,
+                let lazy = DwarfModule.lazilyRelocated(path: path, sectionAddresses: layout.sectionAddresses)
+            {
+                // x86-64: relocated by ksymbolize one CU at a time instead of all at once by libdwfl.
+                let symbols = SymbolIndex(
+                    contents: contents, fixup: fixup, sectionAddress: { layout.sectionAddresses[$0] })
+                return .success(
+                    LoadedBinary(
+                        name: name, path: path, contents: contents, layout: layout, symbols: symbols, dwarf: lazy,
+                        fixup: fixup))
+            }
+            var dwarf = try session.report(
                 name: name, path: path, range: range, sectionAddresses: layout.sectionAddresses)
             if dwarf.dwarfError != nil, contents.hasDebugInfo,
                 let relocated = try? RelocatedDwarf(
@@ -272,15 +429,6 @@ public final class Symbolizer {
             }
             let symbols = SymbolIndex(
                 contents: contents, fixup: fixup, sectionAddress: { layout.sectionAddresses[$0] })
-            if inference == nil, let overlap = LayoutEvidence.overlap(known: known, contents: contents, fixup: fixup) {
-                noteProvenMismatch("binary does not match the crashed kernel: \(path): \(overlap)", of: name)
-            }
-            if let disagreement = LayoutEvidence.kallsymsDisagreement(
-                module: name, kallsyms: options.kallsyms, symbols: symbols, fixup: fixup,
-                isRuntime: { layout.isRuntime(section: $0.raw.sectionIndex) })
-            {
-                noteProvenMismatch("binary does not match the crashed kernel: \(path): \(disagreement)", of: name)
-            }
             return .success(
                 LoadedBinary(
                     name: name, path: path, contents: contents, layout: layout, symbols: symbols, dwarf: dwarf,
@@ -295,8 +443,12 @@ public final class Symbolizer {
     /// because libdwfl relocates their DWARF with 32-bit values.
     private func syntheticBase(is64Bit: Bool) -> UInt64 {
         defer { nextSyntheticSlot += 1 }
-        if is64Bit { return 0x0000_1000_0000_0000 &+ nextSyntheticSlot << 32 }
-        return 0x1000_0000 &+ (nextSyntheticSlot % 32) << 22
+        return Self.syntheticBase(is64Bit: is64Bit, slot: nextSyntheticSlot)
+    }
+
+    private static func syntheticBase(is64Bit: Bool, slot: UInt64) -> UInt64 {
+        if is64Bit { return 0x0000_1000_0000_0000 &+ slot << 32 }
+        return 0x1000_0000 &+ (slot % 32) << 22
     }
 
     /// The module whose known sections hold a runtime address.

@@ -1,5 +1,9 @@
 import ArchFixups
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the symbolizer is given about the crashed kernel.
 public struct SymbolizerOptions: Sendable {
     /// vmlinux with symbols (and DWARF for file:line).
@@ -35,6 +39,10 @@ public struct SymbolizerOptions: Sendable {
     public var useDebuginfod = true
     /// Whether to read the running kernel's `/proc` and `/sys` (see ``LiveMode``).
     public var live: LiveMode = .auto
+    /// Whether x86-64 modules are relocated by ksymbolize one CU at a time
+    /// (default) instead of whole by libdwfl (`KSYMBOLIZE_LIBDWFL_RELOCATION=1`
+    /// in the environment turns it off, for comparison).
+    public var lazyModuleRelocation = getenv("KSYMBOLIZE_LIBDWFL_RELOCATION") == nil
 
     public init(
         vmlinuxPath: String? = nil, modulePaths: [String] = [], moduleSections: ModuleSectionsSnapshot = .init(),

@@ -34,6 +34,14 @@ struct AddrCommand: ParsableCommand {
     @Option(name: .customLong("format"), help: "Output format: text or json (JSON Lines).")
     var format: Format = .text
 
+    @Option(
+        name: .customLong("threads"),
+        help: ArgumentHelp(
+            "Threads for DWARF lookups (default: $KSYMBOLIZE_THREADS, else the number of CPUs, at most 8).",
+            discussion: "Each thread opens the binary in its own libdwfl session and owns a share of its compilation units; answers keep the input order. 1: everything on one thread.",
+            valueName: "n"))
+    var threads: Int?
+
     @Flag(
         name: .customLong("return-address"),
         help: "Treat the inputs as return addresses: look up the call before them (default: exact instructions).")
@@ -42,31 +50,92 @@ struct AddrCommand: ParsableCommand {
     func run() throws {
         let symbolizer = Symbolizer(options: try kernel.makeOptions())
         for message in symbolizer.takeDiagnostics() { Diagnostics.warn(message) }
+        symbolizer.preload()
         // Inputs are not a log: no evidence to learn the kallsyms mode from.
         var context = ReportContext()
         context.kallsymsMode = symbolizer.options.kallsymsMode ?? .fixed
         context.kallsymsModeEvidence = symbolizer.options.kallsymsMode == nil ? "default for addr" : "--kallsyms-mode"
         context.kallsymsModeStrength = .given
         let output = OutputSink(fd: 1)
+        let threads = try threadCount()
         var unresolved = 0
-        func answer(_ input: String, number: Int) {
-            let trimmed = input.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty else { return }
-            let frame = parse(trimmed, number: number)
-            let resolved = frame.map { symbolizer.resolve($0, context: &context) }
-            if resolved?.unresolved != nil || resolved == nil { unresolved += 1 }
-            switch format {
-            case .text: output.write(text(for: trimmed, resolved))
-            case .json: output.write(json(for: trimmed, resolved))
+        func answer(_ batch: [String], firstNumber: Int) {
+            var frames: [LogFrame] = []
+            var framePositions: [Int] = []
+            var trimmed: [String] = []
+            trimmed.reserveCapacity(batch.count)
+            for (index, input) in batch.enumerated() {
+                let text = Self.trim(input)
+                trimmed.append(text)
+                guard !text.isEmpty, let frame = parse(text, number: firstNumber + index) else { continue }
+                frames.append(frame)
+                framePositions.append(index)
             }
+            let resolved = symbolizer.resolve(batch: frames, context: &context, threads: threads)
+            // Input position -> index in `resolved` (-1: not an address or expression).
+            var answerIndex = [Int](repeating: -1, count: batch.count)
+            for (index, position) in framePositions.enumerated() { answerIndex[position] = index }
+            for (index, text) in trimmed.enumerated() where !text.isEmpty {
+                let answer = answerIndex[index]
+                if answer < 0 || resolved[answer].unresolved != nil { unresolved += 1 }
+            }
+            // Formatted in chunks, by as many threads, then written in order.
+            let chunks = batch.count >= 4096 ? threads : 1
+            let texts = parallelMap(chunks, threads: chunks) { chunk in
+                var out = ""
+                let range = (batch.count * chunk / chunks)..<(batch.count * (chunk + 1) / chunks)
+                out.reserveCapacity(range.count * 96)
+                for index in range where !trimmed[index].isEmpty {
+                    let answer = answerIndex[index]
+                    switch format {
+                    case .text:
+                        if answer < 0 {
+                            appendText(for: trimmed[index], nil, to: &out)
+                        } else {
+                            appendText(for: trimmed[index], resolved, answer, to: &out)
+                        }
+                    case .json: out += json(for: trimmed[index], answer < 0 ? nil : resolved[answer])
+                    }
+                }
+                return out
+            }
+            for text in texts { output.write(text) }
         }
         if inputs.isEmpty {
             var reader = LineReader(fd: 0)
-            while let line = reader.next() { answer(line.text, number: line.number) }
+            var number = 1
+            while let batch = reader.nextTexts() {
+                answer(batch, firstNumber: number)
+                number += batch.count
+            }
         } else {
-            for (index, input) in inputs.enumerated() { answer(input, number: index + 1) }
+            answer(inputs, firstNumber: 1)
         }
+        // The process ends here: the OS frees the binaries' maps and tables
+        // faster than tearing down every libdw structure one by one.
+        _ = Unmanaged.passRetained(symbolizer)
         if unresolved > 0 { throw ExitCode(2) }
+    }
+
+    /// `--threads`, else `$KSYMBOLIZE_THREADS`, else the CPUs this process may use (at most 8).
+    private func threadCount() throws -> Int {
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            return threads
+        }
+        if let text = ProcessInfo.processInfo.environment["KSYMBOLIZE_THREADS"], let value = Int(text), value >= 1 {
+            return value
+        }
+        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    }
+
+    /// The input without surrounding white space.
+    private static func trim(_ input: String) -> String {
+        let utf8 = input.utf8
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+            return input
+        }
+        return input.trimmingCharacters(in: .whitespaces)
     }
 
     private func parse(_ input: String, number: Int) -> LogFrame? {
@@ -82,25 +151,49 @@ struct AddrCommand: ParsableCommand {
             line: number, kind: kind, reliable: true, printed: input, symbol: parsed.symbol, address: parsed.address)
     }
 
-    private func text(for input: String, _ frame: ResolvedFrame?) -> String {
-        guard let frame else { return "\(input): ?? [not an address or func+off expression]\n" }
-        var lines: [String] = []
-        var head = "\(input):"
-        if let symbol = frame.symbol {
-            let module = frame.module.map { $0 == "vmlinux" ? "" : " [\($0)]" } ?? ""
-            head += " \(symbol.name)+0x\(String(symbol.offset, radix: 16))/0x\(String(symbol.size, radix: 16))\(module)"
+    private func appendText(for input: String, _ frame: ResolvedFrame?, to out: inout String) {
+        guard let frame else {
+            out += input
+            out += ": ?? [not an address or func+off expression]\n"
+            return
+        }
+        appendText(for: input, [frame], 0, to: &out)
+    }
+
+    /// The answer for `frames[index]`, read in place (no copy of the frame).
+    private func appendText(for input: String, _ frames: [ResolvedFrame], _ index: Int, to out: inout String) {
+        out += input
+        out += ":"
+        if let symbol = frames[index].symbol {
+            out += " "
+            out += symbol.name
+            out += "+0x"
+            out += String(symbol.offset, radix: 16)
+            out += "/0x"
+            out += String(symbol.size, radix: 16)
+            if let module = frames[index].module, module != "vmlinux" {
+                out += " ["
+                out += module
+                out += "]"
+            }
         } else {
-            head += " ??"
+            out += " ??"
         }
-        if let reason = frame.unresolved { head += " [unresolved: \(reason)]" }
-        if let mismatch = frame.mismatch { head += " [\(mismatch)]" }
-        lines.append(head)
-        for (index, location) in frame.locations.enumerated() {
-            let column = location.column.map { ":\($0)" } ?? ""
-            let place = "\(location.fileAndLine)\(column)"
-            lines.append(index == 0 ? "  \(location.function ?? "??") at \(place)" : "  (inlined by) \(location.function ?? "??") at \(place)")
+        if let reason = frames[index].unresolved { out += " [unresolved: \(reason)]" }
+        if let mismatch = frames[index].mismatch { out += " [\(mismatch)]" }
+        for (level, location) in frames[index].locations.enumerated() {
+            out += level == 0 ? "\n  " : "\n  (inlined by) "
+            out += location.function ?? "??"
+            out += " at "
+            out += location.file ?? "??"
+            out += ":"
+            if let line = location.line { out += String(line) } else { out += "?" }
+            if let column = location.column {
+                out += ":"
+                out += String(column)
+            }
         }
-        return lines.joined(separator: "\n") + "\n"
+        out += "\n"
     }
 
     private func json(for input: String, _ frame: ResolvedFrame?) -> String {

@@ -58,7 +58,7 @@ public struct ElfContents: Sendable {
         self.littleEndian = littleEndian
         self.sections = sections
         self.segments = segments
-        self.symbols = symbols
+        self.symbolTable = SymbolTable(symbols)
         self.buildID = buildID
         self.modinfo = modinfo
         self.hasDebugInfo = hasDebugInfo
@@ -72,8 +72,12 @@ public struct ElfContents: Sendable {
     public var littleEndian: Bool
     public var sections: [ElfSection]
     public var segments: [ElfSegment]
-    /// `.symtab` (or `.dynsym` when there is no `.symtab`), in table order, raw.
-    public var symbols: [RawSymbol]
+    /// `.symtab` (or `.dynsym` when there is no `.symtab`), in table order,
+    /// raw, read in place (see ``SymbolTable``).
+    public var symbolTable: SymbolTable
+    /// Every symbol of ``symbolTable`` as values (for vmlinux this makes
+    /// ~150,000 Strings: use ``symbolTable`` where one or a few will do).
+    public var symbols: [RawSymbol] { symbolTable.all }
     /// The GNU build id, lower-case hex, when the file has one.
     public var buildID: String?
     /// `key=value` strings of `.modinfo` (modules only).

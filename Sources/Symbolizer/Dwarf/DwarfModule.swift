@@ -1,4 +1,5 @@
 internal import CLibdw
+import Dispatch
 
 #if canImport(Glibc)
     import Glibc
@@ -18,6 +19,8 @@ final class DwarfModule {
         case dwfl(DwflSession, OpaquePointer)
         /// DWARF relocated by ksymbolize and opened with libdw alone.
         case relocated(RelocatedDwarf)
+        /// DWARF relocated by ksymbolize one CU at a time, opened with libdw alone.
+        case lazy(LazyRelocatedDwarf)
     }
 
     private let backend: Backend
@@ -30,7 +33,28 @@ final class DwarfModule {
         var die: Dwarf_Die
         let bias: Dwarf_Addr
         let compilationDirectory: String?
-        lazy var scopes = ScopeTree(cuDie: &die)
+        var scanner: TopLevelScanner?
+        lazy var scopes = ScopeTree(cuDie: &die, scanner: scanner)
+        /// Where to decode the line table without libdw (mapped vmlinux).
+        var lineSections: LineTable.Sections?
+        private var tableRead = false
+        private var table: LineTable?
+
+        /// The CU's line table decoded by ``LineTable``, when it can.
+        private func lineTable() -> LineTable? {
+            guard let lineSections else { return nil }
+            if !tableRead {
+                tableRead = true
+                var attribute = Dwarf_Attribute()
+                var offset: Dwarf_Word = 0
+                if dwarf_attr(&die, UInt32(DW_AT_stmt_list), &attribute) != nil,
+                    dwarf_formudata(&attribute, &offset) == 0, offset < UInt64(lineSections.line.count)
+                {
+                    table = LineTable(sections: lineSections, offset: Int(offset))
+                }
+            }
+            return table
+        }
         private var files: OpaquePointer?
         private var fileCount = 0
         private var filesRead = false
@@ -51,6 +75,12 @@ final class DwarfModule {
         /// The normalised name of entry `index` of the CU's file table.
         func fileName(_ index: Int) -> String? {
             if let cached = fileNames[index] { return cached }
+            if let table = lineTable() {
+                guard let name = table.fileName(index) else { return nil }
+                let normalized = SourcePath.normalize(name, compilationDirectory: compilationDirectory)
+                fileNames[index] = normalized
+                return normalized
+            }
             if !filesRead {
                 filesRead = true
                 if dwarf_getsrcfiles(&die, &files, &fileCount) != 0 { files = nil }
@@ -61,15 +91,33 @@ final class DwarfModule {
             return normalized
         }
 
+        /// Normalised names of the line table's files, by the address of
+        /// libdw's string (stable for the CU's lifetime).
+        private var lineFileNames: [UnsafeRawPointer: String] = [:]
+
         /// The line table row for `address` (a session address).
         func line(at address: UInt64) -> SourceLocation? {
+            if let table = lineTable() {
+                guard let row = table.row(at: address &- bias) else { return nil }
+                return SourceLocation(
+                    function: nil, file: fileName(Int(row.file)), line: row.line > 0 ? Int(row.line) : nil,
+                    column: row.column > 0 ? Int(row.column) : nil)
+            }
             guard let line = dwarf_getsrc_die(&die, address &- bias) else { return nil }
             var number: Int32 = 0
             var column: Int32 = 0
             _ = dwarf_lineno(line, &number)
             _ = dwarf_linecol(line, &column)
-            let file = dwarf_linesrc(line, nil, nil).map {
-                SourcePath.normalize(String(cString: $0), compilationDirectory: compilationDirectory)
+            var file: String?
+            if let raw = dwarf_linesrc(line, nil, nil) {
+                let key = UnsafeRawPointer(raw)
+                if let cached = lineFileNames[key] {
+                    file = cached
+                } else {
+                    let normalized = SourcePath.normalize(String(cString: raw), compilationDirectory: compilationDirectory)
+                    lineFileNames[key] = normalized
+                    file = normalized
+                }
             }
             return SourceLocation(
                 function: nil, file: file, line: number > 0 ? Int(number) : nil, column: column > 0 ? Int(column) : nil)
@@ -80,16 +128,144 @@ final class DwarfModule {
     /// Built only when libdw's own lookup (`.debug_aranges`) finds nothing.
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
-    init(session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?) {
+    /// What the module was reported with, to report it again in another
+    /// session (one per thread: libdw handles are not thread-safe).
+    struct ReportParameters {
+        var name: String
+        var range: Range<UInt64>
+        var sectionAddresses: [UInt32: UInt64]
+        var mapped: MappedFile?
+    }
+
+    private let parameters: ReportParameters?
+    /// The same binary in sessions of their own, for other threads; created on first use.
+    private var siblings: [DwarfModule?] = []
+    /// Whether this is one of those (the first session drops the mapping's pages for all).
+    private var isSibling = false
+    /// Where `.debug_info` lies in the mapped file.
+    private var debugInfoExtent: (offset: Int, size: Int)?
+    /// Where CUs' line tables are decoded from without libdw (mapped vmlinux).
+    private lazy var lineSections: LineTable.Sections? = {
+        guard decodeLines, let mapped = parameters?.mapped, let line = mapped.section(named: ".debug_line"),
+            line.offset + line.size <= mapped.size
+        else { return nil }
+        func buffer(_ name: String) -> UnsafeRawBufferPointer? {
+            guard let section = mapped.section(named: name), section.offset + section.size <= mapped.size else {
+                return nil
+            }
+            return UnsafeRawBufferPointer(start: mapped.base + section.offset, count: section.size)
+        }
+        return LineTable.Sections(
+            line: UnsafeRawBufferPointer(start: mapped.base + line.offset, count: line.size),
+            lineStrings: buffer(".debug_line_str"), strings: buffer(".debug_str"))
+    }()
+
+    /// Reads CUs' top levels straight from the mapped file (vmlinux).
+    private lazy var topLevelScanner: TopLevelScanner? = {
+        guard scanTopLevel, let mapped = parameters?.mapped,
+            let info = mapped.section(named: ".debug_info"), let abbrev = mapped.section(named: ".debug_abbrev"),
+            info.offset + info.size <= mapped.size, abbrev.offset + abbrev.size <= mapped.size
+        else { return nil }
+        return TopLevelScanner(
+            info: UnsafeRawBufferPointer(start: mapped.base + info.offset, count: info.size),
+            abbrev: UnsafeRawBufferPointer(start: mapped.base + abbrev.offset, count: abbrev.size))
+    }()
+
+    init(
+        session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?,
+        parameters: ReportParameters? = nil
+    ) {
         self.backend = .dwfl(session, handle)
         self.path = path
         self.dwarfError = dwarfError
+        self.parameters = parameters
     }
 
     init(relocated: RelocatedDwarf, path: String) {
         self.backend = .relocated(relocated)
         self.path = path
         self.dwarfError = nil
+        self.parameters = nil
+    }
+
+    init(lazy: LazyRelocatedDwarf, path: String) {
+        self.backend = .lazy(lazy)
+        self.path = path
+        self.dwarfError = nil
+        self.parameters = nil
+    }
+
+    /// A module's DWARF relocated one CU at a time by ksymbolize, when it is
+    /// one it can relocate itself (x86-64 modules); `nil` otherwise.
+    static func lazilyRelocated(path: String, sectionAddresses: [UInt32: UInt64]) -> DwarfModule? {
+        guard let lazy = LazyRelocatedDwarf(path: path, sectionAddresses: sectionAddresses) else { return nil }
+        return DwarfModule(lazy: lazy, path: path)
+    }
+
+    /// The inline chains of many addresses, in order, computed by up to
+    /// `threads` threads.
+    ///
+    /// Compilation units are independent: each is given to one session for
+    /// the whole run (by a hash of its offset), so each CU is read once, by
+    /// one thread, whatever the batches look like. This module is session 0;
+    /// the others open the same file again. Small batches run on the calling
+    /// thread (still each CU in its own session, so later big batches find it
+    /// read).
+    func locations(batch addresses: [UInt64], threads: Int) -> [[SourceLocation]] {
+        guard threads > 1, dwarfError == nil, parameters != nil, case .dwfl(_, let handle) = backend,
+            addresses.count > 1
+        else { return addresses.map { locations(at: $0) } }
+        if siblings.count < threads - 1 { siblings += Array(repeating: nil, count: threads - 1 - siblings.count) }
+        var groups = Array(repeating: [Int](), count: threads)
+        for (position, address) in addresses.enumerated() {
+            var bias: Dwarf_Addr = 0
+            var owner = 0
+            if let die = dwfl_module_addrdie(handle, address, &bias) {
+                let offset = dwarf_dieoffset(die)
+                owner = Int((offset &* 0x9E37_79B9_7F4A_7C15) >> 40) % threads
+            }
+            groups[owner].append(position)
+        }
+        // Sessions not opened yet are opened by their own worker, in parallel.
+        var modules: [DwarfModule?] = [self]
+        for worker in 1..<threads { modules.append(groups[worker].isEmpty ? self : siblings[worker - 1]) }
+        let results = ResultSlots(count: addresses.count)
+        let work = WorkList(
+            modules: modules, groups: groups, addresses: addresses, results: results,
+            open: { [parameters, path] in Self.makeSibling(parameters: parameters, path: path) })
+        if addresses.count < 64 {
+            for worker in 0..<threads { work.run(worker) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: threads) { work.run($0) }
+        }
+        for worker in 1..<threads where siblings[worker - 1] == nil && !groups[worker].isEmpty {
+            siblings[worker - 1] = work.opened(worker)
+        }
+        // A worker whose session could not be opened left its addresses: answer them here.
+        for worker in 1..<threads where !groups[worker].isEmpty && work.opened(worker) == nil {
+            for position in groups[worker] { results.set(position, locations(at: addresses[position])) }
+        }
+        return results.take()
+    }
+
+    /// Reads the address → CU table now (libdw reads every CU header for it).
+    func warm() {
+        guard dwarfError == nil, case .dwfl(_, let handle) = backend, let parameters else { return }
+        var bias: Dwarf_Addr = 0
+        _ = dwfl_module_addrdie(handle, parameters.range.lowerBound, &bias)
+    }
+
+    private static func makeSibling(parameters: ReportParameters?, path: String) -> DwarfModule? {
+        guard let parameters, let session = try? DwflSession() else { return nil }
+        guard
+            let module = try? session.report(
+                name: parameters.name, path: path, range: parameters.range,
+                sectionAddresses: parameters.sectionAddresses, mapped: parameters.mapped),
+            module.dwarfError == nil
+        else { return nil }
+        module.isSibling = true
+        module.warm()
+        return module
     }
 
     /// The inline chain at `address`, innermost first: the position inside the
@@ -98,16 +274,19 @@ final class DwarfModule {
     func locations(at address: UInt64) -> [SourceLocation] {
         guard dwarfError == nil, let unit = unit(containing: address) else { return [] }
         let innermost = unit.line(at: address)
-        let chain = unit.scopes.chain(at: address &- unit.bias)
+        let scopes = unit.scopes
+        let chain = scopes.chain(at: address &- unit.bias)
         guard let first = chain.first else { return innermost.map { [$0] } ?? [] }
-        var locations: [SourceLocation] = [
-            SourceLocation(function: first.name, file: innermost?.file, line: innermost?.line, column: innermost?.column)
-        ]
+        var locations: [SourceLocation] = []
+        locations.reserveCapacity(chain.count)
+        locations.append(
+            SourceLocation(
+                function: scopes.name(first), file: innermost?.file, line: innermost?.line, column: innermost?.column))
         for index in 1..<chain.count {
-            let call = chain[index - 1].call
+            let call = scopes.callSite(chain[index - 1])
             locations.append(
                 SourceLocation(
-                    function: chain[index].name, file: call?.file.flatMap(unit.fileName), line: call?.line,
+                    function: scopes.name(chain[index]), file: call?.file.flatMap(unit.fileName), line: call?.line,
                     column: call?.column))
         }
         return locations
@@ -123,6 +302,11 @@ final class DwarfModule {
         case .relocated(let relocated):
             var die = Dwarf_Die()
             if dwarf_addrdie(relocated.dwarf, address, &die) != nil {
+                return unit(die: die, bias: 0)
+            }
+        case .lazy(let lazy):
+            var die = Dwarf_Die()
+            if let offset = lazy.unitDieOffset(containing: address), dwarf_offdie(lazy.dwarf, offset, &die) != nil {
                 return unit(die: die, bias: 0)
             }
         }
@@ -142,13 +326,32 @@ final class DwarfModule {
         let offset = dwarf_dieoffset(&copy)
         if let cached = units[offset] { return cached }
         let created = CompilationUnit(die: die, bias: bias)
+        created.scanner = topLevelScanner
+        created.lineSections = lineSections
         units[offset] = created
+        if units.count % forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
+            // What was read of .debug_info for the CUs so far is kept in our
+            // own structures: its pages need not stay resident (they come back
+            // from the page cache if read again).
+            if debugInfoExtent == nil { debugInfoExtent = mapped.section(named: ".debug_info") ?? (0, 0) }
+            if let (offset, length) = debugInfoExtent { mapped.forget(offset: offset, length: length) }
+        }
         return created
     }
 
     /// Every CU's address ranges, for binaries without `.debug_aranges`.
     private func indexUnits() -> [(range: Range<UInt64>, offset: Dwarf_Off)] {
         var result: [(range: Range<UInt64>, offset: Dwarf_Off)] = []
+        func addAll(_ dwarf: OpaquePointer) {
+            var offset: Dwarf_Off = 0
+            var next: Dwarf_Off = 0
+            var headerSize = 0
+            while dwarf_nextcu(dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
+                var die = Dwarf_Die()
+                if dwarf_offdie(dwarf, offset &+ Dwarf_Off(headerSize), &die) != nil { add(die, bias: 0) }
+                offset = next
+            }
+        }
         func add(_ die: Dwarf_Die, bias: Dwarf_Addr) {
             _ = unit(die: die, bias: bias)
             var copy = die
@@ -168,16 +371,88 @@ final class DwarfModule {
                 add(die.pointee, bias: bias)
             }
         case .relocated(let relocated):
-            var offset: Dwarf_Off = 0
-            var next: Dwarf_Off = 0
-            var headerSize = 0
-            while dwarf_nextcu(relocated.dwarf, offset, &next, &headerSize, nil, nil, nil) == 0 {
-                var die = Dwarf_Die()
-                if dwarf_offdie(relocated.dwarf, offset &+ Dwarf_Off(headerSize), &die) != nil { add(die, bias: 0) }
-                offset = next
-            }
+            addAll(relocated.dwarf)
+        case .lazy(let lazy):
+            lazy.relocateAll()
+            addAll(lazy.dwarf)
         }
         result.sort { $0.range.lowerBound < $1.range.lowerBound }
         return result
     }
 }
+
+/// The answers of one batch: each slot is written by exactly one worker, and
+/// read only after every worker has finished.
+private final class ResultSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<[SourceLocation]>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: [])
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func set(_ position: Int, _ value: [SourceLocation]) { slots[position] = value }
+
+    func take() -> [[SourceLocation]] { Array(slots) }
+}
+
+/// One batch split by session: worker `k` uses `modules[k]` (its own libdwfl
+/// session, touched by no other thread during the batch; opened by the worker
+/// itself when it is missing) for `groups[k]`.
+private final class WorkList: @unchecked Sendable {
+    private let modules: UnsafeMutableBufferPointer<DwarfModule?>
+    let groups: [[Int]]
+    let addresses: [UInt64]
+    let results: ResultSlots
+    let open: () -> DwarfModule?
+
+    init(
+        modules: [DwarfModule?], groups: [[Int]], addresses: [UInt64], results: ResultSlots,
+        open: @escaping () -> DwarfModule?
+    ) {
+        self.modules = .allocate(capacity: modules.count)
+        _ = self.modules.initialize(from: modules)
+        self.groups = groups
+        self.addresses = addresses
+        self.results = results
+        self.open = open
+    }
+
+    deinit {
+        modules.deinitialize()
+        modules.deallocate()
+    }
+
+    /// Worker `worker`'s session after the batch (`nil` when it could not be opened).
+    func opened(_ worker: Int) -> DwarfModule? { modules[worker] }
+
+    func run(_ worker: Int) {
+        guard !groups[worker].isEmpty else { return }
+        if modules[worker] == nil { modules[worker] = open() }
+        guard let module = modules[worker] else { return }
+        for position in groups[worker] { results.set(position, module.locations(at: addresses[position])) }
+    }
+}
+
+/// How many new CUs between two drops of vmlinux's resident `.debug_info`
+/// pages (`KSYMBOLIZE_FORGET_EVERY=N`; default never: with the CUs' line
+/// tables and top levels read by ksymbolize, peak RSS is already well under
+/// half of llvm-symbolizer's, and reading dropped pages again costs ~10% on
+/// 100,000 addresses; 256 lowers the peak by ~30 MB there).
+private let forgetInterval: Int = {
+    if let text = getenv("KSYMBOLIZE_FORGET_EVERY").map({ String(cString: $0) }), let value = Int(text), value > 0 {
+        return value
+    }
+    return Int.max
+}()
+
+/// Whether CU top levels are read by ``TopLevelScanner`` (`KSYMBOLIZE_LIBDW_WALK=1`: by libdw, for comparison).
+private let scanTopLevel = getenv("KSYMBOLIZE_LIBDW_WALK") == nil
+
+/// Whether line tables are decoded by ``LineTable`` (`KSYMBOLIZE_LIBDW_LINES=1`: by libdw, for comparison).
+private let decodeLines = getenv("KSYMBOLIZE_LIBDW_LINES") == nil

@@ -14,11 +14,14 @@ private final class ModuleCallbackContext {
     let sectionAddresses: [UInt32: UInt64]
     /// The decompressed file, for formats libdwfl cannot open itself (zstd).
     let image: ZstdImage?
+    /// The file mapped once for every session (vmlinux).
+    let mapped: MappedFile?
 
-    init(path: String, sectionAddresses: [UInt32: UInt64], image: ZstdImage?) {
+    init(path: String, sectionAddresses: [UInt32: UInt64], image: ZstdImage?, mapped: MappedFile?) {
         self.path = path
         self.sectionAddresses = sectionAddresses
         self.image = image
+        self.mapped = mapped
     }
 }
 
@@ -33,6 +36,11 @@ private let findElfCallback:
         UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, UnsafeMutablePointer<OpaquePointer?>?
     ) -> Int32 = { _, userdata, _, _, fileName, elfPointer in
         guard let context = contextOf(userdata) else { return -1 }
+        if let mapped = context.mapped {
+            elfPointer?.pointee = mapped.elf()
+            fileName?.pointee = strdup(context.path)
+            return -1
+        }
         if let image = context.image {
             elfPointer?.pointee = image.elf()
             fileName?.pointee = strdup(context.path)
@@ -67,7 +75,7 @@ final class DwflSession {
     /// - Parameter debugDirectories: roots searched for separate debug files
     ///   (`ROOT/.build-id/xx/yyyy.debug`, and `.gnu_debuglink` names), after
     ///   the binary's own directory and its `.debug` subdirectory.
-    init(debugDirectories: [String]) throws(SymbolizerError) {
+    init(debugDirectories: [String] = ["/usr/lib/debug"]) throws(SymbolizerError) {
         // libdwfl's syntax: an empty element is the file's own directory.
         debuginfoPath = .allocate(capacity: 1)
         debuginfoPath.initialize(to: strdup((["", ".debug"] + debugDirectories).joined(separator: ":")))
@@ -102,12 +110,14 @@ final class DwflSession {
     ///   - path: the file to read.
     ///   - range: the address range the module covers in this session.
     ///   - sectionAddresses: for a `.ko`, the address of each allocated section by index.
+    ///   - mapped: the file already mapped (vmlinux), shared with other sessions.
     func report(
-        name: String, path: String, range: Range<UInt64>, sectionAddresses: [UInt32: UInt64]
+        name: String, path: String, range: Range<UInt64>, sectionAddresses: [UInt32: UInt64],
+        mapped: MappedFile? = nil
     ) throws(SymbolizerError) -> DwarfModule {
-        let image = ZstdImage.applies(to: path) ? try ZstdImage(path: path) : nil
+        let image = mapped == nil && ZstdImage.applies(to: path) ? try ZstdImage(path: path) : nil
         let context = Unmanaged.passRetained(
-            ModuleCallbackContext(path: path, sectionAddresses: sectionAddresses, image: image))
+            ModuleCallbackContext(path: path, sectionAddresses: sectionAddresses, image: image, mapped: mapped))
         contexts.append(context)
         dwfl_report_begin_add(dwfl)
         let module = dwfl_report_module(dwfl, name, range.lowerBound, max(range.upperBound, range.lowerBound &+ 1))
@@ -124,6 +134,8 @@ final class DwflSession {
         var bias: Dwarf_Addr = 0
         let dwarf = dwfl_module_getdwarf(module, &bias)
         let dwarfError = dwarf == nil ? String(cString: dwfl_errmsg(-1)) : nil
-        return DwarfModule(session: self, handle: module, path: path, dwarfError: dwarfError)
+        return DwarfModule(
+            session: self, handle: module, path: path, dwarfError: dwarfError,
+            parameters: .init(name: name, range: range, sectionAddresses: sectionAddresses, mapped: mapped))
     }
 }

@@ -15,8 +15,17 @@ enum ElfReader {
     ///
     /// - Throws: ``SymbolizerError/cannotOpen(path:reason:)`` or
     ///   ``SymbolizerError/notELF(path:reason:)``.
-    static func read(path: String) throws(SymbolizerError) -> ElfContents {
+    static func read(path: String, mapped: MappedFile? = nil) throws(SymbolizerError) -> ElfContents {
         guard libelfReady else { throw .notELF(path: path, reason: "libelf could not be initialised") }
+        if let mapped, let elf = mapped.elf() {
+            // Kept open: the symbol table is read in place for the whole run.
+            do {
+                return try read(elf: elf, path: path, mapped: mapped)
+            } catch {
+                elf_end(elf)
+                throw error
+            }
+        }
         if ZstdImage.applies(to: path) {
             let image = try ZstdImage(path: path)
             guard let elf = image.elf() else {
@@ -38,7 +47,9 @@ enum ElfReader {
         return try read(elf: elf, path: path)
     }
 
-    private static func read(elf: OpaquePointer, path: String) throws(SymbolizerError) -> ElfContents {
+    private static func read(elf: OpaquePointer, path: String, mapped: MappedFile? = nil) throws(SymbolizerError)
+        -> ElfContents
+    {
         guard elf_kind(elf) == ELF_K_ELF else {
             throw .notELF(path: path, reason: "not an ELF file")
         }
@@ -95,7 +106,15 @@ enum ElfReader {
             }
         }
 
-        let symbols = (symtab ?? dynsym).map { readSymbols(elf: elf, section: $0) } ?? []
+        let table: SymbolTable
+        if let mapped, let section = symtab ?? dynsym,
+            let inPlace = tableInPlace(elf: elf, section: section, file: mapped, is64: is64)
+        {
+            table = inPlace
+        } else {
+            table = SymbolTable((symtab ?? dynsym).map { readSymbols(elf: elf, section: $0) } ?? [])
+            if mapped != nil { elf_end(elf) }
+        }
 
         var buildID: String?
         var idPointer: UnsafeRawPointer?
@@ -107,7 +126,7 @@ enum ElfReader {
 
         var descriptors: [UInt64: ElfContents.CodeLocation] = [:]
         if let opd = sections.first(where: { $0.name == ".opd" }) {
-            descriptors = readDescriptors(elf: elf, opd: opd, kind: kind, symbols: symbols, bigEndian: !little)
+            descriptors = readDescriptors(elf: elf, opd: opd, kind: kind, symbols: table.all, bigEndian: !little)
         }
 
         var modinfo: [String: String] = [:]
@@ -123,7 +142,8 @@ enum ElfReader {
         }
 
         var banner: String?
-        if let symbol = symbols.first(where: { $0.name == "linux_banner" && $0.type == .object }),
+        if kind == .executable, let index = table.firstIndex(named: "linux_banner", where: { $0.type == .object }),
+            case let symbol = table.unnamedSymbol(at: index),
             let section = sections.first(where: { $0.index == symbol.sectionIndex }), !section.isNoBits,
             let scn = elf_getscn(elf, Int(section.index)), let data = elf_getdata(scn, nil), let buffer = data.pointee.d_buf
         {
@@ -137,10 +157,40 @@ enum ElfReader {
 
         var contents = ElfContents(
             kind: kind, machine: ehdr.e_machine, is64Bit: is64, littleEndian: little, sections: sections,
-            segments: segments, symbols: symbols, buildID: buildID, modinfo: modinfo, hasDebugInfo: hasDebugInfo,
+            segments: segments, symbols: [], buildID: buildID, modinfo: modinfo, hasDebugInfo: hasDebugInfo,
             functionDescriptors: descriptors)
         contents.kernelBanner = banner
+        contents.symbolTable = table
         return contents
+    }
+
+    /// The symbol table of a mapped file, read in place (`nil` when libelf
+    /// had to convert it, or it has no string table).
+    private static func tableInPlace(elf: OpaquePointer, section: OpaquePointer, file: MappedFile, is64: Bool)
+        -> SymbolTable?
+    {
+        var shdr = GElf_Shdr()
+        guard gelf_getshdr(section, &shdr) != nil, let data = elf_getdata(section, nil),
+            let buffer = data.pointee.d_buf, let names = elf_getscn(elf, Int(shdr.sh_link)),
+            let nameData = elf_getdata(names, nil), let nameBuffer = nameData.pointee.d_buf
+        else { return nil }
+        var extended: UnsafeRawBufferPointer?
+        var scn = elf_nextscn(elf, nil)
+        while let current = scn {
+            var header = GElf_Shdr()
+            if gelf_getshdr(current, &header) != nil, header.sh_type == UInt32(SHT_SYMTAB_SHNDX),
+                header.sh_link == UInt32(elf_ndxscn(section)), let xdata = elf_getdata(current, nil),
+                let xbuffer = xdata.pointee.d_buf
+            {
+                extended = UnsafeRawBufferPointer(start: xbuffer, count: xdata.pointee.d_size)
+            }
+            scn = elf_nextscn(elf, current)
+        }
+        return SymbolTable(
+            elf: elf, file: file,
+            data: UnsafeRawBufferPointer(start: buffer, count: min(data.pointee.d_size, Int(shdr.sh_size))),
+            is64: is64, strings: UnsafeRawBufferPointer(start: nameBuffer, count: nameData.pointee.d_size),
+            extendedIndexes: extended)
     }
 
     /// ppc64 ELFv1 function descriptors: the first doubleword of each 24-byte

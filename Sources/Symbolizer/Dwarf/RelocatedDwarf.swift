@@ -79,9 +79,9 @@ final class RelocatedDwarf {
                 }
                 let symbolIndex = Int(info >> 32)
                 guard let width = fixup.absoluteRelocationWidth(type: UInt32(truncatingIfNeeded: info)),
-                    symbolIndex < contents.symbols.count, targetSize >= width, offset <= UInt64(targetSize - width)
+                    symbolIndex < contents.symbolTable.count, targetSize >= width, offset <= UInt64(targetSize - width)
                 else { continue }
-                let symbol = contents.symbols[symbolIndex]
+                let symbol = contents.symbolTable.unnamedSymbol(at: symbolIndex)
                 let base = sectionAddresses[symbol.sectionIndex] ?? 0
                 let place = targetBytes.advanced(by: Int(offset))
                 let implicit = read(place, width: width, bigEndian: bigEndian)

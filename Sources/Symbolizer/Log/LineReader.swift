@@ -64,6 +64,65 @@ public struct LineReader {
         }
     }
 
+    /// Every complete line already read, at least one (waiting for it when
+    /// none is buffered), at most `limit`; `nil` at the end of the input.
+    /// Each is the line's text as ``LogLine/text`` gives it, without the
+    /// prefix analysis: for callers that read many short lines and want to
+    /// handle what has arrived together, without waiting for more.
+    public mutating func nextTexts(limit: Int = 1 << 15) -> [String]? {
+        var lines: [String] = []
+        while lines.count < limit {
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                lines.append(Self.text(buffer[start..<newline]))
+                start = newline + 1
+                lineNumber += 1
+                continue
+            }
+            if buffer.count - start >= Self.maximumLineLength {
+                lines.append(Self.text(buffer[start..<start + Self.maximumLineLength]))
+                start += Self.maximumLineLength
+                lineNumber += 1
+                continue
+            }
+            if endOfFile {
+                if start < buffer.count {
+                    lines.append(Self.text(buffer[start...]))
+                    start = buffer.count
+                    lineNumber += 1
+                }
+                break
+            }
+            if !lines.isEmpty { break }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            // Whatever has arrived, up to 256 KiB: a file comes in big batches, a pipe as it is written.
+            let chunk = 1 << 18
+            let old = buffer.count
+            buffer.reserveCapacity(old + chunk)
+            buffer.append(contentsOf: repeatElement(0, count: chunk))
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, chunk) }
+            buffer.removeLast(chunk - max(count, 0))
+            if count < 0 {
+                if errno == EINTR { continue }
+                endOfFile = true
+            } else if count == 0 {
+                endOfFile = true
+            }
+        }
+        return lines.isEmpty ? nil : lines
+    }
+
+    private static func text(_ bytes: ArraySlice<UInt8>) -> String {
+        var bytes = bytes
+        // The reader's "\r\n" terminator, then LogLine's own trailing "\r".
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        if bytes.contains(0) { return String(decoding: bytes.filter { $0 != 0 }, as: UTF8.self) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     private mutating func makeLine(_ bytes: [UInt8], terminator: [UInt8]) -> LogLine {
         lineNumber += 1
         return LogLine(number: lineNumber, bytes: bytes, terminator: terminator)

@@ -1,4 +1,11 @@
 import ArchFixups
+import Dispatch
+
+/// Hands a value to exactly one other thread while its owner does not touch it.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
 
 /// A vmlinux or `.ko` loaded once: its ELF contents, where it sits, its
 /// symbol index and its DWARF.
@@ -24,6 +31,23 @@ final class LoadedBinary {
         self.symbols = symbols
         self.dwarf = dwarf
         self.fixup = fixup
+    }
+
+    /// Builds now what the first lookups would build: the symbol index and
+    /// name hash, the DWARF's address → CU table.
+    func warm() {
+        symbols.warm()
+        dwarf?.warm()
+    }
+
+    /// ``warm()`` with the symbol index built on another thread meanwhile
+    /// (the two touch nothing in common).
+    func warmInParallel() {
+        let symbols = UncheckedBox(self.symbols)
+        let group = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: group) { symbols.value.warm() }
+        dwarf?.warm()
+        group.wait()
     }
 
     /// The section of a `.ko` that contains a session address.

@@ -1,0 +1,323 @@
+/// One CU's DWARF 5 line table decoded straight from the mapped
+/// `.debug_line`, with libdw's semantics (`dwarf_getsrclines` +
+/// `dwarf_getsrc_die` + `dwarf_linesrc`/`dwarf_filesrc` in elfutils 0.188):
+/// every row the program emits, ordered by address (an end of sequence
+/// before a row at the same address, program order otherwise); the row for an
+/// address is the last one at or below it unless that ends a sequence; file
+/// names are the directory entry, "/", and the name, unless the name is
+/// absolute.
+///
+/// libdw decodes into a linked list and then sorts every row with qsort;
+/// most of a CU's rows come in address order already, so this checks and
+/// sorts only when they do not. Anything it does not know (another version,
+/// 64-bit DWARF, VLIW op indexes, unknown forms) gives `nil` and the caller
+/// uses libdw.
+final class LineTable {
+    struct Row {
+        var address: UInt64
+        var line: Int32
+        var column: Int32
+        var file: Int32
+        var endSequence: Bool
+    }
+
+    let rows: [Row]
+    /// File names by index (DWARF 5: index 0 is the primary file).
+    let files: [String?]
+
+    /// The sections the table refers to.
+    struct Sections {
+        var line: UnsafeRawBufferPointer
+        var lineStrings: UnsafeRawBufferPointer?
+        var strings: UnsafeRawBufferPointer?
+    }
+
+    init?(sections: Sections, offset: Int) {
+        var cursor = ByteCursor(bytes: sections.line, position: offset)
+        guard let length = cursor.u32(), length < 0xffff_fff0 else { return nil }
+        let end = offset + 4 + Int(length)
+        guard end <= sections.line.count else { return nil }
+        cursor.limit = end
+        guard let version = cursor.u16(), version == 5, let addressSize = cursor.u8(), addressSize == 8,
+            let segmentSelectorSize = cursor.u8(), segmentSelectorSize == 0, let headerLength = cursor.u32()
+        else { return nil }
+        let programStart = cursor.position + Int(headerLength)
+        guard programStart <= end, let minimumInstructionLength = cursor.u8(), let maximumOperations = cursor.u8(),
+            maximumOperations == 1, let defaultIsStmt = cursor.u8(), let lineBaseByte = cursor.u8(),
+            let lineRange = cursor.u8(), lineRange > 0, let opcodeBase = cursor.u8(), opcodeBase > 0
+        else { return nil }
+        _ = defaultIsStmt
+        let lineBase = Int32(Int8(bitPattern: lineBaseByte))
+        var standardLengths: [UInt8] = []
+        for _ in 1..<Int(opcodeBase) {
+            guard let count = cursor.u8() else { return nil }
+            standardLengths.append(count)
+        }
+        guard let directories = Self.entries(&cursor, sections), let fileEntries = Self.entries(&cursor, sections)
+        else { return nil }
+        let files = fileEntries.map { entry -> String? in
+            guard let name = entry.path else { return nil }
+            if name.hasPrefix("/") { return name }
+            let directory =
+                entry.directory >= 0 && entry.directory < directories.count ? directories[entry.directory].path : nil
+            guard let directory else { return name }
+            return directory + "/" + name
+        }
+
+        // The line program.
+        cursor.position = programStart
+        var rows: [Row] = []
+        rows.reserveCapacity(Int(length) / 3)
+        var address: UInt64 = 0
+        var file: Int32 = 1
+        var line: Int32 = 1
+        var column: Int32 = 0
+        func reset() {
+            address = 0
+            file = 1
+            line = 1
+            column = 0
+        }
+        let minimumLength = UInt64(minimumInstructionLength)
+        while cursor.position < end {
+            guard let opcode = cursor.u8() else { return nil }
+            if opcode >= opcodeBase {
+                let adjusted = Int32(opcode - opcodeBase)
+                address &+= UInt64(adjusted / Int32(lineRange)) &* minimumLength
+                line &+= lineBase + adjusted % Int32(lineRange)
+                rows.append(Row(address: address, line: line, column: column, file: file, endSequence: false))
+                continue
+            }
+            switch opcode {
+            case 0:
+                guard let size = cursor.uleb(), size > 0, size < 1 << 32, let sub = cursor.u8() else { return nil }
+                let next = cursor.position + Int(size) - 1
+                guard next <= end else { return nil }
+                switch sub {
+                case 1:  // DW_LNE_end_sequence
+                    rows.append(Row(address: address, line: line, column: column, file: file, endSequence: true))
+                    reset()
+                case 2:  // DW_LNE_set_address
+                    guard size == 9, let value = cursor.u64() else { return nil }
+                    address = value
+                case 4: _ = cursor.uleb()  // DW_LNE_set_discriminator
+                default: break
+                }
+                cursor.position = next
+            case 1:  // DW_LNS_copy
+                rows.append(Row(address: address, line: line, column: column, file: file, endSequence: false))
+            case 2:  // DW_LNS_advance_pc
+                guard let value = cursor.uleb() else { return nil }
+                address &+= value &* minimumLength
+            case 3:  // DW_LNS_advance_line
+                guard let value = cursor.sleb() else { return nil }
+                line &+= Int32(truncatingIfNeeded: value)
+            case 4:  // DW_LNS_set_file
+                guard let value = cursor.uleb() else { return nil }
+                file = Int32(truncatingIfNeeded: value)
+            case 5:  // DW_LNS_set_column
+                guard let value = cursor.uleb() else { return nil }
+                column = Int32(truncatingIfNeeded: value)
+            case 6, 7, 10, 11: break  // negate_stmt, basic_block, prologue_end, epilogue_begin
+            case 8:  // DW_LNS_const_add_pc
+                address &+= UInt64((255 - Int32(opcodeBase)) / Int32(lineRange)) &* minimumLength
+            case 9:  // DW_LNS_fixed_advance_pc
+                guard let value = cursor.u16() else { return nil }
+                address &+= UInt64(value)
+            default:
+                for _ in 0..<Int(standardLengths[Int(opcode) - 1]) { guard cursor.uleb() != nil else { return nil } }
+            }
+        }
+        guard let last = rows.last, last.endSequence else { return nil }
+        // libdw's order: by address, an end of sequence first, program order otherwise.
+        var sorted = true
+        for index in 1..<rows.count where Self.before(rows[index], rows[index - 1]) {
+            sorted = false
+            break
+        }
+        if !sorted {
+            let order = rows.indices.sorted { lhs, rhs in
+                if rows[lhs].address != rows[rhs].address { return rows[lhs].address < rows[rhs].address }
+                if rows[lhs].endSequence != rows[rhs].endSequence { return rows[lhs].endSequence }
+                return lhs < rhs
+            }
+            rows = order.map { rows[$0] }
+        }
+        self.rows = rows
+        self.files = files
+    }
+
+    /// Whether `a` goes strictly before `b` in libdw's order (ignoring program order).
+    private static func before(_ a: Row, _ b: Row) -> Bool {
+        if a.address != b.address { return a.address < b.address }
+        return a.endSequence && !b.endSequence
+    }
+
+    /// libdw's `dwarf_getsrc_die`: the last row at or below `address`,
+    /// unless it ends a sequence.
+    func row(at address: UInt64) -> Row? {
+        guard !rows.isEmpty else { return nil }
+        var low = 0
+        var high = rows.count - 1
+        while low < high {
+            let middle = high - (high - low) / 2
+            if address < rows[middle].address {
+                high = middle - 1
+            } else {
+                low = middle
+            }
+        }
+        let row = rows[low]
+        return !row.endSequence && row.address <= address ? row : nil
+    }
+
+    func fileName(_ index: Int) -> String? {
+        index >= 0 && index < files.count ? files[index] : nil
+    }
+
+    private struct Entry {
+        var path: String?
+        var directory: Int = 0
+    }
+
+    /// A DWARF 5 directory or file name table.
+    private static func entries(_ cursor: inout ByteCursor, _ sections: Sections) -> [Entry]? {
+        guard let formatCount = cursor.u8() else { return nil }
+        var format: [(content: UInt64, form: UInt64)] = []
+        for _ in 0..<formatCount {
+            guard let content = cursor.uleb(), let form = cursor.uleb() else { return nil }
+            format.append((content, form))
+        }
+        guard let count = cursor.uleb(), count < 1 << 20 else { return nil }
+        var result: [Entry] = []
+        for _ in 0..<count {
+            var entry = Entry()
+            for (content, form) in format {
+                switch content {
+                case 1:  // DW_LNCT_path
+                    switch form {
+                    case 0x1f:  // DW_FORM_line_strp
+                        guard let offset = cursor.u32(), let strings = sections.lineStrings else { return nil }
+                        entry.path = string(strings, Int(offset))
+                    case 0x0e:  // DW_FORM_strp
+                        guard let offset = cursor.u32(), let strings = sections.strings else { return nil }
+                        entry.path = string(strings, Int(offset))
+                    case 0x08:  // DW_FORM_string
+                        let start = cursor.position
+                        guard cursor.skipString() else { return nil }
+                        entry.path = String(decoding: cursor.bytes[start..<cursor.position - 1], as: UTF8.self)
+                    default: return nil
+                    }
+                case 2:  // DW_LNCT_directory_index
+                    switch form {
+                    case 0x0b: guard let value = cursor.u8() else { return nil }; entry.directory = Int(value)
+                    case 0x05: guard let value = cursor.u16() else { return nil }; entry.directory = Int(value)
+                    case 0x0f: guard let value = cursor.uleb() else { return nil }; entry.directory = Int(truncatingIfNeeded: value)
+                    default: return nil
+                    }
+                default:
+                    switch form {
+                    case 0x1e: guard cursor.advance(16) else { return nil }  // data16 (MD5)
+                    case 0x0b: guard cursor.advance(1) else { return nil }
+                    case 0x05: guard cursor.advance(2) else { return nil }
+                    case 0x06, 0x1f, 0x0e: guard cursor.advance(4) else { return nil }
+                    case 0x07: guard cursor.advance(8) else { return nil }
+                    case 0x0f: guard cursor.uleb() != nil else { return nil }
+                    case 0x08: guard cursor.skipString() else { return nil }
+                    case 0x09: guard let size = cursor.uleb(), cursor.advance(Int(truncatingIfNeeded: size)) else { return nil }
+                    default: return nil
+                    }
+                }
+            }
+            result.append(entry)
+        }
+        return result
+    }
+
+    private static func string(_ section: UnsafeRawBufferPointer, _ offset: Int) -> String? {
+        guard offset < section.count else { return nil }
+        var end = offset
+        while end < section.count, section[end] != 0 { end += 1 }
+        return String(decoding: section[offset..<end], as: UTF8.self)
+    }
+}
+
+/// Bounds-checked little-endian reader over a section.
+struct ByteCursor {
+    let bytes: UnsafeRawBufferPointer
+    var position: Int
+    var limit: Int
+
+    init(bytes: UnsafeRawBufferPointer, position: Int) {
+        self.bytes = bytes
+        self.position = position
+        self.limit = bytes.count
+    }
+
+    mutating func advance(_ count: Int) -> Bool {
+        guard count >= 0, count <= limit - position else { return false }
+        position += count
+        return true
+    }
+
+    mutating func u8() -> UInt8? {
+        guard position < limit else { return nil }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func u16() -> UInt16? {
+        guard limit - position >= 2 else { return nil }
+        defer { position += 2 }
+        return bytes.loadUnaligned(fromByteOffset: position, as: UInt16.self)
+    }
+
+    mutating func u32() -> UInt32? {
+        guard limit - position >= 4 else { return nil }
+        defer { position += 4 }
+        return bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self)
+    }
+
+    mutating func u64() -> UInt64? {
+        guard limit - position >= 8 else { return nil }
+        defer { position += 8 }
+        return bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+    }
+
+    mutating func uleb() -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < limit {
+            let byte = bytes[position]
+            position += 1
+            if shift < 64 { result |= UInt64(byte & 0x7f) << shift }
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+        return nil
+    }
+
+    mutating func sleb() -> Int64? {
+        var result: Int64 = 0
+        var shift: Int64 = 0
+        while position < limit {
+            let byte = bytes[position]
+            position += 1
+            if shift < 64 { result |= Int64(byte & 0x7f) << shift }
+            shift += 7
+            if byte & 0x80 == 0 {
+                if shift < 64 && byte & 0x40 != 0 { result |= -(1 << shift) }
+                return result
+            }
+        }
+        return nil
+    }
+
+    mutating func skipString() -> Bool {
+        while position < limit {
+            defer { position += 1 }
+            if bytes[position] == 0 { return true }
+        }
+        return false
+    }
+}
