@@ -169,6 +169,28 @@ struct BinaryLookupTests {
         #expect(!SourceClaim.sameFile("fs/xext4/inode.c", "ext4/inode.c"))
     }
 
+    /// Only a copy of /proc/kallsyms, no binary at all: raw addresses still
+    /// get the function the full symbolization finds (symbol level only).
+    @Test("a /proc/kallsyms snapshot alone names the functions of raw addresses")
+    func kallsymsOnly() throws {
+        let thumb = Samples.all.first { $0.directory == "arm-thumb2/fixed" }!
+        let full = try thumb.options(case: "null")
+        let (_, expected) = try symbolize(logPath: thumb.path + "/null.log", options: full)
+        var bare = SymbolizerOptions()
+        bare.kallsyms = full.kallsyms
+        bare.live = .off
+        bare.useDebuginfod = false
+        let (_, named) = try symbolize(logPath: thumb.path + "/null.log", options: bare)
+        let pairs = zip(expected.flatMap(\.frames), named.flatMap(\.frames)).filter {
+            $0.0.module == "crashmod" && $0.0.frame.address != nil
+        }
+        #expect(pairs.count >= 3)
+        for (withBinary, symbolOnly) in pairs {
+            #expect(symbolOnly.symbol?.name == withBinary.symbol?.name, "\(symbolOnly.frame.printed)")
+            #expect(symbolOnly.inferred == "function from --kallsyms (no binary)")
+        }
+    }
+
     @Test("a saved /sys/kernel/notes and module notes give the build ids")
     func notes() throws {
         var snapshot = BuildIDSnapshot()

@@ -31,6 +31,28 @@ struct DebuginfodTests {
         return (url.trimmingCharacters(in: .whitespacesAndNewlines), served)
     }
 
+    /// A server (see ``server()``) and a fresh client cache for one test;
+    /// stops what it started when released.
+    final class ServerFixture {
+        let url: String
+        let clientCache: ScratchDirectory
+        private let started: String?
+
+        init() throws {
+            (url, started) = try DebuginfodTests.server()
+            clientCache = try ScratchDirectory()
+            setenv("DEBUGINFOD_CACHE_PATH", clientCache.path, 1)
+        }
+
+        deinit {
+            unsetenv("DEBUGINFOD_CACHE_PATH")
+            if let started {
+                _ = try? Samples.run("/bin/bash", [Samples.path("scripts/debuginfod-server.sh"), "stop", started + "/state"])
+                try? FileManager.default.removeItem(atPath: started)
+            }
+        }
+    }
+
     static func buildID(of path: String) throws -> String {
         try Samples.run("/bin/sh", ["-c", "readelf -n \"$0\" | awk '/Build ID/ {print $3; exit}'", path])
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -38,16 +60,9 @@ struct DebuginfodTests {
 
     @Test("a log whose binaries are only on a debuginfod server symbolizes as with local files")
     func onlyFromServer() throws {
-        let (url, started) = try Self.server()
-        defer {
-            if let started {
-                _ = try? Samples.run("/bin/bash", [Samples.path("scripts/debuginfod-server.sh"), "stop", started + "/state"])
-                try? FileManager.default.removeItem(atPath: started)
-            }
-        }
-        let clientCache = try ScratchDirectory()
-        setenv("DEBUGINFOD_CACHE_PATH", clientCache.path, 1)
-        defer { unsetenv("DEBUGINFOD_CACHE_PATH") }
+        let fixture = try ServerFixture()
+        defer { withExtendedLifetime(fixture) {} }
+        let (url, clientCache) = (fixture.url, fixture.clientCache)
 
         let local = try Self.sample.options(case: "null")
         let (_, expected) = try symbolize(logPath: Self.sample.path + "/null.log", options: local)
@@ -75,16 +90,9 @@ struct DebuginfodTests {
 
     @Test("a build id the server does not have is reported on the frames, the rest still symbolized")
     func unknownBuildID() throws {
-        let (url, started) = try Self.server()
-        defer {
-            if let started {
-                _ = try? Samples.run("/bin/bash", [Samples.path("scripts/debuginfod-server.sh"), "stop", started + "/state"])
-                try? FileManager.default.removeItem(atPath: started)
-            }
-        }
-        let clientCache = try ScratchDirectory()
-        setenv("DEBUGINFOD_CACHE_PATH", clientCache.path, 1)
-        defer { unsetenv("DEBUGINFOD_CACHE_PATH") }
+        let fixture = try ServerFixture()
+        defer { withExtendedLifetime(fixture) {} }
+        let url = fixture.url
 
         var options = try Self.sample.options(case: "null")
         options.modulePaths = []

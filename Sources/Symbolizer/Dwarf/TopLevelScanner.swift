@@ -42,7 +42,7 @@ struct TopLevelScanner {
     /// `ranges` attribute among the top-level DIEs of the unit at
     /// `unitOffset` (looking into namespaces and lexical blocks).
     func subprograms(unitOffset: Int) -> [Dwarf_Off]? {
-        var cursor = Cursor(bytes: info, position: unitOffset)
+        var cursor = ByteCursor(bytes: info, position: unitOffset)
         guard let length = cursor.u32(), length < 0xffff_fff0 else { return nil }
         let end = unitOffset + 4 + Int(length)
         guard end <= info.count, let version = cursor.u16(), version == 4 || version == 5 else { return nil }
@@ -72,7 +72,7 @@ struct TopLevelScanner {
 
     /// Reads sibling DIEs up to their terminating null entry.
     private func scanChildren(
-        _ cursor: inout Cursor, _ abbrevs: Abbrevs, _ sizes: FormSizes, depth: Int,
+        _ cursor: inout ByteCursor, _ abbrevs: Abbrevs, _ sizes: FormSizes, depth: Int,
         into found: inout [Dwarf_Off]
     ) -> Bool {
         guard depth < 64 else { return false }
@@ -107,7 +107,7 @@ struct TopLevelScanner {
 
     /// Skips a subtree that has no `DW_AT_sibling`.
     private func skipChildren(
-        _ cursor: inout Cursor, _ abbrevs: Abbrevs, _ sizes: FormSizes, depth: Int,
+        _ cursor: inout ByteCursor, _ abbrevs: Abbrevs, _ sizes: FormSizes, depth: Int,
         scratch: inout [Dwarf_Off]
     ) -> Bool {
         guard depth < 64 else { return false }
@@ -121,7 +121,7 @@ struct TopLevelScanner {
         }
     }
 
-    private func skipAttributes(_ abbrev: Abbrev, _ abbrevs: Abbrevs, _ cursor: inout Cursor, _ sizes: FormSizes)
+    private func skipAttributes(_ abbrev: Abbrev, _ abbrevs: Abbrevs, _ cursor: inout ByteCursor, _ sizes: FormSizes)
         -> Bool
     {
         for index in Int(abbrev.first)..<Int(abbrev.first + abbrev.count)
@@ -132,7 +132,7 @@ struct TopLevelScanner {
     }
 
     /// The unit-relative or section reference of a `DW_AT_sibling`, as a section offset.
-    private func readReference(_ form: UInt64, _ cursor: inout Cursor, _ sizes: FormSizes) -> Int? {
+    private func readReference(_ form: UInt64, _ cursor: inout ByteCursor, _ sizes: FormSizes) -> Int? {
         let unitStart = sizes.unitStart
         switch Int(truncatingIfNeeded: form) {
         case DW_FORM_ref1: return cursor.u8().map { unitStart + Int($0) }
@@ -144,7 +144,7 @@ struct TopLevelScanner {
         }
     }
 
-    private func skip(form: UInt64, _ cursor: inout Cursor, _ sizes: FormSizes) -> Bool {
+    private func skip(form: UInt64, _ cursor: inout ByteCursor, _ sizes: FormSizes) -> Bool {
         switch Int(truncatingIfNeeded: form) {
         case DW_FORM_flag_present, DW_FORM_implicit_const: return true
         case DW_FORM_addr: return cursor.advance(sizes.addressSize)
@@ -172,7 +172,7 @@ struct TopLevelScanner {
     }
 
     private func readAbbrevs(at offset: Int) -> Abbrevs? {
-        var cursor = Cursor(bytes: abbrev, position: offset)
+        var cursor = ByteCursor(bytes: abbrev, position: offset)
         var table = Abbrevs()
         while true {
             guard let code = cursor.uleb() else { return nil }
@@ -199,85 +199,5 @@ struct TopLevelScanner {
         var addressSize: Int
         var unitStart: Int
         var end: Int
-    }
-
-    /// Bounds-checked little reader over one section.
-    private struct Cursor {
-        let bytes: UnsafeRawBufferPointer
-        var position: Int
-        var limit: Int
-
-        init(bytes: UnsafeRawBufferPointer, position: Int) {
-            self.bytes = bytes
-            self.position = position
-            self.limit = bytes.count
-        }
-
-        mutating func advance(_ count: Int) -> Bool {
-            guard count >= 0, count <= limit - position else { return false }
-            position += count
-            return true
-        }
-
-        mutating func u8() -> UInt8? {
-            guard position < limit else { return nil }
-            defer { position += 1 }
-            return bytes[position]
-        }
-
-        mutating func u16() -> UInt16? {
-            guard limit - position >= 2 else { return nil }
-            defer { position += 2 }
-            return bytes.loadUnaligned(fromByteOffset: position, as: UInt16.self)
-        }
-
-        mutating func u32() -> UInt32? {
-            guard limit - position >= 4 else { return nil }
-            defer { position += 4 }
-            return bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self)
-        }
-
-        mutating func u64() -> UInt64? {
-            guard limit - position >= 8 else { return nil }
-            defer { position += 8 }
-            return bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-        }
-
-        mutating func uleb() -> UInt64? {
-            var result: UInt64 = 0
-            var shift: UInt64 = 0
-            while position < limit {
-                let byte = bytes[position]
-                position += 1
-                if shift < 64 { result |= UInt64(byte & 0x7f) << shift }
-                if byte & 0x80 == 0 { return result }
-                shift += 7
-            }
-            return nil
-        }
-
-        mutating func sleb() -> Int64? {
-            var result: Int64 = 0
-            var shift: Int64 = 0
-            while position < limit {
-                let byte = bytes[position]
-                position += 1
-                if shift < 64 { result |= Int64(byte & 0x7f) << shift }
-                shift += 7
-                if byte & 0x80 == 0 {
-                    if shift < 64 && byte & 0x40 != 0 { result |= -(1 << shift) }
-                    return result
-                }
-            }
-            return nil
-        }
-
-        mutating func skipString() -> Bool {
-            while position < limit {
-                defer { position += 1 }
-                if bytes[position] == 0 { return true }
-            }
-            return false
-        }
     }
 }
