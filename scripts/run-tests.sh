@@ -21,5 +21,7 @@ url=$(bash scripts/debuginfod-server.sh start "$served" "$state")
 trap 'bash scripts/debuginfod-server.sh stop "$state"' EXIT
 echo "run-tests: debuginfod server at $url" >&2
 
+# Only the debuginfod tests talk to a server, and only to this one.
+unset DEBUGINFOD_URLS
 KSYMBOLIZE_X86_VMLINUX=$vmlinux KSYMBOLIZE_DEBUGINFOD_URL=$url \
 	swift test -Xswiftc -warnings-as-errors "$@"

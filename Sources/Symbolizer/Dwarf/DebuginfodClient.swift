@@ -52,6 +52,9 @@ final class DebuginfodClient {
         else {
             throw DebuginfodUnavailable(message: "libdebuginfod.so.1 lacks the debuginfod_find_* functions")
         }
+        // A download can be large (a vmlinux is hundreds of MB): on a
+        // terminal, let the client show its progress, as elfutils' tools do.
+        if getenv("DEBUGINFOD_PROGRESS") == nil, isatty(2) != 0 { setenv("DEBUGINFOD_PROGRESS", "1", 1) }
         guard let client = unsafeBitCast(begin, to: Begin.self)() else {
             throw DebuginfodUnavailable(message: "debuginfod_begin failed")
         }

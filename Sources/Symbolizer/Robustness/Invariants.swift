@@ -52,6 +52,12 @@ public enum Invariants {
         let kallsyms = KallsymsSnapshot(text: text, problems: &problems)
         _ = kallsyms.symbol(containing: 0xffff_ffff_8100_0000)
         _ = kallsyms.textStart
+        _ = kallsyms.codeSymbols(of: "crashmod")
+        _ = ElfNotes.gnuBuildID(in: bytes)
+        for line in text.split(separator: "\n").prefix(64) {
+            _ = SourceClaim.parse(line)
+            _ = LogProcessor.vmlinuxBuildID(in: line)
+        }
     }
 
     /// Loads bytes as a module file `fuzzmod.ko` in `directory` and resolves a
