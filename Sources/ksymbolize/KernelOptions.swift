@@ -2,6 +2,10 @@ import ArchFixups
 import ArgumentParser
 import Symbolizer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The options that describe the crashed kernel's binaries and layout.
 struct KernelOptions: ParsableArguments {
     @Option(name: .customLong("vmlinux"), help: "The crashed kernel's vmlinux (with DWARF for file:line).")
@@ -134,6 +138,10 @@ struct KernelOptions: ParsableArguments {
             options.debuginfodURLs = debuginfod
         }
         options.useDebuginfod = !noDebuginfod
+        // For libdwfl's own lookups of separate debug files too: the process
+        // is this one run.
+        if let debuginfod { setenv("DEBUGINFOD_URLS", debuginfod, 1) }
+        if noDebuginfod { unsetenv("DEBUGINFOD_URLS") }
         if let live { options.live = live ? .on : .off }
         if let text = kaslrOffset {
             guard let value = UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16) else {

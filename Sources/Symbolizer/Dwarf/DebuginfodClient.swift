@@ -7,8 +7,7 @@
 /// library is opened on first use only, so a run that needs no download
 /// never loads it (nor libcurl).
 ///
-/// The servers are those of `DEBUGINFOD_URLS` (or `--debuginfod`, which sets
-/// it); files land in the client's cache (`DEBUGINFOD_CACHE_PATH`, by
+/// The servers are those given (`--debuginfod`), else `DEBUGINFOD_URLS`; files land in the client's cache (`DEBUGINFOD_CACHE_PATH`, by
 /// default `~/.cache/debuginfod_client`) and are reused from there.
 final class DebuginfodClient {
     /// What to ask for.
@@ -36,8 +35,7 @@ final class DebuginfodClient {
     ///
     /// - Throws: a message saying why no client can be made.
     init(urls given: String?) throws(DebuginfodUnavailable) {
-        if let given { setenv("DEBUGINFOD_URLS", given, 1) }
-        guard let urls = getenv("DEBUGINFOD_URLS").map({ String(cString: $0) }),
+        guard let urls = given ?? getenv("DEBUGINFOD_URLS").map({ String(cString: $0) }),
             !urls.trimmingCharacters(in: " ").isEmpty
         else {
             throw DebuginfodUnavailable(message: "no debuginfod server (set DEBUGINFOD_URLS or give --debuginfod URL)")
@@ -63,7 +61,13 @@ final class DebuginfodClient {
         self.findExecutable = unsafeBitCast(executable, to: Find.self)
         self.end = unsafeBitCast(end, to: End.self)
         self.urls = urls
+        self.givenURLs = given
     }
+
+    /// URLs given for this client only: set in the environment (which the
+    /// library reads on every request) just around its own requests, so
+    /// that nothing else in the process is redirected.
+    private let givenURLs: String?
 
     deinit { end(client) }
 
@@ -71,6 +75,13 @@ final class DebuginfodClient {
     func find(buildID: String, kind: Kind) -> Result<String, DebuginfodUnavailable> {
         var path: UnsafeMutablePointer<CChar>?
         let find = kind == .debuginfo ? findDebuginfo : findExecutable
+        let saved = getenv("DEBUGINFOD_URLS").map { String(cString: $0) }
+        if let givenURLs { setenv("DEBUGINFOD_URLS", givenURLs, 1) }
+        defer {
+            if givenURLs != nil {
+                if let saved { setenv("DEBUGINFOD_URLS", saved, 1) } else { unsetenv("DEBUGINFOD_URLS") }
+            }
+        }
         // Length 0: the id is a NUL-terminated hex string.
         let result = buildID.withCString { text in
             text.withMemoryRebound(to: UInt8.self, capacity: buildID.utf8.count + 1) { find(client, $0, 0, &path) }
