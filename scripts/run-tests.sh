@@ -9,14 +9,15 @@ cache=${KSYMBOLIZE_CACHE:-$HOME/.cache/ksymbolize}
 bash scripts/prepare-samples.sh --debian
 vmlinux=$(bash samples/x86_64/fetch-vmlinux.sh)
 
-# What the server indexes: the Thumb-2 sample's vmlinux and module, and the
-# x86-64 module (a folder per build, as the names clash).
+# What the server indexes: the Thumb-2 sample's vmlinux and module only.
+# (Not the x86-64 module: while a debuginfod test has DEBUGINFOD_URLS set,
+# libdwfl in a test running beside it would find that module's DWARF there.)
 served=$cache/debuginfod/files
 state=$cache/debuginfod/state
-mkdir -p "$served/arm" "$served/x86_64"
-cp -u "$cache/samples/arm-thumb2-fixed-vmlinux" "$served/arm/vmlinux"
-cp -u samples/arm-thumb2/fixed/crashmod.ko "$served/arm/crashmod.ko"
-cp -u samples/x86_64/crashmod.ko "$served/x86_64/crashmod.ko"
+rm -rf "$served"
+mkdir -p "$served/arm"
+cp "$cache/samples/arm-thumb2-fixed-vmlinux" "$served/arm/vmlinux"
+cp samples/arm-thumb2/fixed/crashmod.ko "$served/arm/crashmod.ko"
 url=$(bash scripts/debuginfod-server.sh start "$served" "$state")
 trap 'bash scripts/debuginfod-server.sh stop "$state"' EXIT
 echo "run-tests: debuginfod server at $url" >&2
