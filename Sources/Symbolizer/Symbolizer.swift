@@ -26,10 +26,11 @@ public final class Symbolizer {
     private var nextSyntheticSlot: UInt64 = 0
     /// The KASLR offset computed from `--kallsyms` and vmlinux's own `_text`.
     private(set) var kallsymsKaslrOffset: UInt64?
+    /// Roots of `.build-id` trees: `--debug-dir`, then `/usr/lib/debug`.
+    private var debugRoots: [String] { options.debugDirectories + [systemRoot + "/usr/lib/debug"] }
     /// Finds binaries by build id (build-id trees, debuginfod).
     private lazy var locator = BuildIDLocator(
-        roots: options.debugDirectories + [systemRoot + "/usr/lib/debug"], debuginfodURLs: options.debuginfodURLs,
-        debuginfodEnabled: options.useDebuginfod)
+        roots: debugRoots, debuginfodURLs: options.debuginfodURLs, debuginfodEnabled: options.useDebuginfod)
     /// vmlinux's build id from the log (`CPU:` line), when no notes gave it.
     private var logVmlinuxBuildID: String?
     /// Whether live mode's data is in `options`.
@@ -64,12 +65,13 @@ public final class Symbolizer {
     public func noteKernelRelease(_ release: String) {
         guard defaultsRelease == nil, ModuleName.isValidRelease(release) else { return }
         defaultsRelease = release
+        let running = options.live == .off ? nil : LiveSystem(root: systemRoot).release
         if options.live == .auto, !isLive, options.moduleSections.modules.isEmpty, options.procModules.entries.isEmpty,
-            options.kallsyms.textStart == nil, LiveSystem(root: systemRoot).release == release
+            options.kallsyms.textStart == nil, running == release
         {
             applyLive()
         }
-        if options.live == .on, let running = LiveSystem(root: systemRoot).release, running != release {
+        if options.live == .on, let running, running != release {
             diagnostics.append(
                 "live mode: the log's kernel is \(release) but this machine runs \(running): its /proc and /sys describe another kernel")
         }
@@ -136,7 +138,7 @@ public final class Symbolizer {
 
     private func dwflSession() throws(SymbolizerError) -> DwflSession {
         if let session { return session }
-        let created = try DwflSession(debugDirectories: options.debugDirectories + [systemRoot + "/usr/lib/debug"])
+        let created = try DwflSession(debugDirectories: debugRoots)
         session = created
         return created
     }
@@ -176,7 +178,7 @@ public final class Symbolizer {
             nextSyntheticSlot += 1
             // Modules after vmlinux: the first frames usually need vmlinux.
             preloadGenerations[name] = optionsGeneration
-            let debugDirectories = options.debugDirectories + [systemRoot + "/usr/lib/debug"]
+            let debugDirectories = debugRoots
             preloads[name] = PreloadedBinary(after: preloads["vmlinux"]) {
                 let session: DwflSession
                 do throws(SymbolizerError) {
@@ -317,32 +319,22 @@ public final class Symbolizer {
     /// debuginfod); then the first candidate with DWARF, else the first that
     /// reads (a different build is flagged on every frame).
     private func chooseModuleFile(name: String, expected: ExpectedBuildID?) -> Result<(String, ElfContents), UnresolvedReason> {
-        var readable: [(path: String, contents: ElfContents)] = []
-        var firstError: SymbolizerError?
-        for candidate in finder.files(for: name).prefix(8) {
-            do {
-                readable.append((candidate, try ElfReader.read(path: candidate)))
-            } catch {
-                firstError = firstError ?? error
-            }
-        }
+        let candidates = finder.files(for: name)
         if let expected {
-            let matching = readable.filter { expected.matches($0.contents.buildID) }
-            if let best = matching.first(where: { $0.contents.hasDebugInfo }) ?? matching.first { return .success(best) }
+            // Build ids from the notes alone: only the chosen file is read whole.
+            let matching = candidates.prefix(8).filter { expected.matches(ElfReader.buildID(path: $0)) }
+            if !matching.isEmpty { return Self.firstModuleFile(name: name, candidates: Array(matching)) }
             switch locator.locate(buildID: expected.id) {
             case .success(let path):
-                do {
-                    return .success((path, try ElfReader.read(path: path)))
-                } catch {
-                    firstError = firstError ?? error
-                }
+                let found = Self.firstModuleFile(name: name, candidates: [path])
+                if case .success = found { return found }
+                if candidates.isEmpty { return found }
             case .failure(let why):
-                if readable.isEmpty { return .failure(.moduleUnreadable(name, "no file below --modules, and \(why.description)")) }
+                if candidates.isEmpty { return .failure(.moduleUnreadable(name, "no file below --modules, and \(why.description)")) }
             }
         }
-        if let best = readable.first(where: { $0.contents.hasDebugInfo }) ?? readable.first { return .success(best) }
-        if let firstError { return .failure(.moduleUnreadable(name, firstError.description)) }
-        return .failure(.moduleNotFound(name))
+        guard !candidates.isEmpty else { return .failure(.moduleNotFound(name)) }
+        return Self.firstModuleFile(name: name, candidates: candidates)
     }
 
     /// The first candidate with DWARF, else the first that reads (for

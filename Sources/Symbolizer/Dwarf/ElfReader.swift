@@ -26,13 +26,19 @@ enum ElfReader {
                 throw error
             }
         }
+        return try withElf(path: path) { elf throws(SymbolizerError) in try read(elf: elf, path: path) }
+    }
+
+    /// Opens `path` with libelf for the duration of `body`: zstd-compressed
+    /// modules decompressed in memory, `.xz`/`.gz` through dwelf_elf_begin.
+    static func withElf<T>(path: String, _ body: (OpaquePointer) throws(SymbolizerError) -> T) throws(SymbolizerError) -> T {
         if ZstdImage.applies(to: path) {
             let image = try ZstdImage(path: path)
             guard let elf = image.elf() else {
                 throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
             }
             defer { elf_end(elf) }
-            return try read(elf: elf, path: path)
+            return try body(elf)
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -44,7 +50,7 @@ enum ElfReader {
             throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
         }
         defer { elf_end(elf) }
-        return try read(elf: elf, path: path)
+        return try body(elf)
     }
 
     private static func read(elf: OpaquePointer, path: String, mapped: MappedFile? = nil) throws(SymbolizerError)
@@ -116,13 +122,7 @@ enum ElfReader {
             if mapped != nil { elf_end(elf) }
         }
 
-        var buildID: String?
-        var idPointer: UnsafeRawPointer?
-        let idLength = dwelf_elf_gnu_build_id(elf, &idPointer)
-        if idLength > 0, let idPointer {
-            let bytes = UnsafeRawBufferPointer(start: idPointer, count: idLength)
-            buildID = bytes.map { hexByte($0) }.joined()
-        }
+        let buildID = buildID(elf: elf)
 
         var descriptors: [UInt64: ElfContents.CodeLocation] = [:]
         if let opd = sections.first(where: { $0.name == ".opd" }) {

@@ -41,11 +41,11 @@ final class BuildIDLocator {
             return .failure(.buildIDNotFound(id: id, tried: "nothing: not a build id"))
         }
         var tried: [String] = []
+        let wanted = ExpectedBuildID(id: id, source: "")
         for root in roots {
-            for path in Self.treePaths(root: root, buildID: id) where access(path, R_OK) == 0 {
-                if ElfReader.buildID(path: path).map({ ExpectedBuildID(id: id, source: "").matches($0) }) == true {
-                    return .success(path)
-                }
+            for path in Self.treePaths(root: root, buildID: id)
+            where access(path, R_OK) == 0 && wanted.matches(ElfReader.buildID(path: path)) {
+                return .success(path)
             }
             tried.append("\(root)/.build-id")
         }
