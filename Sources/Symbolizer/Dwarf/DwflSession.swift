@@ -90,7 +90,7 @@ final class DwflSession {
             free(debuginfoPath.pointee)
             debuginfoPath.deallocate()
             callbacks.deallocate()
-            throw .libdwfl(function: "dwfl_begin", path: "-", message: String(cString: dwfl_errmsg(-1)))
+            throw .libdwfl(function: "dwfl_begin", path: "-", message: LibraryErrors.dwfl)
         }
         dwfl = handle
     }
@@ -126,14 +126,14 @@ final class DwflSession {
             _ = dwfl_module_info(module, &userdata, nil, nil, nil, nil, nil, nil)
             userdata?.pointee = context.toOpaque()
         }
-        let message = module == nil ? String(cString: dwfl_errmsg(-1)) : ""
+        let message = module == nil ? LibraryErrors.dwfl : ""
         dwfl_report_end(dwfl, nil, nil)
         guard let module else {
             throw .libdwfl(function: "dwfl_report_module", path: path, message: message)
         }
         var bias: Dwarf_Addr = 0
         let dwarf = dwfl_module_getdwarf(module, &bias)
-        let dwarfError = dwarf == nil ? String(cString: dwfl_errmsg(-1)) : nil
+        let dwarfError = dwarf == nil ? LibraryErrors.dwfl : nil
         return DwarfModule(
             session: self, handle: module, path: path, dwarfError: dwarfError,
             parameters: .init(name: name, range: range, sectionAddresses: sectionAddresses, mapped: mapped))

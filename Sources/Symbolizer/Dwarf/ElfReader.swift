@@ -35,7 +35,7 @@ enum ElfReader {
         if ZstdImage.applies(to: path) {
             let image = try ZstdImage(path: path)
             guard let elf = image.elf() else {
-                throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
+                throw .notELF(path: path, reason: LibraryErrors.elf)
             }
             defer { elf_end(elf) }
             return try body(elf)
@@ -47,7 +47,7 @@ enum ElfReader {
         defer { close(fd) }
         // dwelf_elf_begin decompresses .ko.xz / .ko.gz (and .zst where elfutils has zstd).
         guard let elf = dwelf_elf_begin(fd) else {
-            throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
+            throw .notELF(path: path, reason: LibraryErrors.elf)
         }
         defer { elf_end(elf) }
         return try body(elf)
@@ -61,7 +61,7 @@ enum ElfReader {
         }
         var ehdr = GElf_Ehdr()
         guard gelf_getehdr(elf, &ehdr) != nil else {
-            throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
+            throw .notELF(path: path, reason: LibraryErrors.elf)
         }
         let kind: ElfKind
         switch Int32(ehdr.e_type) {
@@ -74,7 +74,7 @@ enum ElfReader {
 
         var shstrndx = 0
         guard elf_getshdrstrndx(elf, &shstrndx) == 0 else {
-            throw .notELF(path: path, reason: "no section name table: \(String(cString: elf_errmsg(-1)))")
+            throw .notELF(path: path, reason: "no section name table: \(LibraryErrors.elf)")
         }
 
         var sections: [ElfSection] = [ElfSection(index: 0, name: "", type: 0, flags: 0, address: 0, size: 0, alignment: 0)]

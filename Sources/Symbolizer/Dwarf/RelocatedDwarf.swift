@@ -33,11 +33,11 @@ final class RelocatedDwarf {
         bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
         guard let elf = elf_memory(buffer.assumingMemoryBound(to: CChar.self), bytes.count) else {
             free(buffer)
-            throw .notELF(path: path, reason: String(cString: elf_errmsg(-1)))
+            throw .notELF(path: path, reason: LibraryErrors.elf)
         }
         Self.applyRelocations(elf: elf, contents: contents, sectionAddresses: sectionAddresses, fixup: fixup)
         guard let dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil) else {
-            let message = String(cString: dwarf_errmsg(-1))
+            let message = LibraryErrors.dwarf
             elf_end(elf)
             free(buffer)
             throw .libdwfl(function: "dwarf_begin_elf", path: path, message: message)
