@@ -16,10 +16,14 @@ enum CLI {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], stdin: String = "") throws -> Result {
+    /// - Parameter environment: variables set for this run, on top of the test's own.
+    static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = Samples.root
         let input = Pipe()
         let output = Pipe()

@@ -28,6 +28,12 @@ struct ByteCursor {
         return bytes.loadUnaligned(fromByteOffset: position, as: UInt16.self)
     }
 
+    mutating func u24() -> UInt32? {
+        guard limit - position >= 3 else { return nil }
+        defer { position += 3 }
+        return UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8 | UInt32(bytes[position + 2]) << 16
+    }
+
     mutating func u32() -> UInt32? {
         guard limit - position >= 4 else { return nil }
         defer { position += 4 }

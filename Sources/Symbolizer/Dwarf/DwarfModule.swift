@@ -30,27 +30,67 @@ final class DwarfModule {
 
     /// One compilation unit and what was read from it.
     private final class CompilationUnit {
-        var die: Dwarf_Die
         let bias: Dwarf_Addr
         let compilationDirectory: String?
-        var scanner: TopLevelScanner?
-        lazy var scopes = ScopeTree(cuDie: &die, scanner: scanner)
+        /// `DW_AT_stmt_list`: the line table's offset in `.debug_line`.
+        private let lineTableOffset: Int?
+        private let source: any ScopeSource
+        lazy var scopes = ScopeTree(source: source)
         /// Where to decode the line table without libdw (mapped vmlinux).
         var lineSections: LineTable.Sections?
         private var tableRead = false
         private var table: LineTable?
+        /// The unit's libdw DIE, for what only libdw reads; found on first use
+        /// for a unit read by ``UnitDies``.
+        private let resolveDie: () -> Dwarf_Die?
+        private var dieResolved = false
+        private var resolvedDie: Dwarf_Die?
+
+        private var die: Dwarf_Die? {
+            if !dieResolved {
+                dieResolved = true
+                resolvedDie = resolveDie()
+            }
+            return resolvedDie
+        }
+
+        /// A unit found through libdw.
+        init(die: Dwarf_Die, bias: Dwarf_Addr, scanner: TopLevelScanner?) {
+            self.bias = bias
+            var copy = die
+            var attribute = Dwarf_Attribute()
+            if dwarf_attr(&copy, UInt32(DW_AT_comp_dir), &attribute) != nil, let text = dwarf_formstring(&attribute) {
+                compilationDirectory = String(cString: text)
+            } else {
+                compilationDirectory = nil
+            }
+            var offset: Dwarf_Word = 0
+            if dwarf_attr(&copy, UInt32(DW_AT_stmt_list), &attribute) != nil, dwarf_formudata(&attribute, &offset) == 0 {
+                lineTableOffset = Int(exactly: offset)
+            } else {
+                lineTableOffset = nil
+            }
+            source = LibdwScopes(cuDie: die, scanner: scanner)
+            resolveDie = { die }
+        }
+
+        /// A unit read by ``UnitDies``; `libdwDie` finds it in libdw for what
+        /// only libdw can read.
+        init(dies: UnitDies, bias: Dwarf_Addr, scanner: TopLevelScanner, libdwDie: @escaping () -> Dwarf_Die?) {
+            self.bias = bias
+            compilationDirectory = dies.compilationDirectory
+            lineTableOffset = dies.lineTableOffset
+            source = OwnScopes(dies: dies, scanner: scanner, libdw: { libdwDie().map { LibdwScopes(cuDie: $0, scanner: nil) } })
+            resolveDie = libdwDie
+        }
 
         /// The CU's line table decoded by ``LineTable``, when it can.
         private func lineTable() -> LineTable? {
             guard let lineSections else { return nil }
             if !tableRead {
                 tableRead = true
-                var attribute = Dwarf_Attribute()
-                var offset: Dwarf_Word = 0
-                if dwarf_attr(&die, UInt32(DW_AT_stmt_list), &attribute) != nil,
-                    dwarf_formudata(&attribute, &offset) == 0, offset < UInt64(lineSections.line.count)
-                {
-                    table = LineTable(sections: lineSections, offset: Int(offset))
+                if let offset = lineTableOffset, offset < lineSections.line.count {
+                    table = LineTable(sections: lineSections, offset: offset)
                 }
             }
             return table
@@ -59,18 +99,6 @@ final class DwarfModule {
         private var fileCount = 0
         private var filesRead = false
         private var fileNames: [Int: String] = [:]
-
-        init(die: Dwarf_Die, bias: Dwarf_Addr) {
-            self.die = die
-            self.bias = bias
-            var attribute = Dwarf_Attribute()
-            var copy = die
-            if dwarf_attr(&copy, UInt32(DW_AT_comp_dir), &attribute) != nil, let text = dwarf_formstring(&attribute) {
-                compilationDirectory = String(cString: text)
-            } else {
-                compilationDirectory = nil
-            }
-        }
 
         /// The normalised name of entry `index` of the CU's file table.
         func fileName(_ index: Int) -> String? {
@@ -83,7 +111,7 @@ final class DwarfModule {
             }
             if !filesRead {
                 filesRead = true
-                if dwarf_getsrcfiles(&die, &files, &fileCount) != 0 { files = nil }
+                if var die = die, dwarf_getsrcfiles(&die, &files, &fileCount) != 0 { files = nil }
             }
             guard let files, index < fileCount, let name = dwarf_filesrc(files, index, nil, nil) else { return nil }
             let normalized = SourcePath.normalize(String(cString: name), compilationDirectory: compilationDirectory)
@@ -103,7 +131,7 @@ final class DwarfModule {
                     function: nil, file: fileName(Int(row.file)), line: row.line > 0 ? Int(row.line) : nil,
                     column: row.column > 0 ? Int(row.column) : nil)
             }
-            guard let line = dwarf_getsrc_die(&die, address &- bias) else { return nil }
+            guard var die, let line = dwarf_getsrc_die(&die, address &- bias) else { return nil }
             var number: Int32 = 0
             var column: Int32 = 0
             _ = dwarf_lineno(line, &number)
@@ -217,10 +245,13 @@ final class DwarfModule {
         else { return addresses.map { locations(at: $0) } }
         if siblings.count < threads - 1 { siblings += Array(repeating: nil, count: threads - 1 - siblings.count) }
         var groups = Array(repeating: [Int](), count: threads)
+        let own = ownDwarf
         for (position, address) in addresses.enumerated() {
             var bias: Dwarf_Addr = 0
             var owner = 0
-            if let die = dwfl_module_addrdie(handle, address, &bias) {
+            if let own, let unitOffset = own.index.unit(containing: address &- own.bias) {
+                owner = Int((UInt64(unitOffset) &* 0x9E37_79B9_7F4A_7C15) >> 40) % threads
+            } else if let die = dwfl_module_addrdie(handle, address, &bias) {
                 let offset = dwarf_dieoffset(die)
                 owner = Int((offset &* 0x9E37_79B9_7F4A_7C15) >> 40) % threads
             }
@@ -248,9 +279,10 @@ final class DwarfModule {
         return results.take()
     }
 
-    /// Reads the address → CU table now (libdw reads every CU header for it).
+    /// Reads the address → CU table now: ours from `.debug_aranges`, or
+    /// libdw's (which reads every CU header for it).
     func warm() {
-        guard dwarfError == nil, case .dwfl(_, let handle) = backend, let parameters else { return }
+        guard dwarfError == nil, case .dwfl(_, let handle) = backend, let parameters, ownDwarf == nil else { return }
         var bias: Dwarf_Addr = 0
         _ = dwfl_module_addrdie(handle, parameters.range.lowerBound, &bias)
     }
@@ -295,6 +327,9 @@ final class DwarfModule {
     private func unit(containing address: UInt64) -> CompilationUnit? {
         switch backend {
         case .dwfl(_, let handle):
+            if let own = ownDwarf, let unitOffset = own.index.unit(containing: address &- own.bias) {
+                if let unit = ownUnit(at: unitOffset, own, handle: handle) { return unit }
+            }
             var bias: Dwarf_Addr = 0
             if let die = dwfl_module_addrdie(handle, address, &bias) {
                 return unit(die: die.pointee, bias: bias)
@@ -321,12 +356,70 @@ final class DwarfModule {
         return nil
     }
 
+    /// What reads vmlinux's units without libdw's `Dwarf_CU`s: its mapped
+    /// sections, its `.debug_aranges` and the session's bias.
+    private struct OwnDwarf {
+        var sections: DwarfSections
+        var index: UnitAddressIndex
+        var bias: Dwarf_Addr
+        var scanner: TopLevelScanner
+    }
+
+    private lazy var ownDwarf: OwnDwarf? = {
+        guard readUnits, dwarfError == nil, case .dwfl(_, let handle) = backend, let mapped = parameters?.mapped,
+            let scanner = topLevelScanner
+        else { return nil }
+        func buffer(_ name: String) -> UnsafeRawBufferPointer? {
+            guard let section = mapped.section(named: name), section.offset + section.size <= mapped.size else {
+                return nil
+            }
+            return UnsafeRawBufferPointer(start: mapped.base + section.offset, count: section.size)
+        }
+        var bias: Dwarf_Addr = 0
+        guard dwfl_module_getdwarf(handle, &bias) != nil, let aranges = buffer(".debug_aranges"),
+            let index = UnitAddressIndex(aranges: aranges), !index.isEmpty
+        else { return nil }
+        let sections = DwarfSections(
+            info: scanner.info, abbrev: scanner.abbrev, strings: buffer(".debug_str"),
+            lineStrings: buffer(".debug_line_str"), stringOffsets: buffer(".debug_str_offsets"),
+            addresses: buffer(".debug_addr"), ranges: buffer(".debug_ranges"), rangeLists: buffer(".debug_rnglists"))
+        return OwnDwarf(sections: sections, index: index, bias: bias, scanner: scanner)
+    }()
+
+    /// Units read by ``UnitDies``, by their header's offset.
+    private var ownUnits: [Int: CompilationUnit] = [:]
+
+    /// The unit whose header is at `unitOffset`, read without libdw's
+    /// search for it; through libdw when ``UnitDies`` cannot read it.
+    private func ownUnit(at unitOffset: Int, _ own: OwnDwarf, handle: OpaquePointer) -> CompilationUnit? {
+        if let cached = ownUnits[unitOffset] { return cached }
+        let libdwDie: () -> Dwarf_Die? = { [own] in
+            var bias: Dwarf_Addr = 0
+            guard let dwarf = dwfl_module_getdwarf(handle, &bias),
+                let header = UnitHeader(info: own.sections.info, offset: unitOffset)
+            else { return nil }
+            var die = Dwarf_Die()
+            return dwarf_offdie(dwarf, Dwarf_Off(header.firstDie), &die) != nil ? die : nil
+        }
+        let created: CompilationUnit
+        if let dies = UnitDies(sections: own.sections, unitOffset: unitOffset) {
+            created = CompilationUnit(dies: dies, bias: own.bias, scanner: own.scanner, libdwDie: libdwDie)
+            created.lineSections = lineSections
+            units[Dwarf_Off(dies.header.firstDie)] = created
+        } else if let die = libdwDie() {
+            created = unit(die: die, bias: own.bias)
+        } else {
+            return nil
+        }
+        ownUnits[unitOffset] = created
+        return created
+    }
+
     private func unit(die: Dwarf_Die, bias: Dwarf_Addr) -> CompilationUnit {
         var copy = die
         let offset = dwarf_dieoffset(&copy)
         if let cached = units[offset] { return cached }
-        let created = CompilationUnit(die: die, bias: bias)
-        created.scanner = topLevelScanner
+        let created = CompilationUnit(die: die, bias: bias, scanner: topLevelScanner)
         created.lineSections = lineSections
         units[offset] = created
         if units.count % forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
@@ -356,7 +449,7 @@ final class DwarfModule {
             _ = unit(die: die, bias: bias)
             var copy = die
             let offset = dwarf_dieoffset(&copy)
-            for range in ScopeTree.ranges(of: &copy) {
+            for range in LibdwScopes.ranges(of: &copy) {
                 let low = range.lowerBound &+ bias
                 let high = range.upperBound &+ bias
                 if low < high { result.append((low..<high, offset)) }
@@ -453,6 +546,10 @@ private let forgetInterval: Int = {
 
 /// Whether CU top levels are read by ``TopLevelScanner`` (`KSYMBOLIZE_LIBDW_WALK=1`: by libdw, for comparison).
 private let scanTopLevel = getenv("KSYMBOLIZE_LIBDW_WALK") == nil
+
+/// Whether vmlinux's units are found and read by ``UnitAddressIndex`` and
+/// ``UnitDies`` (`KSYMBOLIZE_LIBDW_UNITS=1`: by libdw, for comparison).
+private let readUnits = getenv("KSYMBOLIZE_LIBDW_UNITS") == nil
 
 /// Whether line tables are decoded by ``LineTable`` (`KSYMBOLIZE_LIBDW_LINES=1`: by libdw, for comparison).
 private let decodeLines = getenv("KSYMBOLIZE_LIBDW_LINES") == nil

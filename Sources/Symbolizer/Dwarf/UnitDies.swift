@@ -1,0 +1,412 @@
+internal import CLibdw
+
+/// The DWARF sections of a mapped file that ``UnitDies`` reads.
+struct DwarfSections {
+    var info: UnsafeRawBufferPointer
+    var abbrev: UnsafeRawBufferPointer
+    var strings: UnsafeRawBufferPointer?
+    var lineStrings: UnsafeRawBufferPointer?
+    var stringOffsets: UnsafeRawBufferPointer?
+    var addresses: UnsafeRawBufferPointer?
+    /// DWARF 4 `.debug_ranges`.
+    var ranges: UnsafeRawBufferPointer?
+    /// DWARF 5 `.debug_rnglists`.
+    var rangeLists: UnsafeRawBufferPointer?
+}
+
+/// One compilation unit's DIEs read straight from the mapped sections, with
+/// libdw's meaning (`dwarf_ranges`, `dwarf_attr_integrate`, `dwarf_formudata`),
+/// but without libdw's `Dwarf_CU`: libdw 0.188 can only reach a CU by reading
+/// every unit header before it (one page of `.debug_info` per CU, ~2,400
+/// pages for vmlinux), which a 30-frame oops should not pay for.
+///
+/// DIEs are named by their `.debug_info` offset. What it does not know (a
+/// form, a reference into another unit) gives `nil`, and the caller uses
+/// libdw for that unit.
+final class UnitDies {
+    let sections: DwarfSections
+    let header: UnitHeader
+    let abbrevs: AbbrevTable
+    /// The CU DIE's `DW_AT_comp_dir`.
+    private(set) var compilationDirectory: String?
+    /// The CU DIE's `DW_AT_stmt_list`: its line table's offset in `.debug_line`.
+    private(set) var lineTableOffset: Int?
+    /// The CU's base address (`DW_AT_low_pc`), for DWARF 4 ranges and DWARF 5 offset pairs.
+    private var baseAddress: UInt64 = 0
+    private var addressBase: Int = 8
+    private var stringOffsetsBase: Int = 8
+    private var rangeListsBase: Int?
+    /// The CU DIE's own address ranges.
+    private(set) var unitRanges: [Range<UInt64>] = []
+
+    /// One DIE's attributes that scopes need.
+    struct Entry {
+        var offset: Int
+        var tag: UInt64
+        var hasChildren: Bool
+        /// Where its children (or next sibling) start.
+        var end: Int
+        var sibling: Int?
+        var lowPC: UInt64?
+        var highPC: UInt64?
+        var highPCIsOffset = false
+        var ranges: Ranges?
+        /// Where the `DW_AT_name` value is, and its form (read only when asked).
+        var name: (form: UInt64, position: Int)?
+        var abstractOrigin: Int?
+        var specification: Int?
+        var callFile: Int?
+        var callLine: Int?
+        var callColumn: Int?
+        /// A form or reference this reader does not follow was present.
+        var unsupported = false
+
+        enum Ranges {
+            case offset(Int)
+            case index(Int)
+        }
+    }
+
+    /// The unit at `unitOffset`; `nil` when its header, abbreviations or CU
+    /// DIE use something this reader does not know.
+    init?(sections: DwarfSections, unitOffset: Int) {
+        guard let header = UnitHeader(info: sections.info, offset: unitOffset),
+            let abbrevs = AbbrevTable(abbrev: sections.abbrev, offset: header.abbrevOffset)
+        else { return nil }
+        self.sections = sections
+        self.header = header
+        self.abbrevs = abbrevs
+        // The bases come first: other attributes of the CU DIE may be indexed through them.
+        guard entry(at: header.firstDie, bases: true) != nil, let cu = entry(at: header.firstDie),
+            !cu.unsupported, cu.tag == UInt64(DW_TAG_compile_unit) || cu.tag == UInt64(DW_TAG_partial_unit) else {
+            return nil
+        }
+        baseAddress = cu.lowPC ?? 0
+        guard let ranges = ranges(of: cu) else { return nil }
+        unitRanges = ranges
+    }
+
+    /// The DIE at `offset`; `nil` when it cannot be read.
+    func entry(at offset: Int) -> Entry? { entry(at: offset, bases: false) }
+
+    private func entry(at offset: Int, bases: Bool) -> Entry? {
+        let unit = header.forms
+        guard offset >= header.firstDie, offset < header.end else { return nil }
+        var cursor = ByteCursor(bytes: sections.info, position: offset)
+        cursor.limit = header.end
+        guard let code = cursor.uleb(), code != 0, let abbrev = abbrevs(code) else { return nil }
+        var entry = Entry(offset: offset, tag: UInt64(abbrev.tag), hasChildren: abbrev.hasChildren, end: offset)
+        for index in abbrev.attributeIndices {
+            let attribute = abbrevs.attributes[index]
+            var form = UInt64(attribute.form)
+            if form == UInt64(DW_FORM_indirect) {
+                guard let actual = cursor.uleb(), actual != UInt64(DW_FORM_indirect) else { return nil }
+                form = actual
+            }
+            let start = cursor.position
+            if bases {
+                switch Int(attribute.name) {
+                case DW_AT_addr_base: addressBase = readOffset(form, &cursor) ?? addressBase
+                case DW_AT_str_offsets_base: stringOffsetsBase = readOffset(form, &cursor) ?? stringOffsetsBase
+                case DW_AT_rnglists_base: rangeListsBase = readOffset(form, &cursor)
+                default: break
+                }
+                cursor.position = start
+                guard FormReader.skip(form: form, &cursor, unit) else { return nil }
+                continue
+            }
+            switch Int(attribute.name) {
+            case DW_AT_sibling:
+                entry.sibling = FormReader.unitReference(form: form, &cursor, unit)
+            case DW_AT_low_pc:
+                entry.lowPC = readAddress(form, &cursor)
+                if entry.lowPC == nil { entry.unsupported = true }
+            case DW_AT_high_pc:
+                if form == UInt64(DW_FORM_addr) || isAddressIndex(form) {
+                    entry.highPC = readAddress(form, &cursor)
+                } else {
+                    entry.highPC = readUnsigned(form, attribute, &cursor)
+                    entry.highPCIsOffset = true
+                }
+                if entry.highPC == nil { entry.unsupported = true }
+            case DW_AT_ranges:
+                if form == UInt64(DW_FORM_rnglistx) {
+                    entry.ranges = cursor.uleb().flatMap { Int(exactly: $0) }.map { .index($0) }
+                } else {
+                    entry.ranges = readOffset(form, &cursor).map { .offset($0) }
+                }
+                if entry.ranges == nil { entry.unsupported = true }
+            case DW_AT_name:
+                entry.name = (form, start)
+            case DW_AT_abstract_origin, DW_AT_specification:
+                let target = FormReader.unitReference(form: form, &cursor, unit)
+                if target == nil { entry.unsupported = true }
+                if Int(attribute.name) == DW_AT_abstract_origin {
+                    entry.abstractOrigin = target
+                } else {
+                    entry.specification = target
+                }
+            case DW_AT_call_file, DW_AT_call_line, DW_AT_call_column:
+                guard let value = readUnsigned(form, attribute, &cursor) else {
+                    entry.unsupported = true
+                    break
+                }
+                let number = Int(exactly: value)
+                switch Int(attribute.name) {
+                case DW_AT_call_file: entry.callFile = number
+                case DW_AT_call_line: entry.callLine = number
+                default: entry.callColumn = number
+                }
+            case DW_AT_comp_dir where offset == header.firstDie:
+                compilationDirectory = readString(form, &cursor)
+            case DW_AT_stmt_list where offset == header.firstDie:
+                lineTableOffset = readOffset(form, &cursor)
+            default:
+                break
+            }
+            // Whatever was or was not read, the value ends where its form says.
+            cursor.position = start
+            guard FormReader.skip(form: form, &cursor, unit) else { return nil }
+        }
+        entry.end = cursor.position
+        return entry
+    }
+
+    /// The DIEs directly under `entry`, in order.
+    func children(of entry: Entry) -> [Entry]? {
+        guard entry.hasChildren else { return [] }
+        var result: [Entry] = []
+        var position = entry.end
+        while true {
+            guard position < header.end else { return nil }
+            if sections.info[position] == 0 { return result }  // the null entry ending the list
+            guard let child = self.entry(at: position), !child.unsupported else { return nil }
+            result.append(child)
+            guard let next = nextSibling(of: child) else { return nil }
+            position = next
+        }
+    }
+
+    /// Where the DIE after `entry` and its subtree starts.
+    private func nextSibling(of entry: Entry) -> Int? {
+        guard entry.hasChildren else { return entry.end }
+        if let sibling = entry.sibling, sibling > entry.end, sibling <= header.end { return sibling }
+        var position = entry.end
+        var depth = 1
+        let unit = header.forms
+        while depth > 0 {
+            var cursor = ByteCursor(bytes: sections.info, position: position)
+            cursor.limit = header.end
+            guard let code = cursor.uleb() else { return nil }
+            if code == 0 {
+                depth -= 1
+                position = cursor.position
+                continue
+            }
+            guard let abbrev = abbrevs(code), depth < 64 else { return nil }
+            for index in abbrev.attributeIndices {
+                guard FormReader.skip(form: UInt64(abbrevs.attributes[index].form), &cursor, unit) else { return nil }
+            }
+            if abbrev.hasChildren { depth += 1 }
+            position = cursor.position
+        }
+        return position
+    }
+
+    /// The DIE's address ranges with `dwarf_ranges`' meaning; `nil` when they cannot be read.
+    func ranges(of entry: Entry) -> [Range<UInt64>]? {
+        guard let ranges = entry.ranges else {
+            guard let low = entry.lowPC, var high = entry.highPC else { return [] }
+            if entry.highPCIsOffset { high = low &+ high }
+            return high > low ? [low..<high] : []
+        }
+        switch ranges {
+        case .offset(let offset):
+            return header.version >= 5 ? rangeList(at: offset) : debugRanges(at: offset)
+        case .index(let index):
+            guard let lists = sections.rangeLists, let base = rangeListsBase else { return nil }
+            var cursor = ByteCursor(bytes: lists, position: base + index * 4)
+            guard let relative = cursor.u32() else { return nil }
+            return rangeList(at: base + Int(relative))
+        }
+    }
+
+    /// A DWARF 4 `.debug_ranges` list.
+    private func debugRanges(at offset: Int) -> [Range<UInt64>]? {
+        guard let section = sections.ranges, header.addressSize == 8 else { return nil }
+        var cursor = ByteCursor(bytes: section, position: offset)
+        var base = baseAddress
+        var result: [Range<UInt64>] = []
+        while true {
+            guard let start = cursor.u64(), let end = cursor.u64() else { return nil }
+            if start == 0 && end == 0 { return result }
+            if start == UInt64.max {
+                base = end
+                continue
+            }
+            if end > start { result.append((base &+ start)..<(base &+ end)) }
+        }
+    }
+
+    /// A DWARF 5 `.debug_rnglists` list.
+    private func rangeList(at offset: Int) -> [Range<UInt64>]? {
+        guard let section = sections.rangeLists else { return nil }
+        var cursor = ByteCursor(bytes: section, position: offset)
+        var base = baseAddress
+        var result: [Range<UInt64>] = []
+        func append(_ low: UInt64, _ high: UInt64) { if high > low { result.append(low..<high) } }
+        while true {
+            guard let kind = cursor.u8() else { return nil }
+            switch Int(kind) {
+            case DW_RLE_end_of_list:
+                return result
+            case DW_RLE_base_addressx:
+                guard let index = cursor.uleb(), let address = indexedAddress(index) else { return nil }
+                base = address
+            case DW_RLE_startx_endx:
+                guard let first = cursor.uleb(), let second = cursor.uleb(), let low = indexedAddress(first),
+                    let high = indexedAddress(second)
+                else { return nil }
+                append(low, high)
+            case DW_RLE_startx_length:
+                guard let first = cursor.uleb(), let length = cursor.uleb(), let low = indexedAddress(first) else {
+                    return nil
+                }
+                append(low, low &+ length)
+            case DW_RLE_offset_pair:
+                guard let low = cursor.uleb(), let high = cursor.uleb() else { return nil }
+                append(base &+ low, base &+ high)
+            case DW_RLE_base_address:
+                guard let address = address(&cursor) else { return nil }
+                base = address
+            case DW_RLE_start_end:
+                guard let low = address(&cursor), let high = address(&cursor) else { return nil }
+                append(low, high)
+            case DW_RLE_start_length:
+                guard let low = address(&cursor), let length = cursor.uleb() else { return nil }
+                append(low, low &+ length)
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// What ``name(of:)`` found.
+    enum NameLookup {
+        case name(String)
+        /// The DIE and those it refers to have no name.
+        case none
+        /// A reference or form on the way could not be followed.
+        case unknown
+    }
+
+    /// The scope's name: its own `DW_AT_name`, else through `DW_AT_abstract_origin`
+    /// and `DW_AT_specification` (as `dwarf_attr_integrate` follows them).
+    func name(of entry: Entry) -> NameLookup {
+        var current = entry
+        for _ in 0..<16 {
+            if let (form, position) = current.name {
+                var cursor = ByteCursor(bytes: sections.info, position: position)
+                cursor.limit = header.end
+                guard let name = readString(form, &cursor) else { return .unknown }
+                return .name(name)
+            }
+            if current.unsupported { return .unknown }
+            guard let next = current.abstractOrigin ?? current.specification else { return .none }
+            guard let target = self.entry(at: next) else { return .unknown }
+            current = target
+        }
+        return .unknown
+    }
+
+    private func address(_ cursor: inout ByteCursor) -> UInt64? {
+        header.addressSize == 8 ? cursor.u64() : cursor.u32().map(UInt64.init)
+    }
+
+    private func isAddressIndex(_ form: UInt64) -> Bool {
+        switch Int(form) {
+        case DW_FORM_addrx, DW_FORM_addrx1, DW_FORM_addrx2, DW_FORM_addrx3, DW_FORM_addrx4: return true
+        default: return false
+        }
+    }
+
+    private func readAddress(_ form: UInt64, _ cursor: inout ByteCursor) -> UInt64? {
+        let index: UInt64?
+        switch Int(form) {
+        case DW_FORM_addr: return address(&cursor)
+        case DW_FORM_addrx: index = cursor.uleb()
+        case DW_FORM_addrx1: index = cursor.u8().map(UInt64.init)
+        case DW_FORM_addrx2: index = cursor.u16().map(UInt64.init)
+        case DW_FORM_addrx3: index = cursor.u24().map(UInt64.init)
+        case DW_FORM_addrx4: index = cursor.u32().map(UInt64.init)
+        default: return nil
+        }
+        return index.flatMap(indexedAddress)
+    }
+
+    private func indexedAddress(_ index: UInt64) -> UInt64? {
+        guard let table = sections.addresses, let index = Int(exactly: index) else { return nil }
+        var cursor = ByteCursor(bytes: table, position: addressBase + index * header.addressSize)
+        return address(&cursor)
+    }
+
+    private func readUnsigned(_ form: UInt64, _ attribute: AbbrevTable.Attribute, _ cursor: inout ByteCursor)
+        -> UInt64?
+    {
+        switch Int(form) {
+        case DW_FORM_data1: return cursor.u8().map(UInt64.init)
+        case DW_FORM_data2: return cursor.u16().map(UInt64.init)
+        case DW_FORM_data4: return cursor.u32().map(UInt64.init)
+        case DW_FORM_data8: return cursor.u64()
+        case DW_FORM_udata: return cursor.uleb()
+        case DW_FORM_sdata: return cursor.sleb().map { UInt64(bitPattern: $0) }
+        case DW_FORM_implicit_const: return UInt64(bitPattern: abbrevs.implicitConstant(attribute))
+        default: return nil
+        }
+    }
+
+    /// A section offset (`DW_FORM_sec_offset`, or `data4`/`data8` in DWARF 4).
+    private func readOffset(_ form: UInt64, _ cursor: inout ByteCursor) -> Int? {
+        switch Int(form) {
+        case DW_FORM_sec_offset, DW_FORM_data4: return cursor.u32().map { Int($0) }
+        case DW_FORM_data8: return cursor.u64().flatMap { Int(exactly: $0) }
+        default: return nil
+        }
+    }
+
+    private func readString(_ form: UInt64, _ cursor: inout ByteCursor) -> String? {
+        switch Int(form) {
+        case DW_FORM_string:
+            let start = cursor.position
+            guard cursor.skipString() else { return nil }
+            return Self.string(sections.info, start)
+        case DW_FORM_strp:
+            return cursor.u32().flatMap { offset in sections.strings.flatMap { Self.string($0, Int(offset)) } }
+        case DW_FORM_line_strp:
+            return cursor.u32().flatMap { offset in sections.lineStrings.flatMap { Self.string($0, Int(offset)) } }
+        case DW_FORM_strx, DW_FORM_strx1, DW_FORM_strx2, DW_FORM_strx3, DW_FORM_strx4:
+            let index: UInt64?
+            switch Int(form) {
+            case DW_FORM_strx1: index = cursor.u8().map(UInt64.init)
+            case DW_FORM_strx2: index = cursor.u16().map(UInt64.init)
+            case DW_FORM_strx3: index = cursor.u24().map(UInt64.init)
+            case DW_FORM_strx4: index = cursor.u32().map(UInt64.init)
+            default: index = cursor.uleb()
+            }
+            guard let index = index.flatMap({ Int(exactly: $0) }), let table = sections.stringOffsets,
+                let strings = sections.strings
+            else { return nil }
+            var entry = ByteCursor(bytes: table, position: stringOffsetsBase + index * 4)
+            return entry.u32().flatMap { Self.string(strings, Int($0)) }
+        default:
+            return nil
+        }
+    }
+
+    private static func string(_ section: UnsafeRawBufferPointer, _ offset: Int) -> String? {
+        guard offset >= 0, offset < section.count else { return nil }
+        let tail = UnsafeRawBufferPointer(rebasing: section[offset...])
+        guard let end = tail.firstIndex(of: 0) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: tail[..<end]), as: UTF8.self)
+    }
+}
