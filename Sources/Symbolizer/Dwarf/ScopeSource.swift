@@ -7,27 +7,26 @@ struct ScopeCallSite {
     var column: Int?
 }
 
-/// A DIE under a scope, as ``ScopeTree`` sorts them.
+/// A DIE under a scope that matters to ``ScopeTree``, with its address ranges.
 struct ScopeChild {
     enum Kind {
         /// A subprogram or an inlined subroutine: a scope of the chain.
         case function
         /// A lexical block or namespace: looked through.
         case block
-        case other
     }
 
     var die: Int
     var kind: Kind
     var hasChildren: Bool
+    var ranges: [Range<UInt64>]
 
-    init(die: Int, tag: UInt64, hasChildren: Bool) {
-        self.die = die
-        self.hasChildren = hasChildren
+    /// The kind of a DIE with tag `tag`; `nil` for DIEs that are not scopes.
+    static func kind(of tag: UInt64) -> Kind? {
         switch Int(tag) {
-        case DW_TAG_subprogram, DW_TAG_inlined_subroutine: kind = .function
-        case DW_TAG_lexical_block, DW_TAG_namespace: kind = .block
-        default: kind = .other
+        case DW_TAG_subprogram, DW_TAG_inlined_subroutine: .function
+        case DW_TAG_lexical_block, DW_TAG_namespace: .block
+        default: nil
         }
     }
 }
@@ -38,7 +37,9 @@ protocol ScopeSource: AnyObject {
     /// The subprograms with code at the unit's top level (looking into
     /// namespaces and lexical blocks).
     func topLevelSubprograms() -> [Int]
-    func children(of die: Int) -> [ScopeChild]
+    /// The subprograms, inlined subroutines, lexical blocks and namespaces
+    /// directly under `die`, in order.
+    func scopeChildren(of die: Int) -> [ScopeChild]
     /// `dwarf_ranges`' answer: empty when the DIE has no code.
     func ranges(of die: Int) -> [Range<UInt64>]
     /// `DW_AT_name`, through `DW_AT_abstract_origin` and `DW_AT_specification`.
@@ -98,16 +99,18 @@ final class LibdwScopes: ScopeSource {
         }
     }
 
-    func children(of offset: Int) -> [ScopeChild] {
+    func scopeChildren(of offset: Int) -> [ScopeChild] {
         var parent = die(offset)
         var child = Dwarf_Die()
         guard dwarf_child(&parent, &child) == 0 else { return [] }
         var result: [ScopeChild] = []
         while true {
-            result.append(
-                ScopeChild(
-                    die: Int(dwarf_dieoffset(&child)), tag: UInt64(dwarf_tag(&child)),
-                    hasChildren: dwarf_haschildren(&child) != 0))
+            if let kind = ScopeChild.kind(of: UInt64(dwarf_tag(&child))) {
+                result.append(
+                    ScopeChild(
+                        die: Int(dwarf_dieoffset(&child)), kind: kind, hasChildren: dwarf_haschildren(&child) != 0,
+                        ranges: Self.ranges(of: &child)))
+            }
             var next = Dwarf_Die()
             guard dwarf_siblingof(&child, &next) == 0 else { break }
             child = next
@@ -198,11 +201,19 @@ final class OwnScopes: ScopeSource {
         return libdw?.topLevelSubprograms() ?? []
     }
 
-    func children(of offset: Int) -> [ScopeChild] {
-        if let parent = entry(offset), let children = dies.children(of: parent) {
-            return children.map { ScopeChild(die: $0.offset, tag: $0.tag, hasChildren: $0.hasChildren) }
+    func scopeChildren(of offset: Int) -> [ScopeChild] {
+        if let parent = entry(offset), let children = dies.children(of: parent, matching: { ScopeChild.kind(of: $0) != nil }) {
+            var result: [ScopeChild] = []
+            result.reserveCapacity(children.count)
+            for child in children {
+                guard let kind = ScopeChild.kind(of: child.tag), let ranges = dies.ranges(of: child) else {
+                    return libdw?.scopeChildren(of: offset) ?? []
+                }
+                result.append(ScopeChild(die: child.offset, kind: kind, hasChildren: child.hasChildren, ranges: ranges))
+            }
+            return result
         }
-        return libdw?.children(of: offset) ?? []
+        return libdw?.scopeChildren(of: offset) ?? []
     }
 
     func ranges(of offset: Int) -> [Range<UInt64>] {

@@ -124,8 +124,8 @@ final class ScopeTree {
     }
 
     /// Adds a node for a scope with code; `nil` when the DIE has no ranges.
-    private func addNode(_ die: Int) -> Int32? {
-        var ranges = source.ranges(of: die)
+    private func addNode(_ die: Int, ranges: [Range<UInt64>]? = nil) -> Int32? {
+        var ranges = ranges ?? source.ranges(of: die)
         guard !ranges.isEmpty else { return nil }
         let first = ranges.removeFirst()
         var node = Node(low: first.lowerBound, high: first.upperBound, die: die)
@@ -144,22 +144,20 @@ final class ScopeTree {
         guard !nodes[Int(node)].expanded else { return }
         nodes[Int(node)].expanded = true
         var last: Int32 = -1
-        for child in source.children(of: nodes[Int(node)].die) {
+        for child in source.scopeChildren(of: nodes[Int(node)].die) {
             var added: Int32?
             switch child.kind {
             case .function:
-                added = addNode(child.die)
+                added = addNode(child.die, ranges: child.ranges)
             case .block:
                 guard child.hasChildren else { continue }
-                if let index = addNode(child.die) {
+                if let index = addNode(child.die, ranges: child.ranges) {
                     nodes[Int(index)].transparent = true
                     added = index
                 } else {
                     nodes.append(Node(low: 0, high: 0, die: child.die, transparent: true, unbounded: true))
                     added = Int32(nodes.count - 1)
                 }
-            case .other:
-                continue
             }
             if let added {
                 if last < 0 {

@@ -172,16 +172,38 @@ final class UnitDies {
         return entry
     }
 
-    /// The DIEs directly under `entry`, in order.
-    func children(of entry: Entry) -> [Entry]? {
+    /// The DIEs directly under `entry` whose tag is `wanted`, in order
+    /// (the others are skipped without reading their values).
+    func children(of entry: Entry, matching wanted: (UInt64) -> Bool) -> [Entry]? {
         guard entry.hasChildren else { return [] }
+        let unit = header.forms
         var result: [Entry] = []
         var position = entry.end
         while true {
             guard position < header.end else { return nil }
-            if sections.info[position] == 0 { return result }  // the null entry ending the list
-            guard let child = self.entry(at: position), !child.unsupported else { return nil }
-            result.append(child)
+            var cursor = ByteCursor(bytes: sections.info, position: position)
+            cursor.limit = header.end
+            guard let code = cursor.uleb() else { return nil }
+            if code == 0 { return result }  // the null entry ending the list
+            guard let abbrev = abbrevs(code) else { return nil }
+            let child: Entry
+            if wanted(UInt64(abbrev.tag)) {
+                guard let read = self.entry(at: position), !read.unsupported else { return nil }
+                child = read
+                result.append(read)
+            } else {
+                var skipped = Entry(offset: position, tag: UInt64(abbrev.tag), hasChildren: abbrev.hasChildren, end: 0)
+                for index in abbrev.attributeIndices {
+                    let attribute = abbrevs.attributes[index]
+                    if abbrev.hasChildren, Int(attribute.name) == DW_AT_sibling {
+                        var peek = cursor
+                        skipped.sibling = FormReader.unitReference(form: UInt64(attribute.form), &peek, unit)
+                    }
+                    guard FormReader.skip(form: UInt64(attribute.form), &cursor, unit) else { return nil }
+                }
+                skipped.end = cursor.position
+                child = skipped
+            }
             guard let next = nextSibling(of: child) else { return nil }
             position = next
         }
