@@ -111,27 +111,38 @@ public final class SymbolTable: @unchecked Sendable {
 
     /// A hash of symbol `index`'s name, equal to ``hash(of:)`` of its String.
     public func nameHash(at index: Int) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         if let array {
-            for byte in array[index].name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            return hash
+            var name = array[index].name
+            return name.withUTF8 { Self.hash(bytes: UnsafeRawBufferPointer($0)) }
         }
-        guard let strings else { return hash }
-        var offset = Int(nameOffset(index))
-        while offset < stringsSize {
-            let byte = strings[offset]
-            if byte == 0 { break }
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            offset += 1
-        }
-        return hash
+        return withNameBytes(at: index) { Self.hash(bytes: $0) }
     }
 
-    /// FNV-1a of a name's UTF-8 bytes.
+    /// The hash of a name's UTF-8 bytes that ``nameHash(at:)`` uses.
     public static func hash(of name: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash
+        var name = name
+        return name.withUTF8 { hash(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Eight bytes at a time (names are short and many: vmlinux hashes
+    /// ~50,000 of them before its first name lookup), finished with a
+    /// multiply-xorshift so that similar names spread over the table.
+    private static func hash(bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+            hash ^= hash >> 32
+            offset += 8
+        }
+        if offset < bytes.count {
+            var tail: UInt64 = 0
+            for position in offset..<bytes.count { tail = tail << 8 | UInt64(bytes[position]) }
+            hash = (hash ^ tail) &* 0xff51_afd7_ed55_8ccd
+        }
+        hash ^= hash >> 33
+        hash = hash &* 0xc4ce_b9fe_1a85_ec53
+        return hash ^ (hash >> 29)
     }
 
     /// Whether symbol `index` is named `name`, without making a String.
@@ -170,6 +181,36 @@ public final class SymbolTable: @unchecked Sendable {
             return entries.load(fromByteOffset: index * MemoryLayout<Elf64_Sym>.size, as: Elf64_Sym.self).st_name
         }
         return entries.load(fromByteOffset: index * MemoryLayout<Elf32_Sym>.size, as: Elf32_Sym.self).st_name
+    }
+
+    /// The section index of symbol `index` when it may be a code symbol
+    /// (a function, `STT_NOTYPE` or `STT_GNU_IFUNC`, defined and not
+    /// absolute); `nil` when it cannot be one. Cheaper than making the
+    /// symbol, for the filters that drop most of a table.
+    public func codeCandidateSection(at index: Int) -> Int? {
+        guard let entries else {
+            let symbol = unnamedSymbol(at: index)
+            guard symbol.type == .function || symbol.type == .notype || symbol.type == .gnuIFunc,
+                !symbol.isUndefined, !symbol.isAbsolute
+            else { return nil }
+            return Int(symbol.sectionIndex)
+        }
+        let info: UInt8
+        var section: UInt32
+        if is64 {
+            let sym = entries.load(fromByteOffset: index * MemoryLayout<Elf64_Sym>.size, as: Elf64_Sym.self)
+            (info, section) = (sym.st_info, UInt32(sym.st_shndx))
+        } else {
+            let sym = entries.load(fromByteOffset: index * MemoryLayout<Elf32_Sym>.size, as: Elf32_Sym.self)
+            (info, section) = (sym.st_info, UInt32(sym.st_shndx))
+        }
+        let type = Int32(info & 0xf)
+        guard type == STT_FUNC || type == STT_NOTYPE || type == STT_GNU_IFUNC else { return nil }
+        if section == UInt32(SHN_XINDEX) {
+            section = index < extendedCount ? extendedIndexes.map { $0[index] } ?? 0 : 0
+        }
+        guard section != UInt32(SHN_UNDEF), section != UInt32(SHN_ABS) else { return nil }
+        return Int(section)
     }
 
     private func fields(_ index: Int) -> RawSymbol {

@@ -1,4 +1,6 @@
 import ArchFixups
+import Dispatch
+import Synchronization
 
 /// A code symbol placed in the session's address space.
 public struct IndexedSymbol: Sendable, Hashable {
@@ -45,9 +47,13 @@ public final class SymbolIndex {
     }
 
     private let table: SymbolTable
-    private let build: () -> [Entry]
-    private var built: [Entry]?
-    /// Open addressing: entry position + 1, 0 for an empty slot.
+    /// The entries for a range of the symbol table, in table order.
+    private let build: (Range<Int>) -> [Entry]
+    /// Every entry, in table order.
+    private var unsortedEntries: [Entry]?
+    /// Every entry in address order.
+    private var sortedEntries: [Entry]?
+    /// Open addressing over the table-order entries: position + 1, 0 for an empty slot.
     private var nameSlots: [Int32]?
 
     /// Builds the index (lazily).
@@ -60,9 +66,9 @@ public final class SymbolIndex {
     public init(contents: ElfContents, fixup: any ArchFixup, sectionAddress: @escaping (UInt32) -> UInt64?) {
         table = contents.symbolTable
         let table = contents.symbolTable
-        build = {
+        build = { range in
             var entries: [Entry] = []
-            entries.reserveCapacity(table.count / 2)
+            entries.reserveCapacity(range.count / 2)
             let descriptorSection = fixup.functionDescriptorSection
             // Per section index: whether it holds code, whether it holds descriptors.
             var executable = [Bool](repeating: false, count: contents.sections.count)
@@ -71,10 +77,14 @@ public final class SymbolIndex {
                 executable[Int(section.index)] = section.isExecutable
                 descriptors[Int(section.index)] = descriptorSection != nil && section.name == descriptorSection
             }
-            for tableIndex in 0..<table.count {
+            for tableIndex in range {
+                // Most of vmlinux's symbols are data: drop them before reading more.
+                if let section = table.codeCandidateSection(at: tableIndex) {
+                    if section < executable.count, !executable[section], !descriptors[section] { continue }
+                } else {
+                    continue
+                }
                 var raw = table.unnamedSymbol(at: tableIndex)
-                if raw.type != .function && raw.type != .notype && raw.type != .gnuIFunc { continue }
-                guard !raw.isUndefined, !raw.isAbsolute else { continue }
                 // Names matter to the nameable check only when empty or when they
                 // could be a mapping symbol or local label ($x, .L…): make those.
                 let first = table.nameFirstByte(at: tableIndex)
@@ -112,19 +122,86 @@ public final class SymbolIndex {
                         start: base &+ fixup.codeAddress(of: raw), size: raw.size, sectionBase: base,
                         tableIndex: Int32(tableIndex), rank: Self.rank(raw), isDescriptor: false))
             }
-            entries.sort { lhs, rhs in
-                if lhs.start != rhs.start { return lhs.start < rhs.start }
-                if lhs.rank != rhs.rank { return lhs.rank > rhs.rank }
-                return lhs.tableIndex < rhs.tableIndex
-            }
             return entries
         }
     }
 
+    /// `entries` (in table order) sorted by start, then best rank first,
+    /// then table order: a stable counting sort by rank, then stable radix
+    /// passes over the start's varying bits (a comparison sort of vmlinux's
+    /// ~50,000 code symbols took as long as reading them).
+    private static func sortedByAddress(_ entries: [Entry]) -> [Entry] {
+        guard let first = entries.first else { return entries }
+        var low = first.start
+        var high = first.start
+        for entry in entries {
+            low = min(low, entry.start)
+            high = max(high, entry.start)
+        }
+        let bits = 64 - (high - low).leadingZeroBitCount
+        let digit = 11
+        var result = entries
+        var scratch = entries
+        var counts = [Int](repeating: 0, count: (1 << digit) + 1)
+        result.withUnsafeMutableBufferPointer { current in
+            scratch.withUnsafeMutableBufferPointer { other in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    var (source, target) = (current, other)
+                    /// One stable counting pass by `bucket` (0..<buckets) from `source` into `target`.
+                    func pass(_ buckets: Int, _ bucket: (Entry) -> Int) {
+                        for index in 0...buckets { counts[index] = 0 }
+                        for entry in source { counts[bucket(entry) + 1] += 1 }
+                        for index in 1...buckets { counts[index] += counts[index - 1] }
+                        for entry in source {
+                            let key = bucket(entry)
+                            target[counts[key]] = entry
+                            counts[key] += 1
+                        }
+                        swap(&source, &target)
+                    }
+                    // Ranks are 0...3; best (highest) first.
+                    pass(4) { 3 - Int($0.rank) }
+                    var shift = 0
+                    while shift < bits {
+                        let amount = UInt64(shift)
+                        pass(1 << digit) { Int(truncatingIfNeeded: ($0.start &- low) >> amount) & (1 << digit - 1) }
+                        shift += digit
+                    }
+                    // An odd number of passes leaves the answer in the scratch buffer.
+                    if source.baseAddress != current.baseAddress {
+                        for index in 0..<current.count { current[index] = source[index] }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Every entry in table order, read by two threads for a large table.
+    private var unsorted: [Entry] {
+        if let unsortedEntries { return unsortedEntries }
+        let count = table.count
+        let made: [Entry]
+        if count < 20_000 {
+            made = build(0..<count)
+        } else {
+            let halves = Mutex([[Entry]](repeating: [], count: 2))
+            // The closure only reads the ELF contents and the layout, which nothing changes meanwhile.
+            let build = UncheckedBox(self.build)
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                let part = build.value(half == 0 ? 0..<count / 2 : count / 2..<count)
+                halves.withLock { $0[half] = part }
+            }
+            made = halves.withLock { $0[0] + $0[1] }
+        }
+        unsortedEntries = made
+        return made
+    }
+
     private var entries: [Entry] {
-        if let built { return built }
-        let made = build()
-        built = made
+        if let sortedEntries { return sortedEntries }
+        let made = Self.sortedByAddress(unsorted)
+        sortedEntries = made
         return made
     }
 
@@ -150,9 +227,26 @@ public final class SymbolIndex {
         _ = entries
     }
 
-    /// Builds the address order and the name hash now.
+    /// Builds the address order and the name hash now, side by side.
     public func warm() {
-        _ = nameHash(entries)
+        let entries = unsorted
+        guard sortedEntries == nil || nameSlots == nil else { return }
+        let results = Mutex(([Entry]?.none, [Int32]?.none))
+        // The hash only reads the symbol table, which is immutable.
+        let index = UncheckedBox(self)
+        DispatchQueue.concurrentPerform(iterations: 2) { job in
+            if job == 0 {
+                let sorted = Self.sortedByAddress(entries)
+                results.withLock { $0.0 = sorted }
+            } else {
+                let slots = index.value.makeNameHash(entries)
+                results.withLock { $0.1 = slots }
+            }
+        }
+        results.withLock {
+            sortedEntries = $0.0
+            nameSlots = $0.1
+        }
     }
 
     /// Code symbols sorted by start, best symbol first among equal starts
@@ -192,21 +286,34 @@ public final class SymbolIndex {
     /// Symbols with this name (a static function may exist more than once),
     /// in address order.
     public func symbols(named name: String) -> [IndexedSymbol] {
-        let symbols = entries
-        let slots = nameHash(symbols)
+        let symbols = unsorted
+        let slots = nameHash()
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: SymbolTable.hash(of: name)) & mask
-        var found: [Int] = []
+        var found: [Entry] = []
         while slots[slot] != 0 {
-            let position = Int(slots[slot]) - 1
-            if table.nameEquals(at: Int(symbols[position].tableIndex), name) { found.append(position) }
+            let entry = symbols[Int(slots[slot]) - 1]
+            if table.nameEquals(at: Int(entry.tableIndex), name) { found.append(entry) }
             slot = (slot + 1) & mask
         }
-        return found.sorted().map { indexed(symbols[$0]) }
+        return found.sorted(by: Self.addressOrder).map(indexed)
     }
 
-    private func nameHash(_ symbols: [Entry]) -> [Int32] {
+    /// The address order: by start, then best rank first, then table order.
+    private static func addressOrder(_ lhs: Entry, _ rhs: Entry) -> Bool {
+        if lhs.start != rhs.start { return lhs.start < rhs.start }
+        if lhs.rank != rhs.rank { return lhs.rank > rhs.rank }
+        return lhs.tableIndex < rhs.tableIndex
+    }
+
+    private func nameHash() -> [Int32] {
         if let nameSlots { return nameSlots }
+        let made = makeNameHash(unsorted)
+        nameSlots = made
+        return made
+    }
+
+    private func makeNameHash(_ symbols: [Entry]) -> [Int32] {
         var capacity = 16
         while capacity < symbols.count * 2 { capacity *= 2 }
         var slots = [Int32](repeating: 0, count: capacity)
@@ -216,7 +323,6 @@ public final class SymbolIndex {
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(position + 1)
         }
-        nameSlots = slots
         return slots
     }
 
