@@ -152,10 +152,18 @@ public final class Symbolizer {
     /// left of its load. Loads the same files, with the same results and
     /// errors, as loading on first use; only earlier, and in parallel. Each
     /// loaded binary is handed over whole to the caller's thread.
-    public func preload(modules: [String] = []) {
+    ///
+    /// - Parameters:
+    ///   - frames: module frames expected in the input, by module, and
+    ///   - kernelFrames: vmlinux frames expected in the input: the
+    ///     compilation units they fall in are read in the background too.
+    public func preload(
+        modules: [String] = [], frames: [String: [FramePreview.Frame]] = [:], kernelFrames: [FramePreview.Frame] = []
+    ) {
         if let path = options.vmlinuxPath, vmlinuxResult == nil, preloads["vmlinux"] == nil {
             let options = self.options
-            preloads["vmlinux"] = PreloadedBinary {
+            let expected = kernelFrames
+            preloads["vmlinux"] = PreloadedBinary { letOthersStart in
                 let session: DwflSession
                 do throws(SymbolizerError) {
                     session = try DwflSession()
@@ -163,7 +171,12 @@ public final class Symbolizer {
                     return (.failure(.noVmlinux(error.description)), nil)
                 }
                 let (result, kaslr) = Self.loadVmlinux(path: path, options: options, session: session)
-                if case .success(let binary) = result { binary.warmInParallel() }
+                if case .success(let binary) = result {
+                    binary.warmInParallel()
+                    // The modules load on the other core while this one reads the frames' units.
+                    letOthersStart()
+                    binary.warmLocations(of: expected)
+                }
                 return (result, kaslr)
             }
         }
@@ -179,7 +192,8 @@ public final class Symbolizer {
             // Modules after vmlinux: the first frames usually need vmlinux.
             preloadGenerations[name] = optionsGeneration
             let debugDirectories = debugRoots
-            preloads[name] = PreloadedBinary(after: preloads["vmlinux"]) {
+            let expected = frames[rawName] ?? []
+            preloads[name] = PreloadedBinary(after: preloads["vmlinux"]) { _ in
                 let session: DwflSession
                 do throws(SymbolizerError) {
                     session = try DwflSession(debugDirectories: debugDirectories)
@@ -195,7 +209,10 @@ public final class Symbolizer {
                 case .failure(let reason):
                     result = .failure(reason)
                 }
-                if case .success(let binary) = result { binary.warm() }
+                if case .success(let binary) = result {
+                    binary.warm()
+                    binary.warmLocations(of: expected)
+                }
                 return (result, nil)
             }
         }

@@ -38,34 +38,6 @@ struct SymbolizeCommand: ParsableCommand {
     @Flag(name: .customLong("reports-only"), help: "Print only the lines of the reports found, not the whole log.")
     var reportsOnly = false
 
-    /// The module names of `func+0xoff/0xsize [module]` frames in the first
-    /// 4 MiB of a regular file (nothing for standard input or a pipe).
-    static func moduleNames(inFrames path: String) -> [String] {
-        guard path != "-" else { return [] }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return [] }
-        var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), 4 << 20))
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return [] }
-        var names: [String] = []
-        var seen: Set<String> = []
-        for line in bytes[0..<count].split(separator: UInt8(ascii: "\n")) {
-            // "... func+0x1a/0x40 [module]" (possibly followed by a build id)
-            guard let open = line.lastIndex(of: UInt8(ascii: "[")), open > line.startIndex,
-                line[line.index(before: open)] == UInt8(ascii: " "),
-                let close = line[open...].firstIndex(where: { $0 == UInt8(ascii: "]") || $0 == UInt8(ascii: " ") }),
-                line[close] == UInt8(ascii: "]"),
-                line[..<open].lastIndex(of: UInt8(ascii: "/")).map({ line[$0...].starts(with: Array("/0x".utf8)) }) ?? false
-            else { continue }
-            let name = String(decoding: line[line.index(after: open)..<close], as: UTF8.self)
-            if seen.insert(name).inserted { names.append(name) }
-        }
-        return names
-    }
-
     func run() throws {
         var options = try kernel.makeOptions()
         var logs = self.logs
@@ -81,7 +53,8 @@ struct SymbolizeCommand: ParsableCommand {
         let symbolizer = Symbolizer(options: options)
         for message in symbolizer.takeDiagnostics() { Diagnostics.warn(message) }
         // Start reading vmlinux, and the modules the logs' frames name, while the logs are read.
-        symbolizer.preload(modules: logs.flatMap { Self.moduleNames(inFrames: $0) })
+        let preview = FramePreview(paths: logs)
+        symbolizer.preload(modules: preview.modules, frames: preview.frames, kernelFrames: preview.kernelFrames)
         let processor = LogProcessor(symbolizer: symbolizer, retainReports: format != .text)
         let output = OutputSink(fd: 1)
         let annotator = TextAnnotator()

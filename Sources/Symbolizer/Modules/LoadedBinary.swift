@@ -40,6 +40,18 @@ final class LoadedBinary {
         dwarf?.warm()
     }
 
+    /// Reads the compilation units of `frames` (function + offset), where
+    /// the symbol index finds their functions, so that looking them up
+    /// later costs no DWARF reading.
+    func warmLocations(of frames: [FramePreview.Frame]) {
+        guard let dwarf else { return }
+        for frame in frames {
+            for symbol in symbols.symbols(named: frame.function) where frame.offset < max(symbol.size, 1) {
+                _ = dwarf.locations(at: symbol.start &+ frame.offset)
+            }
+        }
+    }
+
     /// ``warm()`` with the symbol index built on another thread meanwhile
     /// (the two touch nothing in common).
     func warmInParallel() {
