@@ -172,31 +172,33 @@ final class DwarfModule {
     private var isSibling = false
     /// Where `.debug_info` lies in the mapped file.
     private var debugInfoExtent: (offset: Int, size: Int)?
-    /// Where CUs' line tables are decoded from without libdw (mapped vmlinux).
-    private lazy var lineSections: LineTable.Sections? = {
-        guard decodeLines, let mapped = parameters?.mapped, let line = mapped.section(named: ".debug_line"),
-            line.offset + line.size <= mapped.size
-        else { return nil }
-        func buffer(_ name: String) -> UnsafeRawBufferPointer? {
-            guard let section = mapped.section(named: name), section.offset + section.size <= mapped.size else {
-                return nil
-            }
+    /// A DWARF section's bytes, where ksymbolize can read them itself: in
+    /// the mapped file (vmlinux) or in a module relocated by ksymbolize.
+    private func sectionBuffer(_ name: String) -> UnsafeRawBufferPointer? {
+        switch backend {
+        case .lazy(let lazy):
+            return lazy.section(named: name)
+        case .dwfl, .relocated:
+            guard let mapped = parameters?.mapped, let section = mapped.section(named: name),
+                section.offset + section.size <= mapped.size
+            else { return nil }
             return UnsafeRawBufferPointer(start: mapped.base + section.offset, count: section.size)
         }
+    }
+
+    /// Where CUs' line tables are decoded from without libdw.
+    private lazy var lineSections: LineTable.Sections? = {
+        guard decodeLines, let line = sectionBuffer(".debug_line") else { return nil }
         return LineTable.Sections(
-            line: UnsafeRawBufferPointer(start: mapped.base + line.offset, count: line.size),
-            lineStrings: buffer(".debug_line_str"), strings: buffer(".debug_str"))
+            line: line, lineStrings: sectionBuffer(".debug_line_str"), strings: sectionBuffer(".debug_str"))
     }()
 
-    /// Reads CUs' top levels straight from the mapped file (vmlinux).
+    /// Reads CUs' top levels straight from the section bytes.
     private lazy var topLevelScanner: TopLevelScanner? = {
-        guard scanTopLevel, let mapped = parameters?.mapped,
-            let info = mapped.section(named: ".debug_info"), let abbrev = mapped.section(named: ".debug_abbrev"),
-            info.offset + info.size <= mapped.size, abbrev.offset + abbrev.size <= mapped.size
-        else { return nil }
-        return TopLevelScanner(
-            info: UnsafeRawBufferPointer(start: mapped.base + info.offset, count: info.size),
-            abbrev: UnsafeRawBufferPointer(start: mapped.base + abbrev.offset, count: abbrev.size))
+        guard scanTopLevel, let info = sectionBuffer(".debug_info"), let abbrev = sectionBuffer(".debug_abbrev") else {
+            return nil
+        }
+        return TopLevelScanner(info: info, abbrev: abbrev)
     }()
 
     init(
@@ -366,23 +368,18 @@ final class DwarfModule {
     }
 
     private lazy var ownDwarf: OwnDwarf? = {
-        guard readUnits, dwarfError == nil, case .dwfl(_, let handle) = backend, let mapped = parameters?.mapped,
+        guard readUnits, dwarfError == nil, case .dwfl(_, let handle) = backend, parameters?.mapped != nil,
             let scanner = topLevelScanner
         else { return nil }
-        func buffer(_ name: String) -> UnsafeRawBufferPointer? {
-            guard let section = mapped.section(named: name), section.offset + section.size <= mapped.size else {
-                return nil
-            }
-            return UnsafeRawBufferPointer(start: mapped.base + section.offset, count: section.size)
-        }
         var bias: Dwarf_Addr = 0
-        guard dwfl_module_getdwarf(handle, &bias) != nil, let aranges = buffer(".debug_aranges"),
+        guard dwfl_module_getdwarf(handle, &bias) != nil, let aranges = sectionBuffer(".debug_aranges"),
             let index = UnitAddressIndex(aranges: aranges), !index.isEmpty
         else { return nil }
         let sections = DwarfSections(
-            info: scanner.info, abbrev: scanner.abbrev, strings: buffer(".debug_str"),
-            lineStrings: buffer(".debug_line_str"), stringOffsets: buffer(".debug_str_offsets"),
-            addresses: buffer(".debug_addr"), ranges: buffer(".debug_ranges"), rangeLists: buffer(".debug_rnglists"))
+            info: scanner.info, abbrev: scanner.abbrev, strings: sectionBuffer(".debug_str"),
+            lineStrings: sectionBuffer(".debug_line_str"), stringOffsets: sectionBuffer(".debug_str_offsets"),
+            addresses: sectionBuffer(".debug_addr"), ranges: sectionBuffer(".debug_ranges"),
+            rangeLists: sectionBuffer(".debug_rnglists"))
         return OwnDwarf(sections: sections, index: index, bias: bias, scanner: scanner)
     }()
 

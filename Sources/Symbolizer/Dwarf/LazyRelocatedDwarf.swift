@@ -50,6 +50,12 @@ final class LazyRelocatedDwarf {
     private var unitStarts: [UInt64] = []
     private var relocatedUnits: Set<UInt64> = []
     private var everything = false
+    /// The debug sections in the mapping, by name (relocated as described above).
+    private var debugBuffers: [String: UnsafeRawBufferPointer] = [:]
+
+    /// A debug section's bytes: `.debug_info` and `.debug_line` are
+    /// relocated only for the units ``unitDieOffset(containing:)`` returned.
+    func section(named name: String) -> UnsafeRawBufferPointer? { debugBuffers[name] }
 
     deinit {
         if let dwarf { dwarf_end(dwarf) }
@@ -131,6 +137,9 @@ final class LazyRelocatedDwarf {
         self.elf = elf
         self.base = address
         self.size = size
+        for section in debugSections.values {
+            debugBuffers[section.name] = UnsafeRawBufferPointer(start: section.data, count: section.size)
+        }
         self.symbols = symtab.0
         self.symbolCount = symtab.1
         var bases = [UInt64](repeating: 0, count: Int(min(sectionAddresses.keys.max() ?? 0, 0xffff)) + 1)
