@@ -135,7 +135,9 @@ final class LineTable {
             sorted = false
             break
         }
-        if !sorted {
+        if !sorted, let merged = Self.concatenatedSequences(rows) {
+            rows = merged
+        } else if !sorted {
             let order = rows.indices.sorted { lhs, rhs in
                 if rows[lhs].address != rows[rhs].address { return rows[lhs].address < rows[rhs].address }
                 if rows[lhs].endSequence != rows[rhs].endSequence { return rows[lhs].endSequence }
@@ -145,6 +147,35 @@ final class LineTable {
         }
         self.rows = rows
         self.files = files
+    }
+
+    /// libdw's order without a sort, for the usual reason rows are out of
+    /// order: a CU's functions in several sections (`.text`, `.init.text`,
+    /// `.text.unlikely`) give sequences that are each in order and do not
+    /// overlap, so the sequences sorted by start are the answer. `nil` when
+    /// that does not hold.
+    private static func concatenatedSequences(_ rows: [Row]) -> [Row]? {
+        var sequences: [Range<Int>] = []
+        var start = 0
+        for index in rows.indices where rows[index].endSequence {
+            sequences.append(start..<index + 1)
+            start = index + 1
+        }
+        guard start == rows.count else { return nil }
+        for sequence in sequences {
+            for index in sequence.dropFirst() where rows[index].address < rows[index - 1].address { return nil }
+        }
+        sequences.sort { rows[$0.lowerBound].address < rows[$1.lowerBound].address }
+        for index in sequences.indices.dropFirst()
+        where rows[sequences[index].lowerBound].address < rows[sequences[index - 1].upperBound - 1].address
+            || rows[sequences[index].lowerBound].address == rows[sequences[index - 1].lowerBound].address
+        {
+            return nil
+        }
+        var result: [Row] = []
+        result.reserveCapacity(rows.count)
+        for sequence in sequences { result.append(contentsOf: rows[sequence]) }
+        return result
     }
 
     /// Whether `a` goes strictly before `b` in libdw's order (ignoring program order).
