@@ -48,17 +48,22 @@ struct TopLevelScanner {
             guard let abbrev = abbrevs(code) else { return false }
             if Int(abbrev.tag) == DW_TAG_subprogram && abbrev.hasCode { found.append(Dwarf_Off(offset)) }
             let lookInside = Int(abbrev.tag) == DW_TAG_namespace || Int(abbrev.tag) == DW_TAG_lexical_block
+            guard abbrev.hasChildren else {
+                guard skipAttributes(abbrev, abbrevs, &cursor, sizes) else { return false }
+                continue
+            }
             var sibling: Int?
             for index in abbrev.attributeIndices {
                 let attribute = abbrevs.attributes[index]
                 if Int(attribute.name) == DW_AT_sibling && !lookInside {
-                    guard let target = FormReader.unitReference(form: UInt64(attribute.form), &cursor, sizes) else { return false }
+                    guard let target = FormReader.unitReference(form: UInt64(attribute.form), &cursor, sizes) else {
+                        return false
+                    }
                     sibling = target
                 } else if !FormReader.skip(form: UInt64(attribute.form), &cursor, sizes) {
                     return false
                 }
             }
-            guard abbrev.hasChildren else { continue }
             if let sibling, sibling > cursor.position, sibling <= sizes.end {
                 cursor.position = sibling
             } else if lookInside {
@@ -86,13 +91,9 @@ struct TopLevelScanner {
         }
     }
 
-    private func skipAttributes(_ abbrev: AbbrevTable.Abbrev, _ abbrevs: AbbrevTable, _ cursor: inout ByteCursor, _ sizes: FormContext)
-        -> Bool
-    {
-        for index in abbrev.attributeIndices
-        where !FormReader.skip(form: UInt64(abbrevs.attributes[index].form), &cursor, sizes) {
-            return false
-        }
-        return true
+    private func skipAttributes(
+        _ abbrev: AbbrevTable.Abbrev, _ abbrevs: AbbrevTable, _ cursor: inout ByteCursor, _ sizes: FormContext
+    ) -> Bool {
+        abbrevs.skipAttributes(of: abbrev, &cursor, sizes)
     }
 }

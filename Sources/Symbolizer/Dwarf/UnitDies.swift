@@ -193,7 +193,10 @@ final class UnitDies {
                 result.append(read)
             } else {
                 var skipped = Entry(offset: position, tag: UInt64(abbrev.tag), hasChildren: abbrev.hasChildren, end: 0)
-                for index in abbrev.attributeIndices {
+                if !abbrev.hasChildren {
+                    guard abbrevs.skipAttributes(of: abbrev, &cursor, unit) else { return nil }
+                }
+                for index in abbrev.attributeIndices where abbrev.hasChildren {
                     let attribute = abbrevs.attributes[index]
                     if abbrev.hasChildren, Int(attribute.name) == DW_AT_sibling {
                         var peek = cursor
@@ -225,9 +228,8 @@ final class UnitDies {
                 position = cursor.position
                 continue
             }
-            guard let abbrev = abbrevs(code), depth < 64 else { return nil }
-            for index in abbrev.attributeIndices {
-                guard FormReader.skip(form: UInt64(abbrevs.attributes[index].form), &cursor, unit) else { return nil }
+            guard let abbrev = abbrevs(code), depth < 64, abbrevs.skipAttributes(of: abbrev, &cursor, unit) else {
+                return nil
             }
             if abbrev.hasChildren { depth += 1 }
             position = cursor.position

@@ -70,6 +70,10 @@ struct AbbrevTable {
         /// `attributes[first..<first + count]` of the table.
         var first: Int32 = 0
         var count: UInt16 = 0
+        /// The size of the attribute values when every form has a fixed
+        /// size, not counting `DW_FORM_addr`s (`addressCount` of them); -1 otherwise.
+        var fixedSize: Int16 = 0
+        var addressCount: UInt8 = 0
 
         var attributeIndices: Range<Int> { Int(first)..<Int(first) + Int(count) }
     }
@@ -82,6 +86,19 @@ struct AbbrevTable {
         guard code < UInt64(entries.count) else { return nil }
         let entry = entries[Int(code)]
         return entry.known ? entry : nil
+    }
+
+    /// Moves past the attribute values of a DIE with abbreviation `abbrev`:
+    /// one jump when their size is fixed.
+    func skipAttributes(of abbrev: Abbrev, _ cursor: inout ByteCursor, _ unit: FormContext) -> Bool {
+        if abbrev.fixedSize >= 0 {
+            return cursor.advance(Int(abbrev.fixedSize) + Int(abbrev.addressCount) * unit.addressSize)
+        }
+        for index in abbrev.attributeIndices
+        where !FormReader.skip(form: UInt64(attributes[index].form), &cursor, unit) {
+            return false
+        }
+        return true
     }
 
     /// The value of a `DW_FORM_implicit_const` attribute.
@@ -111,6 +128,15 @@ struct AbbrevTable {
                     implicitConstants.append(value)
                 }
                 if name == UInt64(DW_AT_low_pc) || name == UInt64(DW_AT_ranges) { entry.hasCode = true }
+                if entry.fixedSize >= 0 {
+                    if form == UInt64(DW_FORM_addr), entry.addressCount < .max {
+                        entry.addressCount += 1
+                    } else if let size = FormReader.fixedSize(form), entry.fixedSize < 0x4000 {
+                        entry.fixedSize += Int16(size)
+                    } else {
+                        entry.fixedSize = -1
+                    }
+                }
                 attributes.append(attribute)
                 entry.count += 1
             }
@@ -125,6 +151,23 @@ struct AbbrevTable {
 
 /// Reading and skipping attribute values by form.
 enum FormReader {
+    /// The size of a value of `form` when it does not depend on the value
+    /// or the unit (32-bit DWARF); `nil` otherwise.
+    static func fixedSize(_ form: UInt64) -> Int? {
+        switch Int(truncatingIfNeeded: form) {
+        case DW_FORM_flag_present, DW_FORM_implicit_const: 0
+        case DW_FORM_data1, DW_FORM_ref1, DW_FORM_flag, DW_FORM_strx1, DW_FORM_addrx1: 1
+        case DW_FORM_data2, DW_FORM_ref2, DW_FORM_strx2, DW_FORM_addrx2: 2
+        case DW_FORM_strx3, DW_FORM_addrx3: 3
+        case DW_FORM_data4, DW_FORM_ref4, DW_FORM_strx4, DW_FORM_addrx4, DW_FORM_strp, DW_FORM_line_strp,
+            DW_FORM_sec_offset, DW_FORM_ref_addr, DW_FORM_strp_sup, DW_FORM_ref_sup4:
+            4
+        case DW_FORM_data8, DW_FORM_ref8, DW_FORM_ref_sig8, DW_FORM_ref_sup8: 8
+        case DW_FORM_data16: 16
+        default: nil
+        }
+    }
+
     /// Moves past one value of `form`; `false` for a form it does not know.
         static func skip(form: UInt64, _ cursor: inout ByteCursor, _ unit: FormContext) -> Bool {
         switch Int(truncatingIfNeeded: form) {
