@@ -181,6 +181,12 @@ public final class Symbolizer {
             }
         }
         guard !options.modulePaths.isEmpty else { return }
+        // Modules load after vmlinux (the first frames usually need it), in
+        // the order the log names them, in one lane per CPU but one (the
+        // other reads vmlinux's frames meanwhile): busy CPUs, none waiting.
+        let lanes = max(1, onlineProcessorCount() - 1)
+        var lastInLane = Array(repeating: preloads["vmlinux"], count: lanes)
+        var scheduled = 0
         for rawName in modules {
             let name = ModuleName.canonical(rawName)
             guard ModuleName.isValid(name), binaries[name] == nil, preloads[name] == nil else { continue }
@@ -189,11 +195,12 @@ public final class Symbolizer {
             let options = self.options
             let slot = nextSyntheticSlot
             nextSyntheticSlot += 1
-            // Modules after vmlinux: the first frames usually need vmlinux.
             preloadGenerations[name] = optionsGeneration
             let debugDirectories = debugRoots
             let expected = frames[rawName] ?? []
-            preloads[name] = PreloadedBinary(after: preloads["vmlinux"]) { _ in
+            let lane = scheduled % lanes
+            scheduled += 1
+            let preload = PreloadedBinary(after: lastInLane[lane]) { _ in
                 let session: DwflSession
                 do throws(SymbolizerError) {
                     session = try DwflSession(debugDirectories: debugDirectories)
@@ -215,6 +222,8 @@ public final class Symbolizer {
                 }
                 return (result, nil)
             }
+            preloads[name] = preload
+            lastInLane[lane] = preload
         }
     }
 

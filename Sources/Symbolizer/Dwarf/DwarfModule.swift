@@ -38,8 +38,9 @@ final class DwarfModule {
         lazy var scopes = ScopeTree(source: source)
         /// Where to decode the line table without libdw (mapped vmlinux).
         var lineSections: LineTable.Sections?
-        private var tableRead = false
         private var table: LineTable?
+        private var programRead = false
+        private var program: LineProgram?
         /// The unit's libdw DIE, for what only libdw reads; found on first use
         /// for a unit read by ``UnitDies``.
         private let resolveDie: () -> Dwarf_Die?
@@ -84,17 +85,43 @@ final class DwarfModule {
             resolveDie = libdwDie
         }
 
-        /// The CU's line table decoded by ``LineTable``, when it can.
-        private func lineTable() -> LineTable? {
+        /// The CU's line program read by ``LineProgram``, when it can.
+        private func lineProgram() -> LineProgram? {
             guard let lineSections else { return nil }
-            if !tableRead {
-                tableRead = true
+            if !programRead {
+                programRead = true
                 if let offset = lineTableOffset, offset < lineSections.line.count {
-                    table = LineTable(sections: lineSections, offset: offset)
+                    program = LineProgram(sections: lineSections, offset: offset)
                 }
             }
-            return table
+            return program
         }
+
+        /// The row for a DWARF address from our own decoder: one pass over
+        /// the program for the unit's first lookups (an oops touches most
+        /// units once), a table after that. `nil`: the program cannot be
+        /// decoded, ask libdw.
+        private func ownRow(at address: UInt64) -> LineTable.Row?? {
+            guard let program = lineProgram() else { return nil }
+            lookups += 1
+            if table == nil, lookups <= Self.lookupsBeforeTable {
+                guard let row = program.row(at: address) else {
+                    self.program = nil
+                    return nil
+                }
+                return .some(row)
+            }
+            if table == nil { table = LineTable(program: program) }
+            guard let table else {
+                self.program = nil
+                return nil
+            }
+            return .some(table.row(at: address))
+        }
+
+        private static let lookupsBeforeTable = 2
+        private var lookups = 0
+
         private var files: OpaquePointer?
         private var fileCount = 0
         private var filesRead = false
@@ -103,8 +130,8 @@ final class DwarfModule {
         /// The normalised name of entry `index` of the CU's file table.
         func fileName(_ index: Int) -> String? {
             if let cached = fileNames[index] { return cached }
-            if let table = lineTable() {
-                guard let name = table.fileName(index) else { return nil }
+            if let program = lineProgram() {
+                guard index >= 0, index < program.files.count, let name = program.files[index] else { return nil }
                 let normalized = SourcePath.normalize(name, compilationDirectory: compilationDirectory)
                 fileNames[index] = normalized
                 return normalized
@@ -125,8 +152,8 @@ final class DwarfModule {
 
         /// The line table row for `address` (a session address).
         func line(at address: UInt64) -> SourceLocation? {
-            if let table = lineTable() {
-                guard let row = table.row(at: address &- bias) else { return nil }
+            if let found = ownRow(at: address &- bias) {
+                guard let row = found else { return nil }
                 return SourceLocation(
                     function: nil, file: fileName(Int(row.file)), line: row.line > 0 ? Int(row.line) : nil,
                     column: row.column > 0 ? Int(row.column) : nil)

@@ -32,103 +32,16 @@ final class LineTable {
         var strings: UnsafeRawBufferPointer?
     }
 
-    init?(sections: Sections, offset: Int) {
-        var cursor = ByteCursor(bytes: sections.line, position: offset)
-        guard let length = cursor.u32(), length < 0xffff_fff0 else { return nil }
-        let end = offset + 4 + Int(length)
-        guard end <= sections.line.count else { return nil }
-        cursor.limit = end
-        guard let version = cursor.u16(), version == 5, let addressSize = cursor.u8(), addressSize == 8,
-            let segmentSelectorSize = cursor.u8(), segmentSelectorSize == 0, let headerLength = cursor.u32()
-        else { return nil }
-        let programStart = cursor.position + Int(headerLength)
-        guard programStart <= end, let minimumInstructionLength = cursor.u8(), let maximumOperations = cursor.u8(),
-            maximumOperations == 1, let defaultIsStmt = cursor.u8(), let lineBaseByte = cursor.u8(),
-            let lineRange = cursor.u8(), lineRange > 0, let opcodeBase = cursor.u8(), opcodeBase > 0
-        else { return nil }
-        _ = defaultIsStmt
-        let lineBase = Int32(Int8(bitPattern: lineBaseByte))
-        var standardLengths: [UInt8] = []
-        for _ in 1..<Int(opcodeBase) {
-            guard let count = cursor.u8() else { return nil }
-            standardLengths.append(count)
-        }
-        guard let directories = Self.entries(&cursor, sections), let fileEntries = Self.entries(&cursor, sections)
-        else { return nil }
-        let files = fileEntries.map { entry -> String? in
-            guard let name = entry.path else { return nil }
-            if name.hasPrefix("/") { return name }
-            let directory =
-                entry.directory >= 0 && entry.directory < directories.count ? directories[entry.directory].path : nil
-            guard let directory else { return name }
-            return directory + "/" + name
-        }
+    /// The table of the line program at `offset` of `.debug_line`.
+    convenience init?(sections: Sections, offset: Int) {
+        guard let program = LineProgram(sections: sections, offset: offset) else { return nil }
+        self.init(program: program)
+    }
 
-        // The line program.
-        cursor.position = programStart
+    init?(program: LineProgram) {
         var rows: [Row] = []
-        rows.reserveCapacity(Int(length) / 3)
-        var address: UInt64 = 0
-        var file: Int32 = 1
-        var line: Int32 = 1
-        var column: Int32 = 0
-        func reset() {
-            address = 0
-            file = 1
-            line = 1
-            column = 0
-        }
-        let minimumLength = UInt64(minimumInstructionLength)
-        while cursor.position < end {
-            guard let opcode = cursor.u8() else { return nil }
-            if opcode >= opcodeBase {
-                let adjusted = Int32(opcode - opcodeBase)
-                address &+= UInt64(adjusted / Int32(lineRange)) &* minimumLength
-                line &+= lineBase + adjusted % Int32(lineRange)
-                rows.append(Row(address: address, line: line, column: column, file: file, endSequence: false))
-                continue
-            }
-            switch opcode {
-            case 0:
-                guard let size = cursor.uleb(), size > 0, size < 1 << 32, let sub = cursor.u8() else { return nil }
-                let next = cursor.position + Int(size) - 1
-                guard next <= end else { return nil }
-                switch sub {
-                case 1:  // DW_LNE_end_sequence
-                    rows.append(Row(address: address, line: line, column: column, file: file, endSequence: true))
-                    reset()
-                case 2:  // DW_LNE_set_address
-                    guard size == 9, let value = cursor.u64() else { return nil }
-                    address = value
-                case 4: _ = cursor.uleb()  // DW_LNE_set_discriminator
-                default: break
-                }
-                cursor.position = next
-            case 1:  // DW_LNS_copy
-                rows.append(Row(address: address, line: line, column: column, file: file, endSequence: false))
-            case 2:  // DW_LNS_advance_pc
-                guard let value = cursor.uleb() else { return nil }
-                address &+= value &* minimumLength
-            case 3:  // DW_LNS_advance_line
-                guard let value = cursor.sleb() else { return nil }
-                line &+= Int32(truncatingIfNeeded: value)
-            case 4:  // DW_LNS_set_file
-                guard let value = cursor.uleb() else { return nil }
-                file = Int32(truncatingIfNeeded: value)
-            case 5:  // DW_LNS_set_column
-                guard let value = cursor.uleb() else { return nil }
-                column = Int32(truncatingIfNeeded: value)
-            case 6, 7, 10, 11: break  // negate_stmt, basic_block, prologue_end, epilogue_begin
-            case 8:  // DW_LNS_const_add_pc
-                address &+= UInt64((255 - Int32(opcodeBase)) / Int32(lineRange)) &* minimumLength
-            case 9:  // DW_LNS_fixed_advance_pc
-                guard let value = cursor.u16() else { return nil }
-                address &+= UInt64(value)
-            default:
-                for _ in 0..<Int(standardLengths[Int(opcode) - 1]) { guard cursor.uleb() != nil else { return nil } }
-            }
-        }
-        guard let last = rows.last, last.endSequence else { return nil }
+        rows.reserveCapacity(program.programLength / 3)
+        guard program.forEachRow({ rows.append($0) }) else { return nil }
         // libdw's order: by address, an end of sequence first, program order otherwise.
         var sorted = true
         for index in 1..<rows.count where Self.before(rows[index], rows[index - 1]) {
@@ -146,7 +59,7 @@ final class LineTable {
             rows = order.map { rows[$0] }
         }
         self.rows = rows
-        self.files = files
+        self.files = program.files
     }
 
     /// libdw's order without a sort, for the usual reason rows are out of
@@ -205,6 +118,154 @@ final class LineTable {
     func fileName(_ index: Int) -> String? {
         index >= 0 && index < files.count ? files[index] : nil
     }
+}
+
+/// A CU's DWARF 5 line program in the mapped `.debug_line`: its header
+/// (file names) and a decoder of its rows, for ``LineTable`` or for one
+/// lookup without a table (a CU that an oops touches once need not have
+/// every row stored and ordered).
+struct LineProgram {
+    /// File names by index (DWARF 5: index 0 is the primary file).
+    let files: [String?]
+    private let sections: LineTable.Sections
+    private let programStart: Int
+    private let end: Int
+    private let minimumLength: UInt64
+    private let opcodeBase: UInt8
+    private let lineBase: Int32
+    private let lineRange: UInt8
+    private let standardLengths: [UInt8]
+
+    var programLength: Int { end - programStart }
+
+    init?(sections: LineTable.Sections, offset: Int) {
+        var cursor = ByteCursor(bytes: sections.line, position: offset)
+        guard let length = cursor.u32(), length < 0xffff_fff0 else { return nil }
+        let end = offset + 4 + Int(length)
+        guard end <= sections.line.count else { return nil }
+        cursor.limit = end
+        guard let version = cursor.u16(), version == 5, let addressSize = cursor.u8(), addressSize == 8,
+            let segmentSelectorSize = cursor.u8(), segmentSelectorSize == 0, let headerLength = cursor.u32()
+        else { return nil }
+        let programStart = cursor.position + Int(headerLength)
+        guard programStart <= end, let minimumInstructionLength = cursor.u8(), let maximumOperations = cursor.u8(),
+            maximumOperations == 1, let defaultIsStmt = cursor.u8(), let lineBaseByte = cursor.u8(),
+            let lineRange = cursor.u8(), lineRange > 0, let opcodeBase = cursor.u8(), opcodeBase > 0
+        else { return nil }
+        _ = defaultIsStmt
+        var standardLengths: [UInt8] = []
+        for _ in 1..<Int(opcodeBase) {
+            guard let count = cursor.u8() else { return nil }
+            standardLengths.append(count)
+        }
+        guard let directories = Self.entries(&cursor, sections), let fileEntries = Self.entries(&cursor, sections)
+        else { return nil }
+        files = fileEntries.map { entry -> String? in
+            guard let name = entry.path else { return nil }
+            if name.hasPrefix("/") { return name }
+            let directory =
+                entry.directory >= 0 && entry.directory < directories.count ? directories[entry.directory].path : nil
+            guard let directory else { return name }
+            return directory + "/" + name
+        }
+        self.sections = sections
+        self.programStart = programStart
+        self.end = end
+        self.minimumLength = UInt64(minimumInstructionLength)
+        self.opcodeBase = opcodeBase
+        self.lineBase = Int32(Int8(bitPattern: lineBaseByte))
+        self.lineRange = lineRange
+        self.standardLengths = standardLengths
+    }
+
+    /// Calls `body` with every row, in program order; `false` when the
+    /// program is malformed or does not end a sequence last.
+    func forEachRow(_ body: (LineTable.Row) -> Void) -> Bool {
+        typealias Row = LineTable.Row
+        var cursor = ByteCursor(bytes: sections.line, position: programStart)
+        cursor.limit = end
+        var address: UInt64 = 0
+        var file: Int32 = 1
+        var line: Int32 = 1
+        var column: Int32 = 0
+        // Whether the last row so far ends a sequence.
+        var endedLast = false
+        while cursor.position < end {
+            guard let opcode = cursor.u8() else { return false }
+            if opcode >= opcodeBase {
+                let adjusted = Int32(opcode - opcodeBase)
+                address &+= UInt64(adjusted / Int32(lineRange)) &* minimumLength
+                line &+= lineBase + adjusted % Int32(lineRange)
+                body(Row(address: address, line: line, column: column, file: file, endSequence: false))
+                endedLast = false
+                continue
+            }
+            switch opcode {
+            case 0:
+                guard let size = cursor.uleb(), size > 0, size < 1 << 32, let sub = cursor.u8() else { return false }
+                let next = cursor.position + Int(size) - 1
+                guard next <= end else { return false }
+                switch sub {
+                case 1:  // DW_LNE_end_sequence
+                    body(Row(address: address, line: line, column: column, file: file, endSequence: true))
+                    endedLast = true
+                    address = 0
+                    file = 1
+                    line = 1
+                    column = 0
+                case 2:  // DW_LNE_set_address
+                    guard size == 9, let value = cursor.u64() else { return false }
+                    address = value
+                case 4: _ = cursor.uleb()  // DW_LNE_set_discriminator
+                default: break
+                }
+                cursor.position = next
+            case 1:  // DW_LNS_copy
+                body(Row(address: address, line: line, column: column, file: file, endSequence: false))
+                endedLast = false
+            case 2:  // DW_LNS_advance_pc
+                guard let value = cursor.uleb() else { return false }
+                address &+= value &* minimumLength
+            case 3:  // DW_LNS_advance_line
+                guard let value = cursor.sleb() else { return false }
+                line &+= Int32(truncatingIfNeeded: value)
+            case 4:  // DW_LNS_set_file
+                guard let value = cursor.uleb() else { return false }
+                file = Int32(truncatingIfNeeded: value)
+            case 5:  // DW_LNS_set_column
+                guard let value = cursor.uleb() else { return false }
+                column = Int32(truncatingIfNeeded: value)
+            case 6, 7, 10, 11: break  // negate_stmt, basic_block, prologue_end, epilogue_begin
+            case 8:  // DW_LNS_const_add_pc
+                address &+= UInt64((255 - Int32(opcodeBase)) / Int32(lineRange)) &* minimumLength
+            case 9:  // DW_LNS_fixed_advance_pc
+                guard let value = cursor.u16() else { return false }
+                address &+= UInt64(value)
+            default:
+                for _ in 0..<Int(standardLengths[Int(opcode) - 1]) { guard cursor.uleb() != nil else { return false } }
+            }
+        }
+        return endedLast
+    }
+
+    /// What ``LineTable/row(at:)`` answers, found in one pass without
+    /// storing rows: the greatest row at or below `address` in libdw's order
+    /// (by address, an end of sequence first, then program order), unless it
+    /// ends a sequence. The outer `nil`: the program cannot be decoded.
+    func row(at address: UInt64) -> LineTable.Row?? {
+        var best: LineTable.Row?
+        let decoded = forEachRow { row in
+            guard row.address <= address else { return }
+            if let current = best {
+                if row.address < current.address { return }
+                if row.address == current.address && row.endSequence && !current.endSequence { return }
+            }
+            best = row
+        }
+        guard decoded else { return nil }
+        guard let best, !best.endSequence else { return .some(nil) }
+        return .some(best)
+    }
 
     private struct Entry {
         var path: String?
@@ -212,7 +273,7 @@ final class LineTable {
     }
 
     /// A DWARF 5 directory or file name table.
-    private static func entries(_ cursor: inout ByteCursor, _ sections: Sections) -> [Entry]? {
+    private static func entries(_ cursor: inout ByteCursor, _ sections: LineTable.Sections) -> [Entry]? {
         guard let formatCount = cursor.u8() else { return nil }
         var format: [(content: UInt64, form: UInt64)] = []
         for _ in 0..<formatCount {

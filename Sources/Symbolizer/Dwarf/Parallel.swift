@@ -1,5 +1,14 @@
 import Dispatch
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The CPUs online, at least 1.
+func onlineProcessorCount() -> Int {
+    max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}
+
 /// `(0..<count).map(body)` computed by up to `threads` threads, each on a
 /// contiguous chunk; in order. `body` must only read shared state.
 public func parallelMap<T>(_ count: Int, threads: Int, _ body: (Int) -> T) -> [T] {
