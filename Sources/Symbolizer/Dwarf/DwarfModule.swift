@@ -104,7 +104,7 @@ final class DwarfModule {
         private func ownRow(at address: UInt64) -> LineTable.Row?? {
             guard let program = lineProgram() else { return nil }
             lookups += 1
-            if table == nil, lookups <= Self.lookupsBeforeTable {
+            if table == nil, lookups <= lookupsBeforeTable {
                 guard let row = program.row(at: address) else {
                     self.program = nil
                     return nil
@@ -119,7 +119,9 @@ final class DwarfModule {
             return .some(table.row(at: address))
         }
 
-        private static let lookupsBeforeTable = 2
+        /// Lookups answered by scanning before the table is built: 1 for
+        /// logs (most units are touched once), 0 for big batches.
+        var lookupsBeforeTable = 1
         private var lookups = 0
 
         private var files: OpaquePointer?
@@ -269,6 +271,8 @@ final class DwarfModule {
     /// thread (still each CU in its own session, so later big batches find it
     /// read).
     func locations(batch addresses: [UInt64], threads: Int) -> [[SourceLocation]] {
+        // Many addresses: each unit is likely to be asked again, so its line table is built at once.
+        if addresses.count >= 256 { tablesFirst = true }
         guard threads > 1, dwarfError == nil, parameters != nil, case .dwfl(_, let handle) = backend,
             addresses.count > 1
         else { return addresses.map { locations(at: $0) } }
@@ -325,6 +329,7 @@ final class DwarfModule {
             module.dwarfError == nil
         else { return nil }
         module.isSibling = true
+        module.tablesFirst = true
         module.warm()
         return module
     }
@@ -410,6 +415,10 @@ final class DwarfModule {
         return OwnDwarf(sections: sections, index: index, bias: bias, scanner: scanner)
     }()
 
+    /// Whether units build their line table at their first lookup (big
+    /// batches) instead of scanning the program once first (logs).
+    private var tablesFirst = false
+
     /// Units read by ``UnitDies``, by their header's offset.
     private var ownUnits: [Int: CompilationUnit] = [:]
 
@@ -429,6 +438,7 @@ final class DwarfModule {
         if let dies = UnitDies(sections: own.sections, unitOffset: unitOffset) {
             created = CompilationUnit(dies: dies, bias: own.bias, scanner: own.scanner, libdwDie: libdwDie)
             created.lineSections = lineSections
+            created.lookupsBeforeTable = tablesFirst ? 0 : 1
             units[Dwarf_Off(dies.header.firstDie)] = created
         } else if let die = libdwDie() {
             created = unit(die: die, bias: own.bias)
@@ -445,6 +455,7 @@ final class DwarfModule {
         if let cached = units[offset] { return cached }
         let created = CompilationUnit(die: die, bias: bias, scanner: topLevelScanner)
         created.lineSections = lineSections
+        created.lookupsBeforeTable = tablesFirst ? 0 : 1
         units[offset] = created
         if units.count % forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
             // What was read of .debug_info for the CUs so far is kept in our
