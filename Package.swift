@@ -28,7 +28,13 @@ let package = Package(
                 "Symbolizer",
                 "ArchFixups",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The Swift runtime linked in: a self-contained binary that starts ~5 ms faster.
+            // -static-stdlib when compiling too, so that the objects name the static libraries
+            // FoundationEssentials needs; lld, as gold warns about libc's mktemp, which the static
+            // FoundationEssentials uses.
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux]))]
         ),
         .testTarget(name: "ArchFixupsTests", dependencies: ["ArchFixups"]),
         .testTarget(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Symbolizer
 
 #if canImport(Glibc)
@@ -129,13 +129,19 @@ struct AddrCommand: ParsableCommand {
         return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
     }
 
-    /// The input without surrounding white space.
+    /// The input without surrounding white space: tabs, Unicode space separators (`Zs`) and the
+    /// zero-width space, the characters of Foundation's `CharacterSet.whitespaces`.
     private static func trim(_ input: String) -> String {
         let utf8 = input.utf8
         if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
             return input
         }
-        return input.trimmingCharacters(in: .whitespaces)
+        func isText(_ scalar: Unicode.Scalar) -> Bool {
+            scalar != "\t" && scalar != "\u{200B}" && scalar.properties.generalCategory != .spaceSeparator
+        }
+        let scalars = input.unicodeScalars
+        guard let first = scalars.firstIndex(where: isText), let last = scalars.lastIndex(where: isText) else { return "" }
+        return String(scalars[first...last])
     }
 
     private func parse(_ input: String, number: Int) -> LogFrame? {

@@ -318,7 +318,7 @@ public final class LogProcessor {
         if trimmed.hasPrefix("EIP: ") { return .i386 }
         if trimmed.hasPrefix("PC is at ") || trimmed.hasPrefix("pc : [<") { return .arm }
         if trimmed.hasPrefix("pstate: ") || trimmed.hasPrefix("x29: ") { return .arm64 }
-        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("status: ") && message.contains("badaddr:") { return .riscv64 }
+        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("status: ") && ByteSearch.contains(message, "badaddr:") { return .riscv64 }
         if trimmed.hasPrefix("epc   : ") || trimmed.hasPrefix("Cause : ") { return .mips }
         if trimmed.hasPrefix("NIP:  ") || trimmed.hasPrefix("NIP [") { return .powerpc64 }
         if trimmed.hasPrefix("Krnl PSW : ") { return .s390x }
@@ -505,7 +505,7 @@ public final class LogProcessor {
     /// 6.1.0 #1 0123…` (kernels with CONFIG_STACKTRACE_BUILD_ID print the 20
     /// bytes after the version's `#N`).
     public static func vmlinuxBuildID(in message: Substring) -> String? {
-        guard message.contains(" Comm: "), release(in: message) != nil else { return nil }
+        guard ByteSearch.contains(message, " Comm: "), release(in: message) != nil else { return nil }
         let tokens = message.split(separator: " ")
         guard let hash = tokens.lastIndex(where: { $0.hasPrefix("#") }), hash + 1 < tokens.count else { return nil }
         let candidate = tokens[hash + 1].trimmingCharacters(in: "\r")
@@ -519,7 +519,7 @@ public final class LogProcessor {
         if message.hasPrefix("Linux version ") {
             return message.dropFirst("Linux version ".count).split(separator: " ").first.map(String.init)
         }
-        guard message.contains(" Comm: ") else { return nil }
+        guard ByteSearch.contains(message, " Comm: ") else { return nil }
         let rest: Substring
         if let range = message.firstRange(of: "Not tainted ") {
             rest = message[range.upperBound...]

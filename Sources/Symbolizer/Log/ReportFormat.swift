@@ -20,7 +20,7 @@ public struct ReportFormat: Sendable {
     func matches(_ message: Substring) -> Bool {
         switch match {
         case .prefix(let text): return message.hasPrefix(text)
-        case .contains(let text): return message.contains(text)
+        case .contains(let text): return ByteSearch.contains(message, text)
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArchFixups
-import Foundation
+import FoundationEssentials
 
 /// The `--format json` document, version 1.
 ///

@@ -336,7 +336,7 @@ enum LinuxOopses {
         "vmalloc: allocation failure:", "FAULT_INJECTION: forcing a failure", "FAULT_FLAG_ALLOW_RETRY missing",
     ]
     /// syzbot's suppressions: the log shows the fuzzer itself failing, not the kernel.
-    static let suppressions = TitleRegex(anyOf: [
+    static let suppressions = TitleRegexSet([
         "panic: failed to start executor binary", "panic: executor failed: pthread_create failed",
         "panic: failed to create temp dir", "fatal error: unexpected signal during runtime execution",
         "signal SIGBUS: bus error", "SYZFAIL: SIGBUS", #"Out of memory: Kill process .* \(syz-executor\)"#,

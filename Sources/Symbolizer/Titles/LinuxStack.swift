@@ -28,7 +28,7 @@ enum LinuxStack {
     ]
     static let stackStarts = stackStartPatterns.map { TitleRegex($0) }
     /// Any stack-start marker.
-    static let anyStackStart = TitleRegex(anyOf: stackStartPatterns)
+    static let anyStackStart = TitleRegexSet(stackStartPatterns)
 
     /// Frame lines, tried in order: `[<pc>] [<pc>] func+…` style (x86, arm64, riscv, powerpc),
     /// and arm's `[<pc>] (func) from [<pc>] (caller+…)`, which names two frames.
@@ -102,9 +102,12 @@ enum LinuxStack {
         "__timer_delete_sync", "sk_stop_timer_sync", "__mod_timer", "fast_dput", "dput", "mark_buffer_dirty",
     ]
 
+    /// `skippedFunctions`, compiled once for every format.
+    static let skipped = TitleRegexSet(skippedFunctions)
+
     /// Where a stall's looping code was dispatched from: syscall, workqueue, softirq and timer
     /// entries, and the discriminating file, socket and ioctl operations.
-    static let stallAnchors = TitleRegex(anyOf: [
+    static let stallAnchors = TitleRegexSet([
         "process_one_work", "do_syscall_", "do_fast_syscall_", "sysenter_dispatch", "tracesys_phase2",
         "el0_svc_handler", "invoke_syscall", "ret_fast_syscall", "netif_receive_skb", "do_softirq",
         "call_timer_fn", "_run_timers", "run_timer_softirq", "hrtimer_run", "run_ksoftirqd",

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A key frame: the name that goes into the title, and the name as printed (for ALT titles).
 struct ExtractedFrame: Equatable {
     var canonical: String
@@ -13,7 +11,7 @@ enum StackExtraction {
     /// The key frames of `text` (one per stack part), and whether every one was found.
     /// When the main steps fail and the spec has fallback steps, the fallback's result is used.
     static func frames(_ spec: StackSpec, in text: String) -> (frames: [ExtractedFrame], ok: Bool) {
-        let lines = text.components(separatedBy: "\n")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let first = run(spec.steps, spec, lines)
         if first.ok || spec.fallbackSteps.isEmpty { return first }
         return run(spec.fallbackSteps, spec, lines)
@@ -31,7 +29,7 @@ enum StackExtraction {
         func take(_ match: TitleMatch) {
             for case let printed? in match.groups {
                 let name = SymbolDemangler.demangle(printed)
-                if !spec.skip.matches(name) { candidates.append(name) }
+                if !spec.skips(name) { candidates.append(name) }
             }
         }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Crash titles by syzbot's rules (google/syzkaller `pkg/report`, Linux), so that a
 /// crash found here is filed under the same name syzbot would give it.
 public enum SyzbotTitles {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The raw (not yet normalised) description of a report.
 struct ReportDescription {
     var title: String
@@ -19,19 +17,19 @@ enum TitleExtraction {
     /// matching at the same place the first that succeeds. ALT titles accumulate over every
     /// format that succeeded, as syzbot does.
     static func describe(_ text: String, group: OopsGroup) -> ReportDescription {
-        var best = text.utf16.count
+        var best = text.endIndex
         var title = ""
         var reason: String?
         var alternatives: [String] = []
         var format: TitleFormat?
         var matchedTitle = false
         for candidate in group.formats {
-            guard var match = candidate.title.firstMatch(in: text), match.location <= best else { continue }
-            if match.location == best && !title.isEmpty { continue }
-            if match.location < best {
+            guard var match = candidate.title.firstMatch(in: text), match.range.lowerBound <= best else { continue }
+            if match.range.lowerBound == best && !title.isEmpty { continue }
+            if match.range.lowerBound < best {
                 title = ""
                 format = nil
-                best = match.location
+                best = match.range.lowerBound
             }
             matchedTitle = true
             if let report = candidate.report {
@@ -42,7 +40,7 @@ enum TitleExtraction {
             var frames: [ExtractedFrame] = []
             reason = nil
             if let stack = candidate.stack {
-                let tail = (text as NSString).substring(from: match.location)
+                let tail = String(text.unicodeScalars[match.range.lowerBound...])
                 let extracted = StackExtraction.frames(stack, in: tail)
                 frames = extracted.frames
                 if !extracted.ok { reason = noFrames }
@@ -60,9 +58,8 @@ enum TitleExtraction {
         }
         if title.isEmpty {
             if matchedTitle { reason = "matched title but not report regexp" }
-            if let header = text.range(of: group.header) {
-                let line = text[header.lowerBound...]
-                title = String(line.prefix(while: { $0 != "\n" }))
+            if let header = ByteSearch.firstRange(of: group.header, in: text) {
+                title = String(text.unicodeScalars[header.lowerBound...].prefix(while: { $0 != "\n" }))
             }
         }
         if reason == nil, format?.corrupted == true { reason = "report format is marked as corrupted" }
@@ -98,10 +95,10 @@ enum TitleExtraction {
         if LinuxCorruption.timestamp.matches(title) { return "title matches corrupted regexp" }
         guard let format, !format.noStackTrace else { return nil }
         var hasStackTrace = false
-        let text = report as NSString
         for (index, marker) in LinuxStack.stackStarts.enumerated() {
             guard let match = marker.firstMatch(in: report) else { continue }
-            let lines = text.substring(from: match.location).components(separatedBy: "\n")
+            let lines = String(report.unicodeScalars[match.range.lowerBound...])
+                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if lines.count < 4 { return "call trace is missed" }
             var missing = true
             scan: for line in lines.dropFirst().prefix(15) {

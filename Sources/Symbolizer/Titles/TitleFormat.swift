@@ -2,24 +2,28 @@
 /// and the formats that turn its text into a title.
 struct OopsGroup: Sendable {
     /// Plain, case-sensitive text a line must contain to start a report.
-    var header: String
+    let header: String
     /// Formats in the order they are tried.
-    var formats: [TitleFormat]
+    let formats: [TitleFormat]
     /// A line matching any of these does not start a report of this group.
-    var falsePositives: [String]
-    /// `falsePositives` as one pattern.
-    private var anyFalsePositive: TitleRegex?
+    let falsePositives: [String]
+    /// `header` as UTF-8.
+    private let headerBytes: [UInt8]
+    /// `falsePositives`, compiled.
+    private let anyFalsePositive: TitleRegexSet
 
     init(_ header: String, _ formats: [TitleFormat], notWhen falsePositives: [String] = []) {
         self.header = header
         self.formats = formats
         self.falsePositives = falsePositives
-        anyFalsePositive = falsePositives.isEmpty ? nil : TitleRegex(anyOf: falsePositives)
+        headerBytes = Array(header.utf8)
+        anyFalsePositive = TitleRegexSet(falsePositives)
     }
 
-    /// Whether `line` (a whole console line, prefix included) starts a report of this group.
-    func starts(_ line: String) -> Bool {
-        ConsoleLog.contains(line, header) && !(anyFalsePositive?.matches(line) ?? false)
+    /// Whether `line` (a whole console line, prefix included) starts a report of this group;
+    /// `bytes` is the line's UTF-8.
+    func starts(_ line: String, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        ByteSearch.firstOffset(of: headerBytes, in: bytes) != nil && !anyFalsePositive.matches(line)
     }
 }
 
@@ -98,16 +102,20 @@ struct StackSpec: Sendable {
     var steps: [Step]
     /// Tried from scratch when `steps` fail to give every frame.
     var fallbackSteps: [Step]
-    /// Global skip list plus the format's own, as one pattern matched anywhere in a name.
-    var skip: TitleRegex
+    /// The format's own skip patterns, matched anywhere in a name (see `skips`).
+    var skip: TitleRegexSet
     var extractor: Extractor
 
     init(_ steps: [Step], fallback: [Step] = [], skip: [String] = [], extractor: Extractor = .first) {
         self.steps = steps
         self.fallbackSteps = fallback
-        self.skip = TitleRegex(LinuxStack.skippedFunctions.joined(separator: "|")
-            + skip.map { "|" + $0 }.joined())
+        self.skip = TitleRegexSet(skip)
         self.extractor = extractor
+    }
+
+    /// Whether a frame named `name` is never a key frame: the global skip list or the format's own.
+    func skips(_ name: String) -> Bool {
+        LinuxStack.skipped.matches(name) || skip.matches(name)
     }
 
     /// `RIP`, then `Call Trace:`, then the trace.

@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Plain-text searches on the UTF-8 bytes of strings: what `TitleRegex` does instead of running
+/// a regex where a byte search gives the same answer, and the checks made on every line of a log
+/// (far cheaper than the standard library's search, which compares characters). Text is compared
+/// scalar by scalar, as the regexes do.
+enum ByteSearch {
+    /// Whether `text` contains `part`.
+    static func contains<Text: StringProtocol>(_ text: Text, _ part: String) -> Bool {
+        withBytes(text) { haystack in withBytes(part) { needle in firstOffset(of: needle, in: haystack) != nil } }
+    }
+
+    /// Where the first `part` in `text` is.
+    static func firstRange(of part: String, in text: String) -> Range<String.Index>? {
+        let offset = withBytes(text) { haystack in withBytes(part) { needle in firstOffset(of: needle, in: haystack) } }
+        guard let offset else { return nil }
+        let start = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
+        return start..<text.utf8.index(start, offsetBy: part.utf8.count)
+    }
+
+    /// Whether `text` ends with `part`.
+    static func hasSuffix(_ text: String, _ part: String) -> Bool {
+        let count = part.utf8.count
+        return text.utf8.count >= count && text.utf8.suffix(count).elementsEqual(part.utf8)
+    }
+
+    /// The offset of the first `needle` in `haystack` at `from` or later: memchr for the first
+    /// byte, memcmp for the rest (Glibc does not export memmem).
+    static func firstOffset(
+        of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from: Int = 0
+    ) -> Int? {
+        guard let wanted = needle.baseAddress, !needle.isEmpty else { return from <= haystack.count ? from : nil }
+        guard let base = haystack.baseAddress, from < haystack.count else { return nil }
+        var rest = base + from
+        var remaining = haystack.count - from
+        while remaining >= needle.count {
+            guard let hit = memchr(rest, Int32(wanted.pointee), remaining - needle.count + 1) else { return nil }
+            let candidate = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(candidate, wanted, needle.count) == 0 { return candidate - base }
+            remaining -= (candidate - rest) + 1
+            rest = candidate + 1
+        }
+        return nil
+    }
+
+    /// `firstOffset(of:in:from:)` for a needle in an array.
+    static func firstOffset(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
+        needle.withUnsafeBufferPointer { firstOffset(of: $0, in: haystack, from: from) }
+    }
+
+    /// Whether `haystack` holds `needle` at `offset`.
+    static func hasBytes(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        guard offset + needle.count <= haystack.count else { return false }
+        return needle.withUnsafeBufferPointer { wanted in
+            guard let wanted = wanted.baseAddress, let base = haystack.baseAddress else { return true }
+            return memcmp(base + offset, wanted, needle.count) == 0
+        }
+    }
+
+    /// `body` given the UTF-8 bytes of `text` (in place: Swift strings are UTF-8 on Linux).
+    static func withBytes<Text: StringProtocol, Result>(
+        _ text: Text, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+}
