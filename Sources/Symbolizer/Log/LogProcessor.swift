@@ -318,7 +318,9 @@ public final class LogProcessor {
         if trimmed.hasPrefix("EIP: ") { return .i386 }
         if trimmed.hasPrefix("PC is at ") || trimmed.hasPrefix("pc : [<") { return .arm }
         if trimmed.hasPrefix("pstate: ") || trimmed.hasPrefix("x29: ") { return .arm64 }
-        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("status: ") && ByteSearch.contains(message, "badaddr:") { return .riscv64 }
+        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("status: ") && ByteSearch.contains(message, "badaddr:") {
+            return .riscv64
+        }
         if trimmed.hasPrefix("epc   : ") || trimmed.hasPrefix("Cause : ") { return .mips }
         if trimmed.hasPrefix("NIP:  ") || trimmed.hasPrefix("NIP [") { return .powerpc64 }
         if trimmed.hasPrefix("Krnl PSW : ") { return .s390x }
