@@ -119,9 +119,10 @@ final class DwarfModule {
             return .some(table.row(at: address))
         }
 
-        /// Lookups answered by scanning before the table is built: 1 for
-        /// logs (most units are touched once), 0 for big batches.
-        var lookupsBeforeTable = 1
+        /// Lookups answered by scanning before the table is built: 2 for
+        /// logs (most units are asked twice: once when the log's frames are
+        /// read ahead, once for the frame), 0 for big batches.
+        var lookupsBeforeTable = 2
         private var lookups = 0
 
         private var files: OpaquePointer?
@@ -438,7 +439,7 @@ final class DwarfModule {
         if let dies = UnitDies(sections: own.sections, unitOffset: unitOffset) {
             created = CompilationUnit(dies: dies, bias: own.bias, scanner: own.scanner, libdwDie: libdwDie)
             created.lineSections = lineSections
-            created.lookupsBeforeTable = tablesFirst ? 0 : 1
+            created.lookupsBeforeTable = tablesFirst ? 0 : 2
             units[Dwarf_Off(dies.header.firstDie)] = created
         } else if let die = libdwDie() {
             created = unit(die: die, bias: own.bias)
@@ -455,7 +456,7 @@ final class DwarfModule {
         if let cached = units[offset] { return cached }
         let created = CompilationUnit(die: die, bias: bias, scanner: topLevelScanner)
         created.lineSections = lineSections
-        created.lookupsBeforeTable = tablesFirst ? 0 : 1
+        created.lookupsBeforeTable = tablesFirst ? 0 : 2
         units[offset] = created
         if units.count % forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
             // What was read of .debug_info for the CUs so far is kept in our
