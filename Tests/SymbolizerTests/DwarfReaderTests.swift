@@ -43,6 +43,22 @@ struct DwarfReaderTests {
         #expect(inlined >= addresses.count / 20, "only \(inlined) inline frames")
     }
 
+    /// Module units (x86-64: relocated by ksymbolize one unit at a time) the same way.
+    @Test("gives libdw's answers for module frames", arguments: Samples.allCases.filter { $0.sample.directory == "x86_64" })
+    func modulesSameAsLibdw(sampleCase: SampleCase) throws {
+        let sample = sampleCase.sample
+        guard let vmlinux = try sample.vmlinux() else { return }
+        let arguments = [
+            "--format", "json", "--vmlinux", vmlinux, "--modules", sample.path,
+            "--module-sections", sample.path + "/\(sampleCase.name).sections", sample.path + "/\(sampleCase.name).log",
+        ]
+        let own = try CLI.run(arguments)
+        let libdw = try CLI.run(arguments, environment: ["KSYMBOLIZE_LIBDW_UNITS": "1"])
+        #expect(own.status == libdw.status)
+        #expect(own.stdout == libdw.stdout)
+        #expect(own.stdout.contains("crashmod"))
+    }
+
     /// Addresses inside sized function symbols, spread evenly over them
     /// (from `nm`: the test must not trust the reader it checks).
     static func addresses(in vmlinux: String, count: Int) throws -> [UInt64] {

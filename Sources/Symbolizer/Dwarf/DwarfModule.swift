@@ -363,7 +363,7 @@ final class DwarfModule {
         switch backend {
         case .dwfl(_, let handle):
             if let own = ownDwarf, let unitOffset = own.index.unit(containing: address &- own.bias) {
-                if let unit = ownUnit(at: unitOffset, own, handle: handle) { return unit }
+                if let unit = ownUnit(at: unitOffset, own) { return unit }
             }
             var bias: Dwarf_Addr = 0
             if let die = dwfl_module_addrdie(handle, address, &bias) {
@@ -375,6 +375,9 @@ final class DwarfModule {
                 return unit(die: die, bias: 0)
             }
         case .lazy(let lazy):
+            if let own = ownDwarf, let unitOffset = own.index.unit(containing: address) {
+                if let unit = ownUnit(at: unitOffset, own) { return unit }
+            }
             var die = Dwarf_Die()
             if let offset = lazy.unitDieOffset(containing: address), dwarf_offdie(lazy.dwarf, offset, &die) != nil {
                 return unit(die: die, bias: 0)
@@ -391,29 +394,50 @@ final class DwarfModule {
         return nil
     }
 
-    /// What reads vmlinux's units without libdw's `Dwarf_CU`s: its mapped
-    /// sections, its `.debug_aranges` and the session's bias.
+    /// What reads units without libdw's `Dwarf_CU`s (vmlinux, and x86-64
+    /// modules relocated by ksymbolize): the sections, our
+    /// `.debug_aranges` index and the session's bias.
     private struct OwnDwarf {
         var sections: DwarfSections
         var index: UnitAddressIndex
         var bias: Dwarf_Addr
         var scanner: TopLevelScanner
+        /// The module whose units are relocated as they are read.
+        var lazy: LazyRelocatedDwarf?
+        /// libdw's handle on the same DWARF, for what our reader does not know.
+        var libdw: () -> OpaquePointer?
     }
 
     private lazy var ownDwarf: OwnDwarf? = {
-        guard readUnits, dwarfError == nil, case .dwfl(_, let handle) = backend, parameters?.mapped != nil,
-            let scanner = topLevelScanner
-        else { return nil }
+        guard readUnits, dwarfError == nil, let scanner = topLevelScanner else { return nil }
         var bias: Dwarf_Addr = 0
-        guard dwfl_module_getdwarf(handle, &bias) != nil, let aranges = sectionBuffer(".debug_aranges"),
-            let index = UnitAddressIndex(aranges: aranges), !index.isEmpty
+        var lazy: LazyRelocatedDwarf?
+        let libdw: () -> OpaquePointer?
+        switch backend {
+        case .dwfl(_, let handle):
+            guard parameters?.mapped != nil, dwfl_module_getdwarf(handle, &bias) != nil else { return nil }
+            libdw = {
+                var ignored: Dwarf_Addr = 0
+                return dwfl_module_getdwarf(handle, &ignored)
+            }
+        case .lazy(let module):
+            lazy = module
+            libdw = {
+                module.prepareForLibdw()
+                return module.dwarf
+            }
+        case .relocated:
+            return nil
+        }
+        guard let aranges = sectionBuffer(".debug_aranges"), let index = UnitAddressIndex(aranges: aranges),
+            !index.isEmpty
         else { return nil }
         let sections = DwarfSections(
             info: scanner.info, abbrev: scanner.abbrev, strings: sectionBuffer(".debug_str"),
             lineStrings: sectionBuffer(".debug_line_str"), stringOffsets: sectionBuffer(".debug_str_offsets"),
             addresses: sectionBuffer(".debug_addr"), ranges: sectionBuffer(".debug_ranges"),
             rangeLists: sectionBuffer(".debug_rnglists"))
-        return OwnDwarf(sections: sections, index: index, bias: bias, scanner: scanner)
+        return OwnDwarf(sections: sections, index: index, bias: bias, scanner: scanner, lazy: lazy, libdw: libdw)
     }()
 
     /// Whether units build their line table at their first lookup (big
@@ -425,23 +449,26 @@ final class DwarfModule {
 
     /// The unit whose header is at `unitOffset`, read without libdw's
     /// search for it; through libdw when ``UnitDies`` cannot read it.
-    private func ownUnit(at unitOffset: Int, _ own: OwnDwarf, handle: OpaquePointer) -> CompilationUnit? {
+    private func ownUnit(at unitOffset: Int, _ own: OwnDwarf) -> CompilationUnit? {
         if let cached = ownUnits[unitOffset] { return cached }
         let libdwDie: () -> Dwarf_Die? = { [own] in
-            var bias: Dwarf_Addr = 0
-            guard let dwarf = dwfl_module_getdwarf(handle, &bias),
-                let header = UnitHeader(info: own.sections.info, offset: unitOffset)
-            else { return nil }
+            guard let dwarf = own.libdw(), let header = UnitHeader(info: own.sections.info, offset: unitOffset) else {
+                return nil
+            }
             var die = Dwarf_Die()
             return dwarf_offdie(dwarf, Dwarf_Off(header.firstDie), &die) != nil ? die : nil
         }
+        own.lazy?.relocate(unitAt: unitOffset, lineProgramAt: nil)
         let created: CompilationUnit
         if let dies = UnitDies(sections: own.sections, unitOffset: unitOffset) {
+            own.lazy?.relocate(unitAt: unitOffset, lineProgramAt: dies.lineTableOffset)
             created = CompilationUnit(dies: dies, bias: own.bias, scanner: own.scanner, libdwDie: libdwDie)
             created.lineSections = lineSections
             created.lookupsBeforeTable = tablesFirst ? 0 : 2
             units[Dwarf_Off(dies.header.firstDie)] = created
         } else if let die = libdwDie() {
+            var copy = die
+            own.lazy?.relocate(unitDieAt: dwarf_dieoffset(&copy))
             created = unit(die: die, bias: own.bias)
         } else {
             return nil

@@ -175,7 +175,6 @@ final class LazyRelocatedDwarf {
                     headerEnd = offset + 12
                 }
                 guard unitLength > 0, headerEnd <= length, unitLength <= UInt64(length - headerEnd) else { break }
-                if let info { _ = relocate(info, UInt64(offset)..<UInt64(min(headerEnd + 24, length))) }
                 offset = headerEnd + Int(unitLength)
             }
             unitStarts.append(UInt64(offset))
@@ -184,9 +183,38 @@ final class LazyRelocatedDwarf {
         self.dwarf = dwarf
     }
 
+    /// Relocates every unit's header, once: libdw reads them all to reach
+    /// one, and keeps what it read (the abbreviation offsets, relocated).
+    /// Our own reader reads only the units it relocates whole.
+    func prepareForLibdw() {
+        guard !headersRelocated else { return }
+        headersRelocated = true
+        guard let info, !everything else { return }
+        for (start, end) in zip(unitStarts, unitStarts.dropFirst()) {
+            _ = relocate(info, start..<min(start + 28, end))
+        }
+    }
+
+    private var headersRelocated = false
+
+    /// Relocates the unit whose header is at `unitOffset` and the line
+    /// program at `lineOffset` of `.debug_line`, for our own reader.
+    func relocate(unitAt unitOffset: Int, lineProgramAt lineOffset: Int?) {
+        relocateUnit(containing: UInt64(unitOffset))
+        if let lineOffset { relocateLines(at: lineOffset) }
+    }
+
+    /// Relocates the unit whose CU DIE libdw found at `dieOffset`, and its line program.
+    func relocate(unitDieAt dieOffset: Dwarf_Off) {
+        prepareForLibdw()
+        relocateUnit(containing: dieOffset)
+        relocateLines(ofUnitAt: dieOffset)
+    }
+
     /// The offset of the CU DIE whose unit holds `address`, with that unit
     /// relocated; `nil` when `.debug_aranges` does not know the address.
     func unitDieOffset(containing address: UInt64) -> Dwarf_Off? {
+        prepareForLibdw()
         var aranges: OpaquePointer?
         var count = 0
         guard dwarf_getaranges(dwarf, &aranges, &count) == 0, let aranges,
@@ -202,15 +230,23 @@ final class LazyRelocatedDwarf {
     /// Relocates the line program of the CU whose DIE is at `dieOffset`
     /// (`DW_AT_stmt_list` to the end of that program).
     private func relocateLines(ofUnitAt dieOffset: Dwarf_Off) {
-        guard !everything, let line else { return }
+        guard !everything, line != nil else { return }
         var die = Dwarf_Die()
         var attribute = Dwarf_Attribute()
         var start: Dwarf_Word = 0
         guard dwarf_offdie(dwarf, dieOffset, &die) != nil,
             dwarf_attr(&die, UInt32(DW_AT_stmt_list), &attribute) != nil, dwarf_formudata(&attribute, &start) == 0,
-            start < UInt64(line.targetSize), relocatedLines.insert(start).inserted
+            let offset = Int(exactly: start)
         else { return }
-        let offset = Int(start)
+        relocateLines(at: offset)
+    }
+
+    /// Relocates the line program at `offset` of `.debug_line`.
+    private func relocateLines(at offset: Int) {
+        guard !everything, let line, offset >= 0, offset < line.targetSize,
+            relocatedLines.insert(UInt64(offset)).inserted
+        else { return }
+        let start = UInt64(offset)
         var end = line.targetSize
         if offset + 4 <= line.targetSize {
             let length = UInt64(line.target.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
