@@ -10,17 +10,22 @@ struct FramePreviewTests {
         var module: String?
         var function: String?
         var offset: UInt64?
+        var isPC = false
         var description: String { line }
     }
 
     static let cases: [Case] = [
-        Case(line: "[   12.3] RIP: 0010:perf_trace_qdisc_create+0x7d/0x340", function: "perf_trace_qdisc_create", offset: 0x7d),
+        Case(
+            line: "[   12.3] RIP: 0010:perf_trace_qdisc_create+0x7d/0x340", function: "perf_trace_qdisc_create",
+            offset: 0x7d, isPC: true),
         Case(line: "[   12.3]  ? store_no_turbo+0x171/0x180", function: "store_no_turbo", offset: 0x171),
         Case(line: "[   12.3]  xfs_trans_run+0x1c/0x80 [xfs]", module: "xfs", function: "xfs_trans_run", offset: 0x1c),
         Case(
             line: "[   12.3]  crash_init+0x8/0x40 [crashmod 0123456789abcdef0123456789abcdef01234567]", module: "crashmod",
             function: "crash_init", offset: 8),
-        Case(line: "[   12.3] pc : ip6mr_forward2.isra.0+0x1e9/0x2b0", function: "ip6mr_forward2.isra.0", offset: 0x1e9),
+        Case(
+            line: "[   12.3] pc : ip6mr_forward2.isra.0+0x1e9/0x2b0", function: "ip6mr_forward2.isra.0", offset: 0x1e9,
+            isPC: true),
         Case(
             line: "[<bf00d013>] (crash_work [crashmod]) from [<c0145d1c>] (process_one_work+0x1f4/0x4a0)",
             function: "process_one_work", offset: 0x1f4),
@@ -33,7 +38,9 @@ struct FramePreviewTests {
     func oneLine(_ testCase: Case) {
         let preview = FramePreview(bytes: ArraySlice(Array(testCase.line.utf8)))
         #expect(preview.modules == (testCase.module.map { [$0] } ?? []))
-        let expected = testCase.function.map { [FramePreview.Frame(function: $0, offset: testCase.offset ?? 0)] } ?? []
+        let expected =
+            testCase.function.map { [FramePreview.Frame(function: $0, offset: testCase.offset ?? 0, isPC: testCase.isPC)] }
+            ?? []
         if let module = testCase.module {
             #expect((preview.frames[module] ?? []) == expected)
             #expect(preview.kernelFrames.isEmpty)

@@ -104,11 +104,13 @@ final class DwarfModule {
         private func ownRow(at address: UInt64) -> LineTable.Row?? {
             guard let program = lineProgram() else { return nil }
             lookups += 1
+            if table == nil, let known = scanned[address] { return .some(known) }
             if table == nil, lookups <= lookupsBeforeTable {
                 guard let row = program.row(at: address) else {
                     self.program = nil
                     return nil
                 }
+                scanned[address] = .some(row)
                 return .some(row)
             }
             if table == nil { table = LineTable(program: program) }
@@ -124,6 +126,9 @@ final class DwarfModule {
         /// read ahead, once for the frame), 0 for big batches.
         var lookupsBeforeTable = 2
         private var lookups = 0
+        /// The rows found by scans, by address (the read-ahead and the
+        /// frame ask for the same address).
+        private var scanned: [UInt64: LineTable.Row?] = [:]
 
         private var files: OpaquePointer?
         private var fileCount = 0

@@ -12,12 +12,19 @@ public struct FramePreview: Sendable {
     public struct Frame: Sendable, Hashable {
         public var function: String
         public var offset: UInt64
+        /// A program counter line (`RIP:`, `pc :`, `PC is at`…), not a return address.
+        public var isPC: Bool
 
-        public init(function: String, offset: UInt64) {
+        public init(function: String, offset: UInt64, isPC: Bool = false) {
             self.function = function
             self.offset = offset
+            self.isPC = isPC
         }
     }
+
+    /// What starts a line that prints a program counter, not a return address.
+    private static let pcMarkers: [[UInt8]] = ["RIP: ", "EIP: ", "pc : ", "PC is at ", "NIP: ", "NIP [", "epc : ", "IP: "]
+        .map { Array($0.utf8) }
 
     /// The modules named, in order of first appearance.
     public private(set) var modules: [String] = []
@@ -95,7 +102,10 @@ public struct FramePreview: Sendable {
             plus > token.startIndex,
             let offset = UInt64(String(decoding: token[token.index(plus, offsetBy: 3)...], as: UTF8.self), radix: 16)
         else { return nil }
-        return Frame(function: String(decoding: token[..<plus], as: UTF8.self), offset: offset)
+        let isPC = pcMarkers.contains { marker in
+            line.indices.contains { line[$0...].starts(with: marker) }
+        }
+        return Frame(function: String(decoding: token[..<plus], as: UTF8.self), offset: offset, isPC: isPC)
     }
 
     /// `... func+0x1a/0x40 [module]` (possibly followed by a build id):

@@ -47,7 +47,11 @@ final class LoadedBinary {
         guard let dwarf else { return }
         for frame in frames {
             for symbol in symbols.symbols(named: frame.function) where frame.offset < max(symbol.size, 1) {
-                _ = dwarf.locations(at: symbol.start &+ frame.offset)
+                // The address the frame will be looked up at (see Symbolizer.prepare).
+                let address = symbol.start &+ frame.offset
+                let instruction =
+                    frame.isPC ? fixup.normalizeCodeAddress(address) : fixup.callSiteAddress(forReturnAddress: address)
+                _ = dwarf.locations(at: fixup.debugInfoAddress(instruction, function: symbol.raw))
             }
         }
     }
