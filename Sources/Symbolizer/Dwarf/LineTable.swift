@@ -13,12 +13,32 @@
 /// 64-bit DWARF, VLIW op indexes, unknown forms) gives `nil` and the caller
 /// uses libdw.
 final class LineTable {
+    /// One row, in 16 bytes: vmlinux's tables hold millions of them.
+    /// Columns above 65,535 and file indexes above 32,767 do not fit (the
+    /// decoder then gives up and libdw answers).
     struct Row {
         var address: UInt64
         var line: Int32
-        var column: Int32
-        var file: Int32
-        var endSequence: Bool
+        private var packedColumn: UInt16
+        /// The file index, and bit 15 for an end of sequence.
+        private var packedFile: UInt16
+
+        var column: Int32 { Int32(packedColumn) }
+        var file: Int32 { Int32(packedFile & 0x7fff) }
+        var endSequence: Bool { packedFile & 0x8000 != 0 }
+
+        /// Whether a row with this column and file index can be made.
+        static func fits(column: Int32, file: Int32) -> Bool {
+            column >= 0 && column <= Int32(UInt16.max) && file >= 0 && file <= 0x7fff
+        }
+
+        /// - Precondition: ``fits(column:file:)``.
+        init(address: UInt64, line: Int32, column: Int32, file: Int32, endSequence: Bool) {
+            self.address = address
+            self.line = line
+            packedColumn = UInt16(truncatingIfNeeded: column)
+            packedFile = UInt16(truncatingIfNeeded: file) | (endSequence ? 0x8000 : 0)
+        }
     }
 
     let rows: [Row]
@@ -232,9 +252,11 @@ struct LineProgram {
             case 4:  // DW_LNS_set_file
                 guard let value = cursor.uleb() else { return false }
                 file = Int32(truncatingIfNeeded: value)
+                guard LineTable.Row.fits(column: column, file: file) else { return false }
             case 5:  // DW_LNS_set_column
                 guard let value = cursor.uleb() else { return false }
                 column = Int32(truncatingIfNeeded: value)
+                guard LineTable.Row.fits(column: column, file: file) else { return false }
             case 6, 7, 10, 11: break  // negate_stmt, basic_block, prologue_end, epilogue_begin
             case 8:  // DW_LNS_const_add_pc
                 address &+= UInt64((255 - Int32(opcodeBase)) / Int32(lineRange)) &* minimumLength
