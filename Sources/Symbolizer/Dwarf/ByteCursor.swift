@@ -82,4 +82,14 @@ struct ByteCursor {
         }
         return false
     }
+
+    /// The NUL-terminated string at `offset` of a string section (`.debug_str`,
+    /// `.debug_line_str`, an inline `DW_FORM_string`); `nil` when it is out of
+    /// the section or not terminated in it.
+    static func string(in section: UnsafeRawBufferPointer, at offset: Int) -> String? {
+        guard offset >= 0, offset < section.count else { return nil }
+        let tail = UnsafeRawBufferPointer(rebasing: section[offset...])
+        guard let end = tail.firstIndex(of: 0) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: tail[..<end]), as: UTF8.self)
+    }
 }

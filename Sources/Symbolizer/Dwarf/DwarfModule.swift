@@ -81,7 +81,7 @@ final class DwarfModule {
             self.bias = bias
             compilationDirectory = dies.compilationDirectory
             lineTableOffset = dies.lineTableOffset
-            source = OwnScopes(dies: dies, scanner: scanner, libdw: { libdwDie().map { LibdwScopes(cuDie: $0, scanner: nil) } })
+            source = OwnScopes(dies: dies, scanner: scanner) { libdwDie().map { LibdwScopes(cuDie: $0, scanner: nil) } }
             resolveDie = libdwDie
         }
 
@@ -463,10 +463,10 @@ final class DwarfModule {
             var die = Dwarf_Die()
             return dwarf_offdie(dwarf, Dwarf_Off(header.firstDie), &die) != nil ? die : nil
         }
-        own.lazy?.relocate(unitAt: unitOffset, lineProgramAt: nil)
+        own.lazy?.relocate(unitAt: unitOffset)
         let created: CompilationUnit
         if let dies = UnitDies(sections: own.sections, unitOffset: unitOffset) {
-            own.lazy?.relocate(unitAt: unitOffset, lineProgramAt: dies.lineTableOffset)
+            if let lines = dies.lineTableOffset { own.lazy?.relocate(lineProgramAt: lines) }
             created = CompilationUnit(dies: dies, bias: own.bias, scanner: own.scanner, libdwDie: libdwDie)
             created.lineSections = lineSections
             created.lookupsBeforeTable = tablesFirst ? 0 : 2

@@ -197,11 +197,14 @@ final class LazyRelocatedDwarf {
 
     private var headersRelocated = false
 
-    /// Relocates the unit whose header is at `unitOffset` and the line
-    /// program at `lineOffset` of `.debug_line`, for our own reader.
-    func relocate(unitAt unitOffset: Int, lineProgramAt lineOffset: Int?) {
+    /// Relocates the unit whose header is at `unitOffset`, for our own reader.
+    func relocate(unitAt unitOffset: Int) {
         relocateUnit(containing: UInt64(unitOffset))
-        if let lineOffset { relocateLines(at: lineOffset) }
+    }
+
+    /// Relocates the line program at `offset` of `.debug_line`, for our own reader.
+    func relocate(lineProgramAt offset: Int) {
+        relocateLines(at: offset)
     }
 
     /// Relocates the unit whose CU DIE libdw found at `dieOffset`, and its line program.

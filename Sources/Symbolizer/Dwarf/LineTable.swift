@@ -134,10 +134,6 @@ final class LineTable {
         let row = rows[low]
         return !row.endSequence && row.address <= address ? row : nil
     }
-
-    func fileName(_ index: Int) -> String? {
-        index >= 0 && index < files.count ? files[index] : nil
-    }
 }
 
 /// A CU's DWARF 5 line program in the mapped `.debug_line`: its header
@@ -312,10 +308,10 @@ struct LineProgram {
                     switch form {
                     case 0x1f:  // DW_FORM_line_strp
                         guard let offset = cursor.u32(), let strings = sections.lineStrings else { return nil }
-                        entry.path = string(strings, Int(offset))
+                        entry.path = ByteCursor.string(in: strings, at: Int(offset))
                     case 0x0e:  // DW_FORM_strp
                         guard let offset = cursor.u32(), let strings = sections.strings else { return nil }
-                        entry.path = string(strings, Int(offset))
+                        entry.path = ByteCursor.string(in: strings, at: Int(offset))
                     case 0x08:  // DW_FORM_string
                         let start = cursor.position
                         guard cursor.skipString() else { return nil }
@@ -346,12 +342,5 @@ struct LineProgram {
             result.append(entry)
         }
         return result
-    }
-
-    private static func string(_ section: UnsafeRawBufferPointer, _ offset: Int) -> String? {
-        guard offset < section.count else { return nil }
-        var end = offset
-        while end < section.count, section[end] != 0 { end += 1 }
-        return String(decoding: section[offset..<end], as: UTF8.self)
     }
 }

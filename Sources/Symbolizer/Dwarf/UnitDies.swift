@@ -403,11 +403,13 @@ final class UnitDies {
         case DW_FORM_string:
             let start = cursor.position
             guard cursor.skipString() else { return nil }
-            return Self.string(sections.info, start)
+            return ByteCursor.string(in: sections.info, at: start)
         case DW_FORM_strp:
-            return cursor.u32().flatMap { offset in sections.strings.flatMap { Self.string($0, Int(offset)) } }
+            guard let offset = cursor.u32(), let strings = sections.strings else { return nil }
+            return ByteCursor.string(in: strings, at: Int(offset))
         case DW_FORM_line_strp:
-            return cursor.u32().flatMap { offset in sections.lineStrings.flatMap { Self.string($0, Int(offset)) } }
+            guard let offset = cursor.u32(), let strings = sections.lineStrings else { return nil }
+            return ByteCursor.string(in: strings, at: Int(offset))
         case DW_FORM_strx, DW_FORM_strx1, DW_FORM_strx2, DW_FORM_strx3, DW_FORM_strx4:
             let index: UInt64?
             switch Int(form) {
@@ -421,16 +423,9 @@ final class UnitDies {
                 let strings = sections.strings
             else { return nil }
             var entry = ByteCursor(bytes: table, position: stringOffsetsBase + index * 4)
-            return entry.u32().flatMap { Self.string(strings, Int($0)) }
+            return entry.u32().flatMap { ByteCursor.string(in: strings, at: Int($0)) }
         default:
             return nil
         }
-    }
-
-    private static func string(_ section: UnsafeRawBufferPointer, _ offset: Int) -> String? {
-        guard offset >= 0, offset < section.count else { return nil }
-        let tail = UnsafeRawBufferPointer(rebasing: section[offset...])
-        guard let end = tail.firstIndex(of: 0) else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: tail[..<end]), as: UTF8.self)
     }
 }
