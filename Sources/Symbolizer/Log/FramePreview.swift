@@ -12,7 +12,9 @@ public struct FramePreview: Sendable {
     public struct Frame: Sendable, Hashable {
         public var function: String
         public var offset: UInt64
-        /// A program counter line (`RIP:`, `pc :`, `PC is at`…), not a return address.
+        /// A program counter line (`RIP:`, `pc :`, `PC is at`…), not a return
+        /// address. A hint only, from the line's marker: the log processor
+        /// decides each frame's kind with the report's context.
         public var isPC: Bool
 
         public init(function: String, offset: UInt64, isPC: Bool = false) {
