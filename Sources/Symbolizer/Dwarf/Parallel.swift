@@ -1,12 +1,10 @@
 import Dispatch
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import FoundationEssentials
 
-/// The CPUs online, at least 1.
+/// The CPUs this process may use (as `ksymbolize addr` counts them), at least 1.
 func onlineProcessorCount() -> Int {
-    max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
 
 /// `(0..<count).map(body)` computed by up to `threads` threads, each on a
