@@ -164,13 +164,9 @@ public final class Symbolizer {
             let options = self.options
             let expected = kernelFrames
             preloads["vmlinux"] = PreloadedBinary { letOthersStart in
-                let session: DwflSession
-                do throws(SymbolizerError) {
-                    session = try DwflSession()
-                } catch {
-                    return (.failure(.noVmlinux(error.description)), nil)
+                let (result, kaslr) = Self.loadVmlinux(path: path, options: options) { () throws(SymbolizerError) in
+                    try DwflSession()
                 }
-                let (result, kaslr) = Self.loadVmlinux(path: path, options: options, session: session)
                 if case .success(let binary) = result {
                     binary.warmInParallel()
                     // The modules load on the other core while this one reads the frames' units.
@@ -256,37 +252,32 @@ public final class Symbolizer {
     }
 
     private func loadVmlinux(path: String) -> Result<LoadedBinary, UnresolvedReason> {
-        do {
-            let (loaded, kaslr) = Self.loadVmlinux(path: path, options: options, session: try dwflSession())
-            if let kaslr { kallsymsKaslrOffset = kaslr }
-            return loaded
-        } catch {
-            return .failure(.noVmlinux(error.description))
-        }
+        let (loaded, kaslr) = Self.loadVmlinux(path: path, options: options, session: dwflSession)
+        if let kaslr { kallsymsKaslrOffset = kaslr }
+        return loaded
     }
 
-    private static func loadVmlinux(path: String, options: SymbolizerOptions, session: DwflSession) -> (
-        Result<LoadedBinary, UnresolvedReason>, kallsymsKaslrOffset: UInt64?
-    ) {
-        do {
-            let mapped = MappedFile.executable(path: path)
-            let contents = try ElfReader.read(path: path, mapped: mapped)
-            guard contents.kind == .executable else {
-                return (.failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image")), nil)
+    /// vmlinux at `path`: the image read ahead by ``EarlyVmlinux`` when
+    /// there is one, else read now into `session()`.
+    private static func loadVmlinux(
+        path: String, options: SymbolizerOptions, session: () throws(SymbolizerError) -> DwflSession
+    ) -> (Result<LoadedBinary, UnresolvedReason>, kallsymsKaslrOffset: UInt64?) {
+        let read: Result<VmlinuxImage, UnresolvedReason>
+        if let early = EarlyVmlinux.take(path: path, architecture: options.architecture) {
+            read = .success(early)
+        } else {
+            do throws(SymbolizerError) {
+                read = VmlinuxImage.read(path: path, architecture: options.architecture, session: try session())
+            } catch {
+                read = .failure(.noVmlinux(error.description))
             }
-            let fixup = (options.architecture ?? contents.architecture ?? .x86_64).fixups
-            // libdwfl takes the first PT_LOAD (in header order) as the image's
-            // start; a per-CPU segment at address 0 (x86-64) must not lower it.
-            let first = contents.segments.first
-            let low = first.map { $0.virtualAddress & ~(max($0.alignment, 1) &- 1) } ?? 0
-            var high =
-                contents.segments.filter { $0.virtualAddress >= low }.map { $0.virtualAddress &+ $0.memorySize }.max()
-                ?? low &+ 1
-            if high <= low { high = low == .max ? low : low &+ 1 }
-            let dwarf = try session.report(
-                name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:], mapped: mapped)
-            let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
+        }
+        switch read {
+        case .failure(let reason):
+            return (.failure(reason), nil)
+        case .success(let image):
             var kaslr: UInt64?
+            let contents = image.contents
             if let start = options.kallsyms.textStart,
                 let link = contents.symbolTable.firstIndex(named: start.name, where: { !$0.isUndefined })
             {
@@ -295,11 +286,9 @@ public final class Symbolizer {
             return (
                 .success(
                     LoadedBinary(
-                        name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: symbols,
-                        dwarf: dwarf, fixup: fixup)), kaslr
+                        name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: image.symbols,
+                        dwarf: image.dwarf, fixup: image.fixup)), kaslr
             )
-        } catch {
-            return (.failure(.noVmlinux(error.description)), nil)
         }
     }
 

@@ -8,6 +8,26 @@ import Symbolizer
 
 /// The options that describe the crashed kernel's binaries and layout.
 struct KernelOptions: ParsableArguments {
+    /// The value of `--vmlinux` in raw arguments (`--vmlinux PATH` or
+    /// `--vmlinux=PATH`, before any `--`), for ``EarlyVmlinux`` to read
+    /// ahead of the parser; the parser stays the judge of what they mean.
+    static func vmlinuxArgument(in arguments: ArraySlice<String>) -> String? {
+        var found: String?
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            if argument == "--" { break }
+            if argument == "--vmlinux", index + 1 < arguments.endIndex {
+                found = arguments[index + 1]
+                index += 1
+            } else if argument.hasPrefix("--vmlinux=") {
+                found = String(argument.dropFirst("--vmlinux=".count))
+            }
+            index += 1
+        }
+        return found
+    }
+
     @Option(name: .customLong("vmlinux"), help: "The crashed kernel's vmlinux (with DWARF for file:line).")
     var vmlinux: String?
 

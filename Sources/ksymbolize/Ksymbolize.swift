@@ -1,4 +1,5 @@
 import ArgumentParser
+import Symbolizer
 
 @main
 struct Ksymbolize: ParsableCommand {
@@ -17,4 +18,12 @@ struct Ksymbolize: ParsableCommand {
         subcommands: [SymbolizeCommand.self, AddrCommand.self, KallsymsCommand.self],
         defaultSubcommand: SymbolizeCommand.self
     )
+
+    static func main() {
+        // Reading vmlinux takes as long as parsing the options: start it now.
+        if let vmlinux = KernelOptions.vmlinuxArgument(in: CommandLine.arguments.dropFirst()) {
+            EarlyVmlinux.start(path: vmlinux)
+        }
+        main(nil)
+    }
 }

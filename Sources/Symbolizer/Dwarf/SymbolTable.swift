@@ -101,6 +101,15 @@ public final class SymbolTable: @unchecked Sendable {
         return withNameBytes(at: index) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// Asks the CPU to fetch symbol `index`'s name now, for a loop that reads
+    /// it a few symbols later (names lie all over vmlinux's 2.7 MB string
+    /// table: waiting for each one's cache line was most of indexing it).
+    public func prefetchName(at index: Int) {
+        guard array == nil, let strings, index < entryCount else { return }
+        let offset = Int(nameOffset(index))
+        if offset < stringsSize { ksym_prefetch(strings + offset) }
+    }
+
     /// The name's first byte (0 for an empty name), without making a String.
     public func nameFirstByte(at index: Int) -> UInt8 {
         if let array { return array[index].name.utf8.first ?? 0 }
@@ -110,12 +119,48 @@ public final class SymbolTable: @unchecked Sendable {
     }
 
     /// A hash of symbol `index`'s name, equal to ``hash(of:)`` of its String.
+    ///
+    /// Read eight bytes at a time, the end of the name found in the same
+    /// words that are hashed (vmlinux hashes ~50,000 names before its first
+    /// name lookup; finding each length first took as long as the hashing).
     public func nameHash(at index: Int) -> UInt64 {
         if let array {
             var name = array[index].name
             return name.withUTF8 { Self.hash(bytes: UnsafeRawBufferPointer($0)) }
         }
-        return withNameBytes(at: index) { Self.hash(bytes: $0) }
+        let offset = Int(nameOffset(index))
+        guard let strings, offset < stringsSize else { return Self.hash(bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
+        var hash = Self.hashSeed
+        var position = offset
+        var length = 0
+        while position + 8 <= stringsSize {
+            let word = UnsafeRawPointer(strings + position).loadUnaligned(as: UInt64.self)
+            // A zero byte in `word`: the lowest set bit of this marks the first (little-endian).
+            let zeros = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+            if zeros == 0 {
+                hash = Self.mix(hash, word)
+                position += 8
+                length += 8
+                continue
+            }
+            let bytes = zeros.trailingZeroBitCount / 8
+            if bytes > 0 { hash = Self.mix(hash, word & (UInt64.max >> (64 - 8 * bytes))) }
+            return Self.finish(hash, length: length + bytes)
+        }
+        // The last few bytes of the string table: one at a time.
+        var tail: UInt64 = 0
+        var bytes = 0
+        while position < stringsSize, strings[position] != 0, bytes < 8 {
+            tail |= UInt64(strings[position]) << (8 * bytes)
+            position += 1
+            bytes += 1
+        }
+        if bytes == 8 {
+            // Only possible for a name not NUL-terminated inside the table: hash what a String would.
+            return withNameBytes(at: index) { Self.hash(bytes: $0) }
+        }
+        if bytes > 0 { hash = Self.mix(hash, tail) }
+        return Self.finish(hash, length: length + bytes)
     }
 
     /// The hash of a name's UTF-8 bytes that ``nameHash(at:)`` uses.
@@ -124,24 +169,36 @@ public final class SymbolTable: @unchecked Sendable {
         return name.withUTF8 { hash(bytes: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Eight bytes at a time (names are short and many: vmlinux hashes
-    /// ~50,000 of them before its first name lookup), finished with a
-    /// multiply-xorshift so that similar names spread over the table.
+    /// Eight bytes at a time, little-endian, the last word zero-padded;
+    /// then the length, and a multiply-xorshift so that similar names
+    /// spread over the table.
     private static func hash(bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var hash = hashSeed
         var offset = 0
         while offset + 8 <= bytes.count {
-            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
-            hash ^= hash >> 32
+            hash = mix(hash, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
             offset += 8
         }
         if offset < bytes.count {
             var tail: UInt64 = 0
-            for position in offset..<bytes.count { tail = tail << 8 | UInt64(bytes[position]) }
-            hash = (hash ^ tail) &* 0xff51_afd7_ed55_8ccd
+            for position in offset..<bytes.count { tail |= UInt64(bytes[position]) << (8 * (position - offset)) }
+            hash = mix(hash, tail)
         }
+        return finish(hash, length: bytes.count)
+    }
+
+    private static let hashSeed: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    @inline(__always)
+    private static func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        let mixed = (hash ^ word) &* 0xff51_afd7_ed55_8ccd
+        return mixed ^ (mixed >> 32)
+    }
+
+    @inline(__always)
+    private static func finish(_ hash: UInt64, length: Int) -> UInt64 {
+        var hash = (hash ^ UInt64(length)) &* 0xc4ce_b9fe_1a85_ec53
         hash ^= hash >> 33
-        hash = hash &* 0xc4ce_b9fe_1a85_ec53
         return hash ^ (hash >> 29)
     }
 

@@ -59,7 +59,12 @@ final class LoadedBinary {
     /// ``warm()`` with the symbol index built on another thread meanwhile
     /// (the two touch nothing in common).
     func warmInParallel() {
-        let symbols = UncheckedBox(self.symbols)
+        Self.warm(symbols, dwarf)
+    }
+
+    /// Builds `symbols`' index on another thread while `dwarf`'s address → unit table is read here.
+    static func warm(_ symbols: SymbolIndex, _ dwarf: DwarfModule?) {
+        let symbols = UncheckedBox(symbols)
         let group = DispatchGroup()
         DispatchQueue.global(qos: .userInitiated).async(group: group) { symbols.value.warm() }
         dwarf?.warm()

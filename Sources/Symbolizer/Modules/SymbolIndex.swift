@@ -47,12 +47,21 @@ public final class SymbolIndex {
     }
 
     private let table: SymbolTable
-    /// The entries for a range of the symbol table, in table order.
-    private let build: (Range<Int>) -> [Entry]
+    /// The entries for a range of the symbol table, in table order, and the hash of each one's name.
+    private let build: (Range<Int>) -> (entries: [Entry], nameHashes: [UInt64])
     /// Every entry, in table order.
     private var unsortedEntries: [Entry]?
+    /// ``SymbolTable/nameHash(at:)`` of each of `unsortedEntries`, hashed while its name was at hand.
+    private var unsortedNameHashes: [UInt64] = []
     /// Every entry in address order.
-    private var sortedEntries: [Entry]?
+    private var sortedOrder: AddressOrder?
+
+    /// The entries in address order: positions in the table-order entries,
+    /// and each one's start (what binary searches read: 8 bytes an entry).
+    private struct AddressOrder {
+        var starts: [UInt64]
+        var positions: [Int32]
+    }
     /// Open addressing over the table-order entries: position + 1, 0 for an empty slot.
     private var nameSlots: [Int32]?
 
@@ -68,7 +77,14 @@ public final class SymbolIndex {
         let table = contents.symbolTable
         build = { range in
             var entries: [Entry] = []
+            var nameHashes: [UInt64] = []
             entries.reserveCapacity(range.count / 2)
+            nameHashes.reserveCapacity(range.count / 2)
+            func add(_ entry: Entry) {
+                entries.append(entry)
+                nameHashes.append(table.nameHash(at: Int(entry.tableIndex)))
+            }
+            let lookahead = 32
             let descriptorSection = fixup.functionDescriptorSection
             // Per section index: whether it holds code, whether it holds descriptors.
             var executable = [Bool](repeating: false, count: contents.sections.count)
@@ -77,12 +93,19 @@ public final class SymbolIndex {
                 executable[Int(section.index)] = section.isExecutable
                 descriptors[Int(section.index)] = descriptorSection != nil && section.name == descriptorSection
             }
+            // Most of vmlinux's symbols are data: drop them before reading more.
+            var candidates: [Int32] = []
+            candidates.reserveCapacity(range.count / 2)
             for tableIndex in range {
-                // Most of vmlinux's symbols are data: drop them before reading more.
-                if let section = table.codeCandidateSection(at: tableIndex) {
-                    if section < executable.count, !executable[section], !descriptors[section] { continue }
-                } else {
-                    continue
+                guard let section = table.codeCandidateSection(at: tableIndex) else { continue }
+                if section < executable.count, !executable[section], !descriptors[section] { continue }
+                candidates.append(Int32(tableIndex))
+            }
+            for (position, candidate) in candidates.enumerated() {
+                let tableIndex = Int(candidate)
+                // The name of a candidate a few places on is needed soon: have it fetched meanwhile.
+                if position + lookahead < candidates.count {
+                    table.prefetchName(at: Int(candidates[position + lookahead]))
                 }
                 var raw = table.unnamedSymbol(at: tableIndex)
                 // Names matter to the nameable check only when empty or when they
@@ -97,7 +120,7 @@ public final class SymbolIndex {
                     guard let section = contents.section(at: raw.sectionIndex), section.isExecutable,
                         descriptorSection == nil, let base = sectionAddress(raw.sectionIndex)
                     else { continue }
-                    entries.append(
+                    add(
                         Entry(
                             start: base &+ fixup.codeAddress(of: raw), size: raw.size, sectionBase: base,
                             tableIndex: Int32(tableIndex), rank: Self.rank(raw), isDescriptor: false))
@@ -110,28 +133,29 @@ public final class SymbolIndex {
                     guard let code = contents.functionDescriptors[descriptorOffset] else { continue }
                     let base = code.sectionIndex == 0 ? 0 : sectionAddress(code.sectionIndex)
                     guard let base else { continue }
-                    entries.append(
+                    add(
                         Entry(
                             start: base &+ code.offset, size: raw.size, sectionBase: base, tableIndex: Int32(tableIndex),
                             rank: Self.rank(raw), isDescriptor: true))
                     continue
                 }
                 guard executable[sectionIndex], let base = sectionAddress(raw.sectionIndex) else { continue }
-                entries.append(
+                add(
                     Entry(
                         start: base &+ fixup.codeAddress(of: raw), size: raw.size, sectionBase: base,
                         tableIndex: Int32(tableIndex), rank: Self.rank(raw), isDescriptor: false))
             }
-            return entries
+            return (entries, nameHashes)
         }
     }
 
-    /// `entries` (in table order) sorted by start, then best rank first,
-    /// then table order: a stable counting sort by rank, then stable radix
-    /// passes over the start's varying bits (a comparison sort of vmlinux's
-    /// ~50,000 code symbols took as long as reading them).
-    private static func sortedByAddress(_ entries: [Entry]) -> [Entry] {
-        guard let first = entries.first else { return entries }
+    /// `entries` (in table order) in address order: by start, then best
+    /// rank first, then table order. Where that whole order fits one 64-bit
+    /// key (vmlinux: 26 bits of address, 2 of rank, 16 of position), by
+    /// radix passes over the keys (a comparison sort of vmlinux's ~50,000
+    /// code symbols took as long as reading them); else by comparison.
+    private static func sortedByAddress(_ entries: [Entry]) -> AddressOrder {
+        guard let first = entries.first else { return AddressOrder(starts: [], positions: []) }
         var low = first.start
         var high = first.start
         for entry in entries {
@@ -139,42 +163,55 @@ public final class SymbolIndex {
             high = max(high, entry.start)
         }
         let bits = 64 - (high - low).leadingZeroBitCount
+        let positionBits = 64 - UInt64(entries.count).leadingZeroBitCount
+        guard bits + 2 + positionBits <= 64 else {
+            let positions = entries.indices.sorted { addressOrder(entries[$0], entries[$1]) }
+            return AddressOrder(starts: positions.map { entries[$0].start }, positions: positions.map { Int32($0) })
+        }
+        let count = entries.count
+        var keys = [UInt64](unsafeUninitializedCapacity: count) { keys, initialized in
+            for (position, entry) in entries.enumerated() {
+                keys[position] =
+                    ((entry.start &- low) << (2 + positionBits)) | UInt64(3 - entry.rank) << positionBits
+                    | UInt64(position)
+            }
+            initialized = count
+        }
+        var scratch = [UInt64](repeating: 0, count: count)
         let digit = 11
-        var result = entries
-        var scratch = entries
+        let keyBits = bits + 2 + positionBits
         var counts = [Int](repeating: 0, count: (1 << digit) + 1)
-        result.withUnsafeMutableBufferPointer { current in
-            scratch.withUnsafeMutableBufferPointer { other in
+        keys.withUnsafeMutableBufferPointer { keys in
+            scratch.withUnsafeMutableBufferPointer { scratch in
                 counts.withUnsafeMutableBufferPointer { counts in
-                    var (source, target) = (current, other)
-                    /// One stable counting pass by `bucket` (0..<buckets) from `source` into `target`.
-                    func pass(_ buckets: Int, _ bucket: (Entry) -> Int) {
-                        for index in 0...buckets { counts[index] = 0 }
-                        for entry in source { counts[bucket(entry) + 1] += 1 }
-                        for index in 1...buckets { counts[index] += counts[index - 1] }
-                        for entry in source {
-                            let key = bucket(entry)
-                            target[counts[key]] = entry
-                            counts[key] += 1
+                    var (source, target) = (keys, scratch)
+                    var shift = 0
+                    while shift < keyBits {
+                        // One stable counting pass over `digit` bits of the keys.
+                        let amount = UInt64(shift)
+                        let mask = UInt64(1 << digit - 1)
+                        for index in 0...(1 << digit) { counts[index] = 0 }
+                        for key in source { counts[Int(truncatingIfNeeded: (key >> amount) & mask) + 1] += 1 }
+                        for index in 1...(1 << digit) { counts[index] += counts[index - 1] }
+                        for key in source {
+                            let bucket = Int(truncatingIfNeeded: (key >> amount) & mask)
+                            target[counts[bucket]] = key
+                            counts[bucket] += 1
                         }
                         swap(&source, &target)
-                    }
-                    // Ranks are 0...3; best (highest) first.
-                    pass(4) { 3 - Int($0.rank) }
-                    var shift = 0
-                    while shift < bits {
-                        let amount = UInt64(shift)
-                        pass(1 << digit) { Int(truncatingIfNeeded: ($0.start &- low) >> amount) & (1 << digit - 1) }
                         shift += digit
                     }
-                    // An odd number of passes leaves the answer in the scratch buffer.
-                    if source.baseAddress != current.baseAddress {
-                        for index in 0..<current.count { current[index] = source[index] }
+                    if source.baseAddress != keys.baseAddress {
+                        for index in 0..<count { keys[index] = source[index] }
                     }
                 }
             }
         }
-        return result
+        let positionMask = UInt64(1) << positionBits &- 1
+        let startShift = UInt64(2 + positionBits)
+        return AddressOrder(
+            starts: keys.map { ($0 >> startShift) &+ low },
+            positions: keys.map { Int32(truncatingIfNeeded: $0 & positionMask) })
     }
 
     /// Every entry in table order, read by two threads for a large table.
@@ -183,26 +220,28 @@ public final class SymbolIndex {
         let count = table.count
         let made: [Entry]
         if count < 20_000 {
-            made = build(0..<count)
+            (made, unsortedNameHashes) = build(0..<count)
         } else {
-            let halves = Mutex([[Entry]](repeating: [], count: 2))
+            let halves = Mutex([([Entry], [UInt64])](repeating: ([], []), count: 2))
             // The closure only reads the ELF contents and the layout, which nothing changes meanwhile.
             let build = UncheckedBox(self.build)
             DispatchQueue.concurrentPerform(iterations: 2) { half in
                 let part = build.value(half == 0 ? 0..<count / 2 : count / 2..<count)
                 halves.withLock { $0[half] = part }
             }
-            made = halves.withLock { $0[0] + $0[1] }
+            (made, unsortedNameHashes) = halves.withLock { ($0[0].0 + $0[1].0, $0[0].1 + $0[1].1) }
         }
         unsortedEntries = made
         return made
     }
 
-    private var entries: [Entry] {
-        if let sortedEntries { return sortedEntries }
-        let made = Self.sortedByAddress(unsorted)
-        sortedEntries = made
-        return made
+    /// The address order, with the table-order entries its positions refer to.
+    private var ordered: (order: AddressOrder, entries: [Entry]) {
+        let entries = unsorted
+        if let sortedOrder { return (sortedOrder, entries) }
+        let made = Self.sortedByAddress(entries)
+        sortedOrder = made
+        return (made, entries)
     }
 
     /// Prefer functions over untyped labels and sized over size 0; among
@@ -224,59 +263,63 @@ public final class SymbolIndex {
 
     /// Builds the address order now (after which address queries only read).
     public func warmAddresses() {
-        _ = entries
+        _ = ordered
     }
 
     /// Builds the address order and the name hash now, side by side.
     public func warm() {
         let entries = unsorted
-        guard sortedEntries == nil || nameSlots == nil else { return }
-        let results = Mutex(([Entry]?.none, [Int32]?.none))
-        // The hash only reads the symbol table, which is immutable.
-        let index = UncheckedBox(self)
+        guard sortedOrder == nil || nameSlots == nil else { return }
+        let results = Mutex((AddressOrder?.none, [Int32]?.none))
+        let hashes = unsortedNameHashes
         DispatchQueue.concurrentPerform(iterations: 2) { job in
             if job == 0 {
                 let sorted = Self.sortedByAddress(entries)
                 results.withLock { $0.0 = sorted }
             } else {
-                let slots = index.value.makeNameHash(entries)
+                let slots = Self.makeNameHash(hashes)
                 results.withLock { $0.1 = slots }
             }
         }
         results.withLock {
-            sortedEntries = $0.0
+            sortedOrder = $0.0
             nameSlots = $0.1
         }
     }
 
     /// Code symbols sorted by start, best symbol first among equal starts
     /// (makes every name: for tests and tools, not for lookups).
-    public var symbols: [IndexedSymbol] { entries.map(indexed) }
+    public var symbols: [IndexedSymbol] {
+        let (order, entries) = ordered
+        return order.positions.map { indexed(entries[Int($0)]) }
+    }
 
     /// The function that contains `address`: the best symbol whose
     /// `[start, start + size)` holds it, else the closest preceding untyped
     /// label of size 0 (assembly entry points).
     public func symbol(containing address: UInt64) -> IndexedSymbol? {
-        let symbols = entries
-        let low = symbols.partitionPoint { $0.start > address }
+        let (order, entries) = ordered
+        let low = order.starts.partitionPoint { $0 > address }
         guard low > 0 else { return nil }
         // Walk back over symbols that start at or before address: the first that contains it wins.
         var position = low - 1
-        let closest = symbols[position]
+        let closest = entries[Int(order.positions[position])]
         var examined = 0
         while position >= 0, examined < 64 {
-            let candidate = symbols[position]
-            if address < candidate.start &+ candidate.size { return indexed(symbols[bestAlias(symbols, at: position)]) }
+            let candidate = entries[Int(order.positions[position])]
+            if address < candidate.start &+ candidate.size {
+                return indexed(entries[Int(order.positions[bestAlias(order.starts, at: position)])])
+            }
             position -= 1
             examined += 1
         }
         return closest.size == 0 ? indexed(closest) : nil
     }
 
-    private func bestAlias(_ symbols: [Entry], at position: Int) -> Int {
+    private func bestAlias(_ starts: [UInt64], at position: Int) -> Int {
         var best = position
         var index = position - 1
-        while index >= 0, symbols[index].start == symbols[position].start {
+        while index >= 0, starts[index] == starts[position] {
             best = index
             index -= 1
         }
@@ -308,18 +351,19 @@ public final class SymbolIndex {
 
     private func nameHash() -> [Int32] {
         if let nameSlots { return nameSlots }
-        let made = makeNameHash(unsorted)
+        _ = unsorted
+        let made = Self.makeNameHash(unsortedNameHashes)
         nameSlots = made
         return made
     }
 
-    private func makeNameHash(_ symbols: [Entry]) -> [Int32] {
+    private static func makeNameHash(_ hashes: [UInt64]) -> [Int32] {
         var capacity = 16
-        while capacity < symbols.count * 2 { capacity *= 2 }
+        while capacity < hashes.count * 2 { capacity *= 2 }
         var slots = [Int32](repeating: 0, count: capacity)
         let mask = capacity - 1
-        for (position, entry) in symbols.enumerated() {
-            var slot = Int(truncatingIfNeeded: table.nameHash(at: Int(entry.tableIndex))) & mask
+        for (position, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(position + 1)
         }
@@ -329,18 +373,19 @@ public final class SymbolIndex {
     /// The next kallsyms-visible symbol start above `address` (what the
     /// kernel uses to print a symbol's size), or `nil` at the end.
     public func nextStart(after address: UInt64) -> UInt64? {
-        let symbols = entries
-        let low = symbols.partitionPoint { $0.start > address }
-        return low < symbols.count ? symbols[low].start : nil
+        let starts = ordered.order.starts
+        let low = starts.partitionPoint { $0 > address }
+        return low < starts.count ? starts[low] : nil
     }
 
     /// Whether an indexed symbol starting at `address` has bit 0 set in its
     /// raw value (a Thumb function, as raw kallsyms lists it).
     public func hasOddRawValue(at address: UInt64) -> Bool {
-        let symbols = entries
-        var position = symbols.partitionPoint { $0.start >= address }
-        while position < symbols.count, symbols[position].start == address {
-            if table.unnamedSymbol(at: Int(symbols[position].tableIndex)).value & 1 == 1 { return true }
+        let (order, entries) = ordered
+        var position = order.starts.partitionPoint { $0 >= address }
+        while position < order.starts.count, order.starts[position] == address {
+            let tableIndex = entries[Int(order.positions[position])].tableIndex
+            if table.unnamedSymbol(at: Int(tableIndex)).value & 1 == 1 { return true }
             position += 1
         }
         return false
