@@ -308,18 +308,23 @@ def run_once(cmd, stdin_path, stdout_path=None, timeout=None, cwd=None):
             p = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=errf, cwd=cwd)
         except OSError as e:
             raise Unavailable(str(e))
-        deadline = None if timeout is None else t0 + timeout
-        while True:
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if deadline and time.perf_counter() > deadline:
+        # A blocking wait: the time is taken when the process ends, not at
+        # the next poll (polling every 2 ms added ~1 ms to runs of ~20 ms).
+        killer = None
+        expired = threading.Event()
+        if timeout is not None:
+            def expire():
+                expired.set()
                 p.kill()
-                os.wait4(p.pid, 0)
-                p.returncode = -9
-                raise Unavailable(f"timed out after {timeout:.0f} s")
-            time.sleep(0.002)
+            killer = threading.Timer(timeout, expire)
+            killer.start()
+        _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        if killer:
+            killer.cancel()
+        if expired.is_set():
+            p.returncode = -9
+            raise Unavailable(f"timed out after {timeout:.0f} s")
         p.returncode = os.waitstatus_to_exitcode(status)
     errf.seek(0)
     err = errf.read().decode(errors="replace")

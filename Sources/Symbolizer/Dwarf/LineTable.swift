@@ -61,7 +61,12 @@ final class LineTable {
     init?(program: LineProgram) {
         var rows: [Row] = []
         rows.reserveCapacity(program.programLength / 3)
-        guard program.forEachRow({ rows.append($0) }) else { return nil }
+        guard
+            program.forEachRow({
+                rows.append($0)
+                return true
+            })
+        else { return nil }
         // libdw's order: by address, an end of sequence first, program order otherwise.
         var sorted = true
         for index in 1..<rows.count where Self.before(rows[index], rows[index - 1]) {
@@ -194,9 +199,10 @@ struct LineProgram {
         self.standardLengths = standardLengths
     }
 
-    /// Calls `body` with every row, in program order; `false` when the
-    /// program is malformed or does not end a sequence last.
-    func forEachRow(_ body: (LineTable.Row) -> Void) -> Bool {
+    /// Calls `body` with every row, in program order, until it returns
+    /// `false`; `false` when the program is malformed or (read to its end)
+    /// does not end a sequence last.
+    func forEachRow(_ body: (LineTable.Row) -> Bool) -> Bool {
         typealias Row = LineTable.Row
         var cursor = ByteCursor(bytes: sections.line, position: programStart)
         cursor.limit = end
@@ -212,7 +218,8 @@ struct LineProgram {
                 let adjusted = Int32(opcode - opcodeBase)
                 address &+= UInt64(adjusted / Int32(lineRange)) &* minimumLength
                 line &+= lineBase + adjusted % Int32(lineRange)
-                body(Row(address: address, line: line, column: column, file: file, endSequence: false))
+                guard body(Row(address: address, line: line, column: column, file: file, endSequence: false))
+                else { return true }
                 endedLast = false
                 continue
             }
@@ -223,7 +230,8 @@ struct LineProgram {
                 guard next <= end else { return false }
                 switch sub {
                 case 1:  // DW_LNE_end_sequence
-                    body(Row(address: address, line: line, column: column, file: file, endSequence: true))
+                    guard body(Row(address: address, line: line, column: column, file: file, endSequence: true))
+                    else { return true }
                     endedLast = true
                     address = 0
                     file = 1
@@ -237,7 +245,8 @@ struct LineProgram {
                 }
                 cursor.position = next
             case 1:  // DW_LNS_copy
-                body(Row(address: address, line: line, column: column, file: file, endSequence: false))
+                guard body(Row(address: address, line: line, column: column, file: file, endSequence: false))
+                else { return true }
                 endedLast = false
             case 2:  // DW_LNS_advance_pc
                 guard let value = cursor.uleb() else { return false }
@@ -272,13 +281,23 @@ struct LineProgram {
     /// ends a sequence. The outer `nil`: the program cannot be decoded.
     func row(at address: UInt64) -> LineTable.Row?? {
         var best: LineTable.Row?
+        // Sequences (counted by their ends) and the one `best` is in.
+        var sequence = 0
+        var bestSequence = -1
         let decoded = forEachRow { row in
-            guard row.address <= address else { return }
+            defer { if row.endSequence { sequence += 1 } }
+            guard row.address <= address else {
+                // Past `address` in the sequence that holds it: no later row can be closer
+                // (sequences do not overlap), so the rest is not decoded.
+                return bestSequence != sequence
+            }
             if let current = best {
-                if row.address < current.address { return }
-                if row.address == current.address && row.endSequence && !current.endSequence { return }
+                if row.address < current.address { return true }
+                if row.address == current.address && row.endSequence && !current.endSequence { return true }
             }
             best = row
+            bestSequence = sequence
+            return true
         }
         guard decoded else { return nil }
         guard let best, !best.endSequence else { return .some(nil) }
