@@ -16,26 +16,32 @@ extension Symbolizer {
     /// one, with the DWARF lookups of the batch spread over up to `threads`
     /// threads (one libdwfl session each; see ``threadCount``).
     public func resolve(batch frames: [LogFrame], context: inout ReportContext, threads: Int) -> [ResolvedFrame] {
+        let count = frames.count
+        let concurrent = threads > 1 && count >= 4096 && canPrepareConcurrently(frames, context: context)
         var results: [ResolvedFrame] = []
         var lookups: [PendingLookup?] = []
-        results.reserveCapacity(frames.count)
-        lookups.reserveCapacity(frames.count)
-        if threads > 1, frames.count >= 4096, canPrepareConcurrently(frames, context: context) {
-            // Read-only here (see canPrepareConcurrently): chunks on several threads.
-            let chunks = threads
+        if concurrent {
+            // Read-only here (see canPrepareConcurrently): chunks on several
+            // threads, each result made in its place (a ResolvedFrame is costly to copy).
             let snapshot = context
-            let prepared = parallelMap(chunks, threads: chunks) { chunk in
-                var local = snapshot
-                let range = (frames.count * chunk / chunks)..<(frames.count * (chunk + 1) / chunks)
-                return frames[range].map { prepare($0, context: &local) }
-            }
-            for part in prepared {
-                for (result, lookup) in part {
-                    results.append(result)
-                    lookups.append(lookup)
+            results = Array(unsafeUninitializedCapacity: count) { resultSlots, resultCount in
+                lookups = Array(unsafeUninitializedCapacity: count) { lookupSlots, lookupCount in
+                    let slots = UncheckedBox((resultSlots.baseAddress!, lookupSlots.baseAddress!))
+                    parallelChunks(count, threads: threads) { range in
+                        var local = snapshot
+                        for index in range {
+                            let (result, lookup) = prepare(frames[index], context: &local)
+                            (slots.value.0 + index).initialize(to: result)
+                            (slots.value.1 + index).initialize(to: lookup)
+                        }
+                    }
+                    lookupCount = count
                 }
+                resultCount = count
             }
         } else {
+            results.reserveCapacity(count)
+            lookups.reserveCapacity(count)
             for frame in frames {
                 let (result, lookup) = prepare(frame, context: &context)
                 results.append(result)
@@ -43,17 +49,40 @@ extension Symbolizer {
             }
         }
         var byBinary: [ObjectIdentifier: (binary: LoadedBinary, positions: [Int])] = [:]
+        var last: (key: ObjectIdentifier, positions: [Int])?
         for (position, lookup) in lookups.enumerated() {
             guard let lookup else { continue }
-            byBinary[ObjectIdentifier(lookup.binary), default: (lookup.binary, [])].positions.append(position)
+            let key = ObjectIdentifier(lookup.binary)
+            if last?.key != key {
+                if let last { byBinary[last.key]!.positions += last.positions }
+                if byBinary[key] == nil { byBinary[key] = (lookup.binary, []) }
+                last = (key, [])
+            }
+            last!.positions.append(position)
         }
+        if let last { byBinary[last.key]!.positions += last.positions }
+        // Only a frame with the kernel's own file:line to check (a log's WARN) may
+        // change shared state while it is completed; without one, chunks complete at once.
+        let completeConcurrently = concurrent && lookups.allSatisfy { $0?.claim == nil }
         for (_, group) in byBinary {
             let addresses = group.positions.map { lookups[$0]!.address }
             let answers =
                 group.binary.dwarf?.locations(batch: addresses, threads: threads)
                 ?? Array(repeating: [], count: addresses.count)
-            for (position, locations) in zip(group.positions, answers) {
-                complete(&results[position], lookups[position]!, locations: locations)
+            if completeConcurrently {
+                results.withUnsafeMutableBufferPointer { results in
+                    let slots = UncheckedBox(results.baseAddress!)
+                    parallelChunks(group.positions.count, threads: threads) { range in
+                        for index in range {
+                            let position = group.positions[index]
+                            complete(&slots.value[position], lookups[position]!, locations: answers[index])
+                        }
+                    }
+                }
+            } else {
+                for (position, locations) in zip(group.positions, answers) {
+                    complete(&results[position], lookups[position]!, locations: locations)
+                }
             }
         }
         return results

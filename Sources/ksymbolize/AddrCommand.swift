@@ -60,16 +60,32 @@ struct AddrCommand: ParsableCommand {
         let threads = try threadCount()
         var unresolved = 0
         func answer(_ batch: [String], firstNumber: Int) {
+            // Parsed, then formatted, in chunks by as many threads (a batch read from a file holds thousands).
+            let chunks = batch.count >= 4096 ? threads : 1
+            let parsed = parallelMap(chunks, threads: chunks) { chunk in
+                let range = (batch.count * chunk / chunks)..<(batch.count * (chunk + 1) / chunks)
+                var trimmed: [String] = []
+                var frames: [LogFrame] = []
+                var positions: [Int] = []
+                trimmed.reserveCapacity(range.count)
+                frames.reserveCapacity(range.count)
+                positions.reserveCapacity(range.count)
+                for index in range {
+                    let text = Self.trim(batch[index])
+                    trimmed.append(text)
+                    guard !text.isEmpty, let frame = parse(text, number: firstNumber + index) else { continue }
+                    frames.append(frame)
+                    positions.append(index)
+                }
+                return (trimmed, frames, positions)
+            }
+            var trimmed: [String] = []
             var frames: [LogFrame] = []
             var framePositions: [Int] = []
-            var trimmed: [String] = []
-            trimmed.reserveCapacity(batch.count)
-            for (index, input) in batch.enumerated() {
-                let text = Self.trim(input)
-                trimmed.append(text)
-                guard !text.isEmpty, let frame = parse(text, number: firstNumber + index) else { continue }
-                frames.append(frame)
-                framePositions.append(index)
+            for (texts, parts, positions) in parsed {
+                trimmed += texts
+                frames += parts
+                framePositions += positions
             }
             let resolved = symbolizer.resolve(batch: frames, context: &context, threads: threads)
             // Input position -> index in `resolved` (-1: not an address or expression).
@@ -79,12 +95,10 @@ struct AddrCommand: ParsableCommand {
                 let answer = answerIndex[index]
                 if answer < 0 || resolved[answer].unresolved != nil { unresolved += 1 }
             }
-            // Formatted in chunks, by as many threads, then written in order.
-            let chunks = batch.count >= 4096 ? threads : 1
             let texts = parallelMap(chunks, threads: chunks) { chunk in
-                var out = ""
+                var out: [UInt8] = []
                 let range = (batch.count * chunk / chunks)..<(batch.count * (chunk + 1) / chunks)
-                out.reserveCapacity(range.count * 96)
+                out.reserveCapacity(range.count * 128)
                 for index in range where !trimmed[index].isEmpty {
                     let answer = answerIndex[index]
                     switch format {
@@ -94,7 +108,7 @@ struct AddrCommand: ParsableCommand {
                         } else {
                             appendText(for: trimmed[index], resolved, answer, to: &out)
                         }
-                    case .json: out += json(for: trimmed[index], answer < 0 ? nil : resolved[answer])
+                    case .json: out.append(text: json(for: trimmed[index], answer < 0 ? nil : resolved[answer]))
                     }
                 }
                 return out
@@ -157,49 +171,49 @@ struct AddrCommand: ParsableCommand {
             line: number, kind: kind, reliable: true, printed: input, symbol: parsed.symbol, address: parsed.address)
     }
 
-    private func appendText(for input: String, _ frame: ResolvedFrame?, to out: inout String) {
+    private func appendText(for input: String, _ frame: ResolvedFrame?, to out: inout [UInt8]) {
         guard let frame else {
-            out += input
-            out += ": ?? [not an address or func+off expression]\n"
+            out.append(text: input)
+            out.append(text: ": ?? [not an address or func+off expression]\n")
             return
         }
         appendText(for: input, [frame], 0, to: &out)
     }
 
     /// The answer for `frames[index]`, read in place (no copy of the frame).
-    private func appendText(for input: String, _ frames: [ResolvedFrame], _ index: Int, to out: inout String) {
-        out += input
-        out += ":"
+    private func appendText(for input: String, _ frames: [ResolvedFrame], _ index: Int, to out: inout [UInt8]) {
+        out.append(text: input)
+        out.append(UInt8(ascii: ":"))
         if let symbol = frames[index].symbol {
-            out += " "
-            out += symbol.name
-            out += "+0x"
-            out += String(symbol.offset, radix: 16)
-            out += "/0x"
-            out += String(symbol.size, radix: 16)
+            out.append(UInt8(ascii: " "))
+            out.append(text: symbol.name)
+            out.append(text: "+0x")
+            out.append(hex: symbol.offset)
+            out.append(text: "/0x")
+            out.append(hex: symbol.size)
             if let module = frames[index].module, module != "vmlinux" {
-                out += " ["
-                out += module
-                out += "]"
+                out.append(text: " [")
+                out.append(text: module)
+                out.append(UInt8(ascii: "]"))
             }
         } else {
-            out += " ??"
+            out.append(text: " ??")
         }
-        if let reason = frames[index].unresolved { out += " [unresolved: \(reason)]" }
-        if let mismatch = frames[index].mismatch { out += " [\(mismatch)]" }
+        if let reason = frames[index].unresolved { out.append(text: " [unresolved: \(reason)]") }
+        if let mismatch = frames[index].mismatch { out.append(text: " [\(mismatch)]") }
         for (level, location) in frames[index].locations.enumerated() {
-            out += level == 0 ? "\n  " : "\n  (inlined by) "
-            out += location.function ?? "??"
-            out += " at "
-            out += location.file ?? "??"
-            out += ":"
-            if let line = location.line { out += String(line) } else { out += "?" }
+            out.append(text: level == 0 ? "\n  " : "\n  (inlined by) ")
+            out.append(text: location.function ?? "??")
+            out.append(text: " at ")
+            out.append(text: location.file ?? "??")
+            out.append(UInt8(ascii: ":"))
+            if let line = location.line { out.append(decimal: line) } else { out.append(UInt8(ascii: "?")) }
             if let column = location.column {
-                out += ":"
-                out += String(column)
+                out.append(UInt8(ascii: ":"))
+                out.append(decimal: column)
             }
         }
-        out += "\n"
+        out.append(UInt8(ascii: "\n"))
     }
 
     private func json(for input: String, _ frame: ResolvedFrame?) -> String {
@@ -220,5 +234,37 @@ struct AddrCommand: ParsableCommand {
         let answer = Answer(input: input, frame: frame, error: frame == nil ? "not an address or func+off expression" : nil)
         let data = (try? encoder.encode(answer)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+extension [UInt8] {
+    /// Appends `text`'s UTF-8 bytes.
+    fileprivate mutating func append(text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// Appends `value` in lower-case hex, without a prefix.
+    fileprivate mutating func append(hex value: UInt64) {
+        let digits = Swift.max(1, (64 - value.leadingZeroBitCount + 3) / 4)
+        for digit in stride(from: digits - 1, through: 0, by: -1) {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(4 * digit)) & 0xf
+            append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+        }
+    }
+
+    /// Appends `value` in decimal.
+    fileprivate mutating func append(decimal value: Int) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            append(contentsOf: digits[start...])
+        }
     }
 }

@@ -559,7 +559,14 @@ private final class ResultSlots: @unchecked Sendable {
 
     func set(_ position: Int, _ value: [SourceLocation]) { slots[position] = value }
 
-    func take() -> [[SourceLocation]] { Array(slots) }
+    /// The answers, moved out (once).
+    func take() -> [[SourceLocation]] {
+        Array(unsafeUninitializedCapacity: slots.count) { answers, count in
+            _ = answers.moveInitialize(fromContentsOf: slots)
+            slots.initialize(repeating: [])
+            count = slots.count
+        }
+    }
 }
 
 /// One batch split by session: worker `k` uses `modules[k]` (its own libdwfl

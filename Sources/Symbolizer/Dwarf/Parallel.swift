@@ -21,6 +21,23 @@ public func parallelMap<T>(_ count: Int, threads: Int, _ body: (Int) -> T) -> [T
     }
 }
 
+/// Calls `body` with consecutive ranges that cover `0..<count`, one per
+/// thread of up to `threads`, at once. `body` must only read shared state,
+/// or write where no other range does.
+public func parallelChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = max(1, min(threads, count))
+    guard chunks > 1 else {
+        body(0..<count)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedBox(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            shared.value((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+        }
+    }
+}
+
 /// The slots of one ``parallelMap(_:threads:_:)``: chunk `k` writes only its
 /// own slots, which are read after every chunk has finished.
 private final class ParallelMapWork<T>: @unchecked Sendable {
