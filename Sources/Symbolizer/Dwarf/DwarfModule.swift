@@ -139,7 +139,7 @@ final class DwarfModule {
         func fileName(_ index: Int) -> String? {
             if let cached = fileNames[index] { return cached }
             if let program = lineProgram() {
-                guard index >= 0, index < program.files.count, let name = program.files[index] else { return nil }
+                guard let name = program.file(index) else { return nil }
                 let normalized = SourcePath.normalize(name, compilationDirectory: compilationDirectory)
                 fileNames[index] = normalized
                 return normalized

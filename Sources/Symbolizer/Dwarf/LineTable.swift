@@ -42,8 +42,6 @@ final class LineTable {
     }
 
     let rows: [Row]
-    /// File names by index (DWARF 5: index 0 is the primary file).
-    let files: [String?]
 
     /// The sections the table refers to.
     struct Sections {
@@ -84,7 +82,6 @@ final class LineTable {
             rows = order.map { rows[$0] }
         }
         self.rows = rows
-        self.files = program.files
     }
 
     /// libdw's order without a sort, for the usual reason rows are out of
@@ -145,9 +142,12 @@ final class LineTable {
 /// (file names) and a decoder of its rows, for ``LineTable`` or for one
 /// lookup without a table (a CU that an oops touches once need not have
 /// every row stored and ordered).
-struct LineProgram {
-    /// File names by index (DWARF 5: index 0 is the primary file).
-    let files: [String?]
+final class LineProgram {
+    /// The file table (DWARF 5: index 0 is the primary file) and the
+    /// directory table, as read: names are made only for the files asked
+    /// for (a kernel CU lists hundreds of headers; an oops needs a few).
+    private let fileEntries: [Entry]
+    private let directoryEntries: [Entry]
     private let sections: LineTable.Sections
     private let programStart: Int
     private let end: Int
@@ -179,16 +179,16 @@ struct LineProgram {
             guard let count = cursor.u8() else { return nil }
             standardLengths.append(count)
         }
-        guard let directories = Self.entries(&cursor, sections), let fileEntries = Self.entries(&cursor, sections)
-        else { return nil }
-        files = fileEntries.map { entry -> String? in
-            guard let name = entry.path else { return nil }
-            if name.hasPrefix("/") { return name }
-            let directory =
-                entry.directory >= 0 && entry.directory < directories.count ? directories[entry.directory].path : nil
-            guard let directory else { return name }
-            return directory + "/" + name
+        guard let directories = Self.entries(&cursor), let files = Self.entries(&cursor) else { return nil }
+        // Names in a string section this file does not have: libdw's to answer.
+        for entry in directories + files {
+            switch entry.path {
+            case .lineStrings where sections.lineStrings == nil, .strings where sections.strings == nil: return nil
+            default: continue
+            }
         }
+        directoryEntries = directories
+        fileEntries = files
         self.sections = sections
         self.programStart = programStart
         self.end = end
@@ -304,13 +304,40 @@ struct LineProgram {
         return .some(best)
     }
 
+    /// File `index`'s name: its path, under its directory unless absolute.
+    func file(_ index: Int) -> String? {
+        guard index >= 0, index < fileEntries.count, let name = path(fileEntries[index].path) else { return nil }
+        if name.hasPrefix("/") { return name }
+        let directory = fileEntries[index].directory
+        guard directory >= 0, directory < directoryEntries.count, let base = path(directoryEntries[directory].path)
+        else { return name }
+        return base + "/" + name
+    }
+
+    /// Where an entry's path is.
+    private enum PathSource {
+        case none
+        case lineStrings(Int)
+        case strings(Int)
+        case inline(Range<Int>)
+    }
+
+    private func path(_ source: PathSource) -> String? {
+        switch source {
+        case .none: return nil
+        case .lineStrings(let offset): return sections.lineStrings.flatMap { ByteCursor.string(in: $0, at: offset) }
+        case .strings(let offset): return sections.strings.flatMap { ByteCursor.string(in: $0, at: offset) }
+        case .inline(let range): return String(decoding: sections.line[range], as: UTF8.self)
+        }
+    }
+
     private struct Entry {
-        var path: String?
+        var path = PathSource.none
         var directory: Int = 0
     }
 
     /// A DWARF 5 directory or file name table.
-    private static func entries(_ cursor: inout ByteCursor, _ sections: LineTable.Sections) -> [Entry]? {
+    private static func entries(_ cursor: inout ByteCursor) -> [Entry]? {
         guard let formatCount = cursor.u8() else { return nil }
         var format: [(content: UInt64, form: UInt64)] = []
         for _ in 0..<formatCount {
@@ -326,15 +353,15 @@ struct LineProgram {
                 case 1:  // DW_LNCT_path
                     switch form {
                     case 0x1f:  // DW_FORM_line_strp
-                        guard let offset = cursor.u32(), let strings = sections.lineStrings else { return nil }
-                        entry.path = ByteCursor.string(in: strings, at: Int(offset))
+                        guard let offset = cursor.u32() else { return nil }
+                        entry.path = .lineStrings(Int(offset))
                     case 0x0e:  // DW_FORM_strp
-                        guard let offset = cursor.u32(), let strings = sections.strings else { return nil }
-                        entry.path = ByteCursor.string(in: strings, at: Int(offset))
+                        guard let offset = cursor.u32() else { return nil }
+                        entry.path = .strings(Int(offset))
                     case 0x08:  // DW_FORM_string
                         let start = cursor.position
                         guard cursor.skipString() else { return nil }
-                        entry.path = String(decoding: cursor.bytes[start..<cursor.position - 1], as: UTF8.self)
+                        entry.path = .inline(start..<cursor.position - 1)
                     default: return nil
                     }
                 case 2:  // DW_LNCT_directory_index
