@@ -517,7 +517,7 @@ final class DwarfModule {
             _ = unit(die: die, bias: bias)
             var copy = die
             let offset = dwarf_dieoffset(&copy)
-            for range in LibdwScopes.ranges(of: &copy) {
+            for range in LibdwScopes.ranges(of: &copy).all {
                 let low = range.lowerBound &+ bias
                 let high = range.upperBound &+ bias
                 if low < high { result.append((low..<high, offset)) }

@@ -7,6 +7,29 @@ struct ScopeCallSite {
     var column: Int?
 }
 
+/// A DIE's address ranges as `dwarf_ranges` gives them. Most DIEs have
+/// one: it is kept without an array (a scope tree makes one per DIE it reads).
+struct AddressRanges {
+    /// The first range; `nil` when the DIE has no code.
+    private(set) var first: Range<UInt64>?
+    /// The ranges after the first.
+    private(set) var rest: [Range<UInt64>] = []
+
+    /// No ranges.
+    init() {}
+
+    init(_ range: Range<UInt64>) { first = range }
+
+    init(_ ranges: [Range<UInt64>]) {
+        first = ranges.first
+        if ranges.count > 1 { rest = Array(ranges.dropFirst()) }
+    }
+
+    var isEmpty: Bool { first == nil }
+
+    var all: [Range<UInt64>] { first.map { [$0] + rest } ?? [] }
+}
+
 /// A DIE under a scope that matters to ``ScopeTree``, with its address ranges.
 struct ScopeChild {
     enum Kind {
@@ -19,7 +42,7 @@ struct ScopeChild {
     var die: Int
     var kind: Kind
     var hasChildren: Bool
-    var ranges: [Range<UInt64>]
+    var ranges: AddressRanges
 
     /// The kind of a DIE with tag `tag`; `nil` for DIEs that are not scopes.
     static func kind(of tag: UInt64) -> Kind? {
@@ -41,7 +64,7 @@ protocol ScopeSource: AnyObject {
     /// directly under `die`, in order.
     func scopeChildren(of die: Int) -> [ScopeChild]
     /// `dwarf_ranges`' answer: empty when the DIE has no code.
-    func ranges(of die: Int) -> [Range<UInt64>]
+    func ranges(of die: Int) -> AddressRanges
     /// `DW_AT_name`, through `DW_AT_abstract_origin` and `DW_AT_specification`.
     func name(of die: Int) -> String?
     /// `nil` unless the DIE is an inlined subroutine.
@@ -118,7 +141,7 @@ final class LibdwScopes: ScopeSource {
         return result
     }
 
-    func ranges(of offset: Int) -> [Range<UInt64>] {
+    func ranges(of offset: Int) -> AddressRanges {
         var die = die(offset)
         return Self.ranges(of: &die)
     }
@@ -148,13 +171,13 @@ final class LibdwScopes: ScopeSource {
             file: unsigned(DW_AT_call_file), line: unsigned(DW_AT_call_line), column: unsigned(DW_AT_call_column))
     }
 
-    static func ranges(of die: inout Dwarf_Die) -> [Range<UInt64>] {
+    static func ranges(of die: inout Dwarf_Die) -> AddressRanges {
         var low: Dwarf_Addr = 0
         var high: Dwarf_Addr = 0
         // The common case, one contiguous range, without dwarf_ranges' state machine.
         if dwarf_hasattr(&die, UInt32(DW_AT_ranges)) == 0 {
-            guard dwarf_lowpc(&die, &low) == 0, dwarf_highpc(&die, &high) == 0 else { return [] }
-            return high > low ? [low..<high] : []
+            guard dwarf_lowpc(&die, &low) == 0, dwarf_highpc(&die, &high) == 0 else { return AddressRanges() }
+            return high > low ? AddressRanges(low..<high) : AddressRanges()
         }
         var result: [Range<UInt64>] = []
         var base: Dwarf_Addr = 0
@@ -164,7 +187,7 @@ final class LibdwScopes: ScopeSource {
             if offset <= 0 { break }
             if high > low { result.append(low..<high) }
         }
-        return result
+        return AddressRanges(result)
     }
 }
 
@@ -216,9 +239,9 @@ final class OwnScopes: ScopeSource {
         return libdw?.scopeChildren(of: offset) ?? []
     }
 
-    func ranges(of offset: Int) -> [Range<UInt64>] {
+    func ranges(of offset: Int) -> AddressRanges {
         if let entry = entry(offset), let ranges = dies.ranges(of: entry) { return ranges }
-        return libdw?.ranges(of: offset) ?? []
+        return libdw?.ranges(of: offset) ?? AddressRanges()
     }
 
     func name(of offset: Int) -> String? {

@@ -124,14 +124,13 @@ final class ScopeTree {
     }
 
     /// Adds a node for a scope with code; `nil` when the DIE has no ranges.
-    private func addNode(_ die: Int, ranges: [Range<UInt64>]? = nil) -> Int32? {
-        var ranges = ranges ?? source.ranges(of: die)
-        guard !ranges.isEmpty else { return nil }
-        let first = ranges.removeFirst()
+    private func addNode(_ die: Int, ranges: AddressRanges? = nil) -> Int32? {
+        let ranges = ranges ?? source.ranges(of: die)
+        guard let first = ranges.first else { return nil }
         var node = Node(low: first.lowerBound, high: first.upperBound, die: die)
-        if !ranges.isEmpty {
+        if !ranges.rest.isEmpty {
             node.extraRanges = Int32(extraRanges.count)
-            extraRanges.append(ranges)
+            extraRanges.append(ranges.rest)
         }
         nodes.append(node)
         return Int32(nodes.count - 1)

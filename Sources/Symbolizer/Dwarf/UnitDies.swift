@@ -83,7 +83,7 @@ final class UnitDies {
         }
         baseAddress = cu.lowPC ?? 0
         guard let ranges = ranges(of: cu) else { return nil }
-        unitRanges = ranges
+        unitRanges = ranges.all
     }
 
     /// The DIE at `offset`; `nil` when it cannot be read.
@@ -238,20 +238,20 @@ final class UnitDies {
     }
 
     /// The DIE's address ranges with `dwarf_ranges`' meaning; `nil` when they cannot be read.
-    func ranges(of entry: Entry) -> [Range<UInt64>]? {
+    func ranges(of entry: Entry) -> AddressRanges? {
         guard let ranges = entry.ranges else {
-            guard let low = entry.lowPC, var high = entry.highPC else { return [] }
+            guard let low = entry.lowPC, var high = entry.highPC else { return AddressRanges() }
             if entry.highPCIsOffset { high = low &+ high }
-            return high > low ? [low..<high] : []
+            return high > low ? AddressRanges(low..<high) : AddressRanges()
         }
         switch ranges {
         case .offset(let offset):
-            return header.version >= 5 ? rangeList(at: offset) : debugRanges(at: offset)
+            return (header.version >= 5 ? rangeList(at: offset) : debugRanges(at: offset)).map(AddressRanges.init)
         case .index(let index):
             guard let lists = sections.rangeLists, let base = rangeListsBase else { return nil }
             var cursor = ByteCursor(bytes: lists, position: base + index * 4)
             guard let relative = cursor.u32() else { return nil }
-            return rangeList(at: base + Int(relative))
+            return rangeList(at: base + Int(relative)).map(AddressRanges.init)
         }
     }
 
