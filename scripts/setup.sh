@@ -1,9 +1,10 @@
 #!/bin/bash
 # Installs what ksymbolize needs to build and test on Debian 12, when missing:
 # libdw-dev (and libelf-dev, pkg-config) to build, xz-utils to unpack the
-# bundled vmlinux files. Needs root (or sudo) only when something is missing.
+# bundled vmlinux files, elfutils (eu-strip) for the tests' split-DWARF
+# layouts. Needs root (or sudo) only when something is missing.
 set -euo pipefail
-packages=(libdw-dev libelf-dev libzstd-dev zstd pkg-config xz-utils binutils)
+packages=(libdw-dev libelf-dev libzstd-dev zstd pkg-config xz-utils binutils elfutils)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

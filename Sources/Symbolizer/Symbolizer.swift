@@ -163,9 +163,10 @@ public final class Symbolizer {
         if let path = options.vmlinuxPath, vmlinuxResult == nil, preloads["vmlinux"] == nil {
             let options = self.options
             let expected = kernelFrames
+            let debugDirectories = debugRoots
             preloads["vmlinux"] = PreloadedBinary { letOthersStart in
                 let (result, kaslr) = Self.loadVmlinux(path: path, options: options) { () throws(SymbolizerError) in
-                    try DwflSession()
+                    try DwflSession(debugDirectories: debugDirectories)
                 }
                 if case .success(let binary) = result {
                     binary.warmInParallel()

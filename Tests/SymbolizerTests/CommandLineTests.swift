@@ -120,6 +120,36 @@ struct CommandLineTests {
         for text in cliCase.stdoutExcludes { #expect(!result.stdout.contains(text), "stdout: \(result.stdout)") }
         for text in cliCase.stderrContains { #expect(result.stderr.contains(text), "stderr: \(result.stderr)") }
     }
+
+    /// The CLI starts reading `--vmlinux` before it has parsed `--debug-dir`:
+    /// a stripped vmlinux must still get its DWARF from the build-id tree.
+    @Test("a stripped --vmlinux finds its DWARF under --debug-dir")
+    func strippedVmlinuxWithDebugDirectory() throws {
+        guard let vmlinux = try Samples.all.first(where: { $0.directory == "arm-thumb2/fixed" })?.vmlinux() else {
+            Issue.record("no Thumb-2 vmlinux")
+            return
+        }
+        let notes = try Samples.run("/usr/bin/readelf", ["-n", vmlinux])
+        let id = try #require(
+            notes.split(separator: "\n").first { $0.contains("Build ID:") }?.split(separator: " ").last.map(String.init))
+        let scratch = try ScratchDirectory()
+        let stripped = try scratch.file("vmlinux")
+        // eu-strip, not objcopy: it knows every architecture. -g keeps .symtab in the stripped file.
+        try Samples.run(
+            "/usr/bin/eu-strip",
+            ["-g", "-f", try scratch.file("debug/.build-id/\(id.prefix(2))/\(id.dropFirst(2)).debug"), "-o", stripped, vmlinux])
+        let log = Self.thumb + "/null.log"
+        let common = ["--modules", Self.thumb, "--module-sections", Self.thumb + "/null.sections", "--no-debuginfod", log]
+        let whole = try CLI.run(["--vmlinux", vmlinux] + common)
+        let split = try CLI.run(["--vmlinux", stripped, "--debug-dir", scratch.path + "/debug"] + common)
+        let alone = try CLI.run(["--vmlinux", stripped] + common)
+        #expect(whole.status == 0, "stderr: \(whole.stderr)")
+        #expect(whole.stdout.contains("(vfs_write+0x7d/0x1e4) fs/read_write.c:582"), "stdout: \(whole.stdout)")
+        #expect(split.status == whole.status, "stderr: \(split.stderr)")
+        #expect(split.stdout == whole.stdout)
+        // Without the debug directory there is no DWARF to find: the test would not show anything otherwise.
+        #expect(alone.stderr.contains("no debug info in \(stripped)"), "stderr: \(alone.stderr)")
+    }
 }
 
 @Suite("Bounded memory", .serialized)

@@ -85,12 +85,14 @@ public enum EarlyVmlinux {
     }
 
     /// The image read ahead from `path` (waiting for it), if one was
-    /// started and it fits `architecture`; `nil` otherwise, also when the
-    /// read failed (reading again reports why). Each image is taken once.
+    /// started, it fits `architecture` and it found DWARF; `nil` otherwise:
+    /// the caller reads again (and reports why it failed, or finds separate
+    /// DWARF through the debug directories it was given, which the read
+    /// ahead of the options did not know). Each image is taken once.
     static func take(path: String, architecture: Architecture?) -> VmlinuxImage? {
         guard let read = pending.withLock({ $0.removeValue(forKey: path) }) else { return nil }
         read.done.wait()
-        guard let image = read.image else { return nil }
+        guard let image = read.image, image.dwarf.dwarfError == nil else { return nil }
         if let architecture, architecture != image.fixup.architecture { return nil }
         return image
     }
