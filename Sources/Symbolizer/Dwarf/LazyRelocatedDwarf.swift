@@ -30,6 +30,10 @@ final class LazyRelocatedDwarf {
     private let elf: OpaquePointer
     private let base: UnsafeMutableRawPointer
     private let size: Int
+    /// The file, open for reading headers with `pread` (see `init`).
+    private let file: Int32
+    /// Where the mapping's bytes are in the file: the mapping starts at offset 0.
+    private func fileOffset(of pointer: UnsafeRawPointer) -> Int { pointer - UnsafeRawPointer(base) }
 
     /// One `SHT_RELA` section for a debug section.
     private struct RelocationSet {
@@ -61,6 +65,7 @@ final class LazyRelocatedDwarf {
         if let dwarf { dwarf_end(dwarf) }
         elf_end(elf)
         munmap(base, size)
+        close(file)
     }
 
     /// Undoes what `init` did before it had a complete object.
@@ -73,7 +78,8 @@ final class LazyRelocatedDwarf {
     init?(path: String, sectionAddresses: [UInt32: UInt64]) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        var keepOpen = false
+        defer { if !keepOpen { close(fd) } }
         var status = stat()
         guard fstat(fd, &status) == 0, status.st_size >= 64 else { return nil }
         let size = Int(status.st_size)
@@ -137,6 +143,8 @@ final class LazyRelocatedDwarf {
         self.elf = elf
         self.base = address
         self.size = size
+        self.file = fd
+        keepOpen = true  // From here on `deinit` (which a failing init runs too) closes it.
         for section in debugSections.values {
             debugBuffers[section.name] = UnsafeRawBufferPointer(start: section.data, count: section.size)
         }
@@ -163,15 +171,20 @@ final class LazyRelocatedDwarf {
             }
         }
         // Every CU header (unit_length is never relocated; the abbrev offset is).
+        // Read with pread, not through the mapping: a page read there first is
+        // mapped read-only, and relocating it later swaps in a private copy,
+        // which on a multi-threaded process costs a TLB flush on every other
+        // CPU; a page first touched by the write is simply copied.
         if let (data, length) = infoData {
             var offset = 0
             while offset + 4 <= length {
                 unitStarts.append(UInt64(offset))
-                var unitLength = UInt64(data.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                let (length32, length64) = peek(data + offset, min(12, length - offset))
+                var unitLength = UInt64(length32)
                 var headerEnd = offset + 4
                 if unitLength == 0xffff_ffff {
                     guard offset + 12 <= length else { break }
-                    unitLength = data.loadUnaligned(fromByteOffset: offset + 4, as: UInt64.self)
+                    unitLength = length64
                     headerEnd = offset + 12
                 }
                 guard unitLength > 0, headerEnd <= length, unitLength <= UInt64(length - headerEnd) else { break }
@@ -181,6 +194,14 @@ final class LazyRelocatedDwarf {
         }
         guard let dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil) else { return nil }
         self.dwarf = dwarf
+    }
+
+    /// Reads `count` (at most 12) bytes at `pointer` in the mapping from the
+    /// file instead (see `init`); zeros where the file ends.
+    private func peek(_ pointer: UnsafeRawPointer, _ count: Int) -> (UInt32, UInt64) {
+        var bytes = [UInt8](repeating: 0, count: 12)
+        _ = bytes.withUnsafeMutableBytes { pread(file, $0.baseAddress, min(count, 12), off_t(fileOffset(of: pointer))) }
+        return bytes.withUnsafeBytes { ($0.loadUnaligned(as: UInt32.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt64.self)) }
     }
 
     /// Relocates every unit's header, once: libdw reads them all to reach
@@ -252,7 +273,7 @@ final class LazyRelocatedDwarf {
         let start = UInt64(offset)
         var end = line.targetSize
         if offset + 4 <= line.targetSize {
-            let length = UInt64(line.target.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            let length = UInt64(peek(line.target + offset, 4).0)
             if length < 0xffff_fff0 { end = min(line.targetSize, offset + 4 + Int(length)) }
         }
         if !relocate(line, start..<UInt64(end)) { _ = apply(line, 0..<line.count) }
