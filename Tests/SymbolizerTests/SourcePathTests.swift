@@ -17,4 +17,18 @@ struct SourcePathTests {
     func normalize(path: String, compilationDirectory: String?, expected: String) {
         #expect(SourcePath.normalize(path, compilationDirectory: compilationDirectory) == expected)
     }
+
+    /// Paths already normal are returned as they are without being split (a
+    /// shortcut): the edge cases of what "already normal" means.
+    @Test(
+        "lexical normalisation",
+        arguments: [
+            ("include/linux/list.h", "include/linux/list.h"), ("/usr/src/x.c", "/usr/src/x.c"), ("/", "/"),
+            ("", "."), (".", "."), ("..", ".."), ("...", "..."), (".hidden/x", ".hidden/x"), ("a/.b", "a/.b"),
+            ("a//b", "a/b"), ("a/", "a"), ("//", "/"), ("./a", "a"), ("a/.", "a"), ("a/..", "."), ("../a", "../a"),
+            ("/a/../..", "/"), ("/./a", "/a"), ("a/b/../../..", ".."), ("x/.../y", "x/.../y"),
+        ] as [(String, String)])
+    func lexical(path: String, expected: String) {
+        #expect(SourcePath.lexicallyNormalized(path) == expected)
+    }
 }

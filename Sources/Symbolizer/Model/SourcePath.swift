@@ -22,7 +22,7 @@ public enum SourcePath {
     /// `linux-headers-…`) is made relative to that tree, the way kernel
     /// developers name files.
     static func relativeToKernelTree(_ path: String) -> String {
-        guard path.hasPrefix("/") else { return path }
+        guard path.hasPrefix("/"), ByteSearch.contains(path, "/linux") else { return path }
         let components = path.split(separator: "/")
         guard let tree = components.lastIndex(where: { $0 == "linux" || $0.hasPrefix("linux-") }),
             tree + 1 < components.count - 1
@@ -33,6 +33,7 @@ public enum SourcePath {
     /// Removes empty and `.` components and resolves `..` where a preceding
     /// component exists.
     public static func lexicallyNormalized(_ path: String) -> String {
+        if isLexicallyNormal(path) { return path }
         let absolute = path.hasPrefix("/")
         var parts: [Substring] = []
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -47,5 +48,27 @@ public enum SourcePath {
         let joined = parts.joined(separator: "/")
         if absolute { return "/" + joined }
         return joined.isEmpty ? "." : joined
+    }
+
+    /// Whether ``lexicallyNormalized(_:)`` would give `path` back: no empty,
+    /// `.` or `..` component, no trailing `/` (most paths in DWARF; checked
+    /// without splitting them).
+    private static func isLexicallyNormal(_ path: String) -> Bool {
+        guard !path.isEmpty else { return false }
+        if path == "/" { return true }
+        var length = 0  // bytes of the current component
+        var onlyDots = true
+        for (index, byte) in path.utf8.enumerated() {
+            guard byte == UInt8(ascii: "/") else {
+                length += 1
+                if byte != UInt8(ascii: ".") { onlyDots = false }
+                continue
+            }
+            if index == 0 { continue }  // an absolute path's leading "/"
+            if length == 0 || (onlyDots && length <= 2) { return false }  // "//", "." or ".."
+            length = 0
+            onlyDots = true
+        }
+        return length > 0 && !(onlyDots && length <= 2)
     }
 }
