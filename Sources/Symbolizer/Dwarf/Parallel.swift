@@ -67,8 +67,10 @@ private final class ParallelMapWork<T>: @unchecked Sendable {
 }
 
 /// Runs `body` on a new thread of its own, started now; on Dispatch only
-/// when no thread can be created. Dispatch took 0.5–3 ms to start its first
-/// worker here: too late for work meant to overlap the start-up.
+/// when no thread can be created. For long work that others wait for (the
+/// vmlinux read ahead of option parsing): on Linux, Dispatch cannot see that
+/// a worker waiting for it is blocked, counts both as busy, and on a 2-CPU
+/// machine then holds back the preloads and parallel loops queued behind.
 func startThread(_ body: @escaping @Sendable () -> Void) {
     final class Start {
         let body: @Sendable () -> Void
