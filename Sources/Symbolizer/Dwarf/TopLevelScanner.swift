@@ -52,6 +52,13 @@ struct TopLevelScanner {
                 guard skipAttributes(abbrev, abbrevs, &cursor, sizes) else { return false }
                 continue
             }
+            // Most DIEs with children say early where their sibling is: go there at once.
+            if !lookInside, let sibling = abbrevs.sibling(of: abbrev, at: cursor, sizes), sibling > cursor.position,
+                sibling <= sizes.end
+            {
+                cursor.position = sibling
+                continue
+            }
             var sibling: Int?
             for index in abbrev.attributeIndices {
                 let attribute = abbrevs.attributes[index]

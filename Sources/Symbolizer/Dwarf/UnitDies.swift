@@ -195,6 +195,15 @@ final class UnitDies {
                 var skipped = Entry(offset: position, tag: UInt64(abbrev.tag), hasChildren: abbrev.hasChildren, end: 0)
                 if !abbrev.hasChildren {
                     guard abbrevs.skipAttributes(of: abbrev, &cursor, unit) else { return nil }
+                } else if let sibling = abbrevs.sibling(of: abbrev, at: cursor, unit), sibling > cursor.position,
+                    sibling <= header.end
+                {
+                    // Where the next sibling is, read without going over the other values.
+                    skipped.sibling = sibling
+                    skipped.end = cursor.position
+                    guard let next = nextSibling(of: skipped) else { return nil }
+                    position = next
+                    continue
                 }
                 for index in abbrev.attributeIndices where abbrev.hasChildren {
                     let attribute = abbrevs.attributes[index]

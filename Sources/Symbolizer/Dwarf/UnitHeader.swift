@@ -74,6 +74,12 @@ struct AbbrevTable {
         /// size, not counting `DW_FORM_addr`s (`addressCount` of them); -1 otherwise.
         var fixedSize: Int16 = 0
         var addressCount: UInt8 = 0
+        /// Where the `DW_AT_sibling` value is when every attribute before it
+        /// has a fixed size: `siblingOffset` bytes plus `siblingAddressCount`
+        /// addresses into the values (-1: no sibling there), in form `siblingForm`.
+        var siblingOffset: Int16 = -1
+        var siblingAddressCount: UInt8 = 0
+        var siblingForm: UInt16 = 0
 
         var attributeIndices: Range<Int> { Int(first)..<Int(first) + Int(count) }
     }
@@ -99,6 +105,19 @@ struct AbbrevTable {
             return false
         }
         return true
+    }
+
+    /// Where a DIE with abbreviation `abbrev` and children says its next
+    /// sibling is, read without going over the values before it; `nil` when
+    /// it has no `DW_AT_sibling` after fixed-size values only. `cursor` is at
+    /// the DIE's first value and does not move.
+    func sibling(of abbrev: Abbrev, at cursor: ByteCursor, _ unit: FormContext) -> Int? {
+        guard abbrev.siblingOffset >= 0 else { return nil }
+        var peek = cursor
+        guard peek.advance(Int(abbrev.siblingOffset) + Int(abbrev.siblingAddressCount) * unit.addressSize) else {
+            return nil
+        }
+        return FormReader.unitReference(form: UInt64(abbrev.siblingForm), &peek, unit)
     }
 
     /// The value of a `DW_FORM_implicit_const` attribute.
@@ -128,6 +147,11 @@ struct AbbrevTable {
                     implicitConstants.append(value)
                 }
                 if name == UInt64(DW_AT_low_pc) || name == UInt64(DW_AT_ranges) { entry.hasCode = true }
+                if name == UInt64(DW_AT_sibling), entry.fixedSize >= 0, entry.siblingOffset < 0 {
+                    entry.siblingOffset = entry.fixedSize
+                    entry.siblingAddressCount = entry.addressCount
+                    entry.siblingForm = shortForm
+                }
                 if entry.fixedSize >= 0 {
                     if form == UInt64(DW_FORM_addr), entry.addressCount < .max {
                         entry.addressCount += 1
