@@ -50,12 +50,6 @@ final class LineTable {
         var strings: UnsafeRawBufferPointer?
     }
 
-    /// The table of the line program at `offset` of `.debug_line`.
-    convenience init?(sections: Sections, offset: Int) {
-        guard let program = LineProgram(sections: sections, offset: offset) else { return nil }
-        self.init(program: program)
-    }
-
     init?(program: LineProgram) {
         var rows: [Row] = []
         rows.reserveCapacity(program.programLength / 3)

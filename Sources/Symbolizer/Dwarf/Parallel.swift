@@ -15,8 +15,8 @@ func onlineProcessorCount() -> Int {
 public func parallelMap<T>(_ count: Int, threads: Int, _ body: (Int) -> T) -> [T] {
     guard threads > 1, count > 1 else { return (0..<count).map(body) }
     return withoutActuallyEscaping(body) { body in
-        let work = ParallelMapWork(count: count, chunks: min(threads, count), body: body)
-        DispatchQueue.concurrentPerform(iterations: work.chunks) { work.run($0) }
+        let work = ParallelMapWork(count: count, body: body)
+        parallelChunks(count, threads: threads) { work.run($0) }
         return work.take()
     }
 }
@@ -38,17 +38,13 @@ public func parallelChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> V
     }
 }
 
-/// The slots of one ``parallelMap(_:threads:_:)``: chunk `k` writes only its
+/// The slots of one ``parallelMap(_:threads:_:)``: each chunk writes only its
 /// own slots, which are read after every chunk has finished.
 private final class ParallelMapWork<T>: @unchecked Sendable {
-    let count: Int
-    let chunks: Int
     let body: (Int) -> T
     private let slots: UnsafeMutableBufferPointer<T?>
 
-    init(count: Int, chunks: Int, body: @escaping (Int) -> T) {
-        self.count = count
-        self.chunks = chunks
+    init(count: Int, body: @escaping (Int) -> T) {
         self.body = body
         slots = .allocate(capacity: count)
         slots.initialize(repeating: nil)
@@ -59,8 +55,8 @@ private final class ParallelMapWork<T>: @unchecked Sendable {
         slots.deallocate()
     }
 
-    func run(_ chunk: Int) {
-        for index in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) { slots[index] = body(index) }
+    func run(_ range: Range<Int>) {
+        for index in range { slots[index] = body(index) }
     }
 
     func take() -> [T] { slots.map { $0! } }
