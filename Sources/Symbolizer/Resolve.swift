@@ -48,23 +48,30 @@ extension Symbolizer {
                 lookups.append(lookup)
             }
         }
-        var byBinary: [ObjectIdentifier: (binary: LoadedBinary, positions: [Int])] = [:]
-        var last: (key: ObjectIdentifier, positions: [Int])?
+        // Positions by binary; a run of frames of the same binary costs no dictionary access.
+        var groups: [(binary: LoadedBinary, positions: [Int])] = []
+        var groupOf: [ObjectIdentifier: Int] = [:]
+        var lastBinary: ObjectIdentifier?
+        var lastGroup = 0
         for (position, lookup) in lookups.enumerated() {
             guard let lookup else { continue }
             let key = ObjectIdentifier(lookup.binary)
-            if last?.key != key {
-                if let last { byBinary[last.key]!.positions += last.positions }
-                if byBinary[key] == nil { byBinary[key] = (lookup.binary, []) }
-                last = (key, [])
+            if key != lastBinary {
+                lastBinary = key
+                if let known = groupOf[key] {
+                    lastGroup = known
+                } else {
+                    lastGroup = groups.count
+                    groupOf[key] = lastGroup
+                    groups.append((lookup.binary, []))
+                }
             }
-            last!.positions.append(position)
+            groups[lastGroup].positions.append(position)
         }
-        if let last { byBinary[last.key]!.positions += last.positions }
         // Only a frame with the kernel's own file:line to check (a log's WARN) may
         // change shared state while it is completed; without one, chunks complete at once.
         let completeConcurrently = concurrent && lookups.allSatisfy { $0?.claim == nil }
-        for (_, group) in byBinary {
+        for group in groups {
             let addresses = group.positions.map { lookups[$0]!.address }
             let answers =
                 group.binary.dwarf?.locations(batch: addresses, threads: threads)
