@@ -2,8 +2,9 @@
 # Puts the binaries the bundled samples need into the cache
 # (${KSYMBOLIZE_CACHE:-$HOME/.cache/ksymbolize}), once:
 # - the Thumb-2 vmlinux files, unpacked from samples/arm-thumb2/*/vmlinux.xz;
-# - with --debian, Debian's 6.1.0-50-amd64 vmlinux with DWARF (~855 MB download
-#   of linux-image-6.1.0-50-amd64-dbg, of which only vmlinux is kept).
+# - with --debian, the DWARF vmlinux of every Debian kernel a sample was
+#   captured from (samples/*/debian-kernel): each linux-image-6.1.0-50-*-dbg
+#   package (430-860 MB) is downloaded once and only its vmlinux kept.
 # Prints nothing on stdout.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,5 +18,8 @@ for variant in fixed prefix; do
 	fi
 done
 if [ "${1:-}" = "--debian" ]; then
-	bash "$top/samples/x86_64/fetch-vmlinux.sh" > /dev/null
+	# Every sample captured from a Debian kernel names its architecture in
+	# samples/DIR/debian-kernel; two downloads at a time.
+	printf '%s\n' $(cat "$top"/samples/*/debian-kernel | sort -u) \
+		| xargs -P 2 -I{} bash "$top/samples/fetch-vmlinux.sh" {} > /dev/null
 fi

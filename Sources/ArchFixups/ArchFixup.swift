@@ -83,6 +83,15 @@ public protocol ArchFixup: Sendable {
     /// the arm64 ftrace trampoline), so that what follows it cannot be placed
     /// from the file alone. Default: no.
     func isModuleSectionSizedAtLoad(_ name: String) -> Bool
+
+    /// How `WARNING: CPU: … at FILE:LINE func+off/size` locates the WARN:
+    /// `true` where `WARN()` is a call to `warn_slowpath_fmt()` and the
+    /// kernel prints that call's return address (`%pS` of
+    /// `__builtin_return_address(0)`): 32-bit ARM (ARM and Thumb-2 alike)
+    /// and MIPS, which have no `__WARN_FLAGS`. `false` (the default) where
+    /// `__WARN_FLAGS` traps (x86, arm64, powerpc, s390, riscv, loongarch)
+    /// and the printed address is the trapping instruction itself.
+    var warnPrintsReturnAddress: Bool { get }
 }
 
 extension ArchFixup {
@@ -101,6 +110,7 @@ extension ArchFixup {
     public func absoluteRelocationWidth(type: UInt32) -> Int? { nil }
     public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 { fileAlignment }
     public func isModuleSectionSizedAtLoad(_ name: String) -> Bool { false }
+    public var warnPrintsReturnAddress: Bool { false }
 
     /// The type letter `/proc/kallsyms` shows for a module symbol, computed
     /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;

@@ -43,6 +43,9 @@ public struct MIPSFixup: ArchFixup {
         }
     }
 
+    /// `arch/mips/include/asm/bug.h` defines no `__WARN_FLAGS`: `WARN()` calls `warn_slowpath_fmt()`.
+    public var warnPrintsReturnAddress: Bool { true }
+
     public func debugInfoAddress(_ address: UInt64, function: RawSymbol?) -> UInt64 {
         guard let function, Self.isCompressed(function) else { return address }
         return address | 1

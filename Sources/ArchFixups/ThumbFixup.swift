@@ -8,6 +8,7 @@
 ///   older kernels did not (``KallsymsMode/raw``).
 /// - Return addresses in Thumb code are odd; the call is at `(lr & ~1) - 1`.
 /// - `$a`, `$t`, `$d` (optionally followed by `.suffix`) are mapping symbols.
+/// - `WARN()` is a call, not a trap: the WARNING line prints a return address.
 public struct ThumbFixup: ArchFixup {
     public init() {}
 
@@ -44,6 +45,10 @@ public struct ThumbFixup: ArchFixup {
     public func isModuleSectionSizedAtLoad(_ name: String) -> Bool {
         name == ".plt" || name == ".init.plt" || name == ".text.ftrace_trampoline"
     }
+
+    /// `arch/arm/include/asm/bug.h` defines no `__WARN_FLAGS`: `WARN()` calls
+    /// `warn_slowpath_fmt()` in ARM and Thumb-2 kernels alike.
+    public var warnPrintsReturnAddress: Bool { true }
 }
 
 /// Shared recognition of assembler mapping symbols (`$a`, `$t.1`, `$x`, `$d.foo`).

@@ -118,9 +118,10 @@ extension Symbolizer {
         var address: UInt64
         /// The kernel's own file:line for this PC (WARN, BUG), to check.
         var claim: SourceClaim?
-        /// Where a WARN that calls (not traps) was called from: the call
-        /// site of the PC taken as a return address (session, runtime).
-        var callSite: (session: UInt64, runtime: UInt64?)?
+        /// The closest symbol before the address when it is not the sized
+        /// function that contains it (an assembly label), with the offset
+        /// of the instruction from it: the frame's name where DWARF has no function.
+        var label: (symbol: IndexedSymbol, offset: UInt64)?
     }
 
     /// Everything about a frame but its DWARF lookup, which is returned instead.
@@ -160,6 +161,14 @@ extension Symbolizer {
         if let expectedID, !expectedID.matches(binary.contents.buildID) {
             result.noteMismatch(
                 "binary does not match the crashed kernel: build id \(binary.contents.buildID ?? "none") in \(binary.path), \(expectedID.source) says \(expectedID.id)")
+        }
+        // Where WARN calls warn_slowpath_fmt, its WARNING line printed that call's return address.
+        var kind = frame.kind
+        if frame.isWarnLocation && fixup.warnPrintsReturnAddress {
+            kind = .return
+            result.frame.kind = .return
+            result.frame.note =
+                "the WARN's call to warn_slowpath_fmt: a return address (\(fixup.architecture.rawValue)'s WARN calls, it does not trap)"
         }
         if context.kallsymsModeStrength < .given, let forced = options.kallsymsMode {
             context.kallsymsMode = forced
@@ -239,12 +248,12 @@ extension Symbolizer {
 
         // 2. Which instruction to look up.
         let instruction = fixup.normalizeCodeAddress(session)
-        var lookup = frame.kind == .pc ? instruction : fixup.callSiteAddress(forReturnAddress: session)
+        var lookup = kind == .pc ? instruction : fixup.callSiteAddress(forReturnAddress: session)
         result.address = runtime
-        result.lookupAddress = runtime.map { frame.kind == .pc ? fixup.normalizeCodeAddress($0) : fixup.callSiteAddress(forReturnAddress: $0) }
+        result.lookupAddress = runtime.map { kind == .pc ? fixup.normalizeCodeAddress($0) : fixup.callSiteAddress(forReturnAddress: $0) }
 
         // 3. Function and source.
-        if frame.kind != .pc, !isPlausibleCallSite(lookup, returnAddress: instruction, in: binary) {
+        if kind != .pc, !isPlausibleCallSite(lookup, returnAddress: instruction, in: binary) {
             // A return address at a function's entry whose preceding bytes are
             // no function: a hand-set return address (ret_fast_syscall), not a call.
             lookup = instruction
@@ -252,7 +261,7 @@ extension Symbolizer {
             result.frame.note = "return address at a function entry with no call before it: looked up as is"
         }
         let function = binary.symbols.symbol(containing: lookup)
-        if frame.kind != .pc, let printed = printedCandidate, let function, function.start < printed.start,
+        if kind != .pc, let printed = printedCandidate, let function, function.start < printed.start,
             lookup < printed.start
         {
             result.callSiteInPreviousFunction = true
@@ -261,13 +270,14 @@ extension Symbolizer {
             result.symbol = ResolvedSymbol(name: function.name, offset: instruction &- function.start, size: function.size)
         }
         var pending = PendingLookup(binary: binary, address: fixup.debugInfoAddress(lookup, function: function?.raw))
-        if frame.kind == .pc, let claim = context.sourceClaim {
+        if let label = binary.symbols.nearestSymbol(atOrBefore: lookup), label.start > (function?.start ?? 0) {
+            // An assembly label inside the sized symbol (entry_SYSCALL_64_after_hwframe in
+            // entry_SYSCALL_64): what kallsyms names, if DWARF has no function there.
+            pending.label = (label, instruction &- label.start)
+        }
+        if kind == .pc || frame.isWarnLocation, let claim = context.sourceClaim {
             context.sourceClaim = nil
             pending.claim = claim
-            pending.callSite = (
-                fixup.debugInfoAddress(fixup.callSiteAddress(forReturnAddress: session), function: function?.raw),
-                runtime.map { fixup.callSiteAddress(forReturnAddress: $0) }
-            )
         }
 
         // 4. Did the kernel's kallsyms print it right?
@@ -288,24 +298,17 @@ extension Symbolizer {
     /// Fills in a prepared frame's source locations.
     private func complete(_ result: inout ResolvedFrame, _ lookup: PendingLookup, locations found: [SourceLocation]) {
         let binary = lookup.binary
+        if let label = lookup.label, found.last?.function == nil {
+            // No DWARF subprogram (assembly): named as kallsyms names it, after the closest symbol.
+            result.symbol = ResolvedSymbol(name: label.symbol.name, offset: label.offset, size: label.symbol.size)
+        }
         let locations = Self.named(found, symbol: result.symbol)
         result.locations = locations
         if let claim = lookup.claim, !found.isEmpty, let said = claim.contradiction(in: found) {
             // The kernel's own file:line for a WARN/BUG must be the binary's.
-            // Where WARN does not trap (32-bit ARM, MIPS: warn_slowpath_fmt),
-            // the kernel printed the caller's return address: its call site is the WARN.
-            let callerView = lookup.callSite.flatMap { binary.dwarf?.locations(at: $0.session) } ?? []
-            if !callerView.isEmpty, claim.contradiction(in: callerView) == nil,
-                callerView.contains(where: { $0.file.map { SourceClaim.sameFile($0, claim.file) } ?? false })
-            {
-                result.locations = Self.named(callerView, symbol: result.symbol)
-                result.lookupAddress = lookup.callSite?.runtime
-                result.frame.note = "the WARN's caller: a return address (this architecture's WARN calls, it does not trap)"
-            } else {
-                prove(
-                    "binary does not match the crashed kernel: the kernel printed \(claim.file):\(claim.line), \(binary.name) has \(said) there",
-                    binary: binary, frame: &result)
-            }
+            prove(
+                "binary does not match the crashed kernel: the kernel printed \(claim.file):\(claim.line), \(binary.name) has \(said) there",
+                binary: binary, frame: &result)
         }
         if result.symbol == nil && locations.isEmpty {
             if let error = binary.dwarf?.dwarfError {
@@ -386,10 +389,22 @@ extension Symbolizer {
     /// own addresses are the runtime ones (no KASLR on 32-bit ARM and MIPS).
     private func kaslrOffset(context: ReportContext, binary: LoadedBinary) -> UInt64? {
         if let known = options.kaslrOffset ?? context.kaslrOffset ?? kallsymsKaslrOffset { return known }
+        if options.rawAddressesDefaultToLinkTime { return 0 }
         switch binary.fixup.architecture {
         case .arm, .mips, .i386, .powerpc, .riscv32: return 0
         default: return nil
         }
+    }
+
+    /// Said once when raw vmlinux addresses were taken as link-time
+    /// addresses (``SymbolizerOptions/rawAddressesDefaultToLinkTime``):
+    /// `nil` unless one of `frames` was, and nothing gave an offset.
+    public func linkTimeAddressNote(for frames: [ResolvedFrame]) -> String? {
+        guard options.rawAddressesDefaultToLinkTime, options.kaslrOffset == nil, kallsymsKaslrOffset == nil,
+            frames.contains(where: { $0.module == "vmlinux" && $0.frame.address != nil && $0.frame.symbol == nil })
+        else { return nil }
+        return
+            "no KASLR offset given (--kaslr-offset, --kallsyms): vmlinux addresses are taken as link-time addresses"
     }
 
     /// Whether the printed size is what this binary would make the kernel

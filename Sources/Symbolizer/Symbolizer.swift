@@ -396,9 +396,18 @@ public final class Symbolizer {
     ) -> Result<LoadedBinary, UnresolvedReason> {
         do {
             guard contents.kind == .relocatable else {
-                return .failure(.moduleUnreadable(name, "\(path) is not a relocatable (ET_REL) module"))
+                return .failure(
+                    .moduleUnreadable(
+                        name,
+                        "\(path) is an ELF \(contents.kind.elfTypeName) file (\(contents.machineDescription)), not a relocatable (ET_REL) module"
+                    ))
             }
-            let fixup = (options.architecture ?? contents.architecture ?? .x86_64).fixups
+            guard let architecture = options.architecture ?? contents.architecture else {
+                return .failure(
+                    .moduleUnreadable(
+                        name, "\(path) is a module for \(contents.machineDescription), an architecture ksymbolize does not handle"))
+            }
+            let fixup = architecture.fixups
             var known = options.moduleSections.sections(of: name) ?? [:]
             var inference: String?
             if known.isEmpty, let entry = options.procModules.entry(for: name) {

@@ -18,6 +18,11 @@ public struct SymbolizerOptions: Sendable {
     public var kallsyms: KallsymsSnapshot = .init()
     /// KASLR offset (runtime − link-time address of vmlinux), when known up front.
     public var kaslrOffset: UInt64?
+    /// Whether raw vmlinux addresses are taken as link-time addresses when
+    /// nothing (``kaslrOffset``, ``kallsyms``, the log) gives an offset, as
+    /// addr2line and llvm-symbolizer take them (`ksymbolize addr`). Logs
+    /// keep the stricter rule: such a frame is unresolved.
+    public var rawAddressesDefaultToLinkTime = false
     /// Overrides the architecture found in the binaries or the log.
     public var architecture: Architecture?
     /// Overrides the kallsyms mode found in the log.

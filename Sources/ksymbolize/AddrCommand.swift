@@ -48,7 +48,11 @@ struct AddrCommand: ParsableCommand {
     var returnAddress = false
 
     func run() throws {
-        let symbolizer = Symbolizer(options: try kernel.makeOptions())
+        var options = try kernel.makeOptions()
+        // Like addr2line and llvm-symbolizer: without an offset, addresses are link-time addresses.
+        options.rawAddressesDefaultToLinkTime = true
+        let symbolizer = Symbolizer(options: options)
+        var saidLinkTime = false
         for message in symbolizer.takeDiagnostics() { Diagnostics.warn(message) }
         symbolizer.preload()
         // Inputs are not a log: no evidence to learn the kallsyms mode from.
@@ -88,6 +92,10 @@ struct AddrCommand: ParsableCommand {
                 framePositions += positions
             }
             let resolved = symbolizer.resolve(batch: frames, context: &context, threads: threads)
+            if !saidLinkTime, let note = symbolizer.linkTimeAddressNote(for: resolved) {
+                saidLinkTime = true
+                Diagnostics.warn(note)
+            }
             // Input position -> index in `resolved` (-1: not an address or expression).
             var answerIndex = [Int](repeating: -1, count: batch.count)
             for (index, position) in framePositions.enumerated() { answerIndex[position] = index }

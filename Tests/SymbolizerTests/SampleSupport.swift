@@ -42,12 +42,23 @@ enum Samples {
                 }
                 return target
             }
-            if FileManager.default.fileExists(atPath: path + "/fetch-vmlinux.sh") {
-                if let given = ProcessInfo.processInfo.environment["KSYMBOLIZE_X86_VMLINUX"], !given.isEmpty { return given }
-                let output = try Samples.run("/bin/bash", [path + "/fetch-vmlinux.sh"])
+            if let arch = debianKernel {
+                if arch == "amd64", let given = ProcessInfo.processInfo.environment["KSYMBOLIZE_X86_VMLINUX"],
+                    !given.isEmpty
+                {
+                    return given
+                }
+                let output = try Samples.run("/bin/bash", [Samples.path("samples/fetch-vmlinux.sh"), arch])
                 return output.trimmingCharacters(in: .whitespacesAndNewlines)
             }
             return nil
+        }
+
+        /// The Debian architecture whose 6.1.0-50 kernel the sample was captured
+        /// from (`samples/DIR/debian-kernel`); its vmlinux comes from Debian's archive.
+        var debianKernel: String? {
+            (try? String(contentsOfFile: path + "/debian-kernel", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         func options(case name: String) throws -> SymbolizerOptions {
@@ -63,10 +74,14 @@ enum Samples {
         }
     }
 
-    static let all: [Sample] = [
-        Sample(directory: "x86_64"), Sample(directory: "arm-thumb2/fixed"), Sample(directory: "arm-thumb2/prefix"),
-        Sample(directory: "arm64"),
-    ].filter { FileManager.default.fileExists(atPath: $0.path + "/crashmod.ko") }
+    /// Every sample directory with a crashmod.ko: the Thumb-2 builds and
+    /// one directory per Debian kernel.
+    static let all: [Sample] = {
+        let debian = ((try? FileManager.default.contentsOfDirectory(atPath: path("samples"))) ?? []).sorted()
+            .filter { FileManager.default.fileExists(atPath: path("samples/\($0)/debian-kernel")) }
+        return (debian + ["arm-thumb2/fixed", "arm-thumb2/prefix"]).map { Sample(directory: $0) }
+            .filter { FileManager.default.fileExists(atPath: $0.path + "/crashmod.ko") }
+    }()
 
     /// Every (sample, case) pair.
     static let allCases: [SampleCase] = all.flatMap { sample in sample.cases.map { SampleCase(sample: sample, name: $0) } }

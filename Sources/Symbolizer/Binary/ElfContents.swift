@@ -4,10 +4,28 @@ import ArchFixups
 public enum ElfKind: Sendable, Equatable {
     /// `ET_REL`: a kernel module (`.ko`), laid out by the module loader.
     case relocatable
-    /// `ET_EXEC`: vmlinux.
+    /// `ET_EXEC`: vmlinux of most kernels.
     case executable
-    /// `ET_DYN` and anything else.
+    /// `ET_DYN`: a position-independent (relocatable) vmlinux, as arm64,
+    /// ppc64, s390x, riscv64 and loongarch kernels may be linked. Its symbol
+    /// values and DWARF addresses are link-time addresses, as in `ET_EXEC`.
+    case dynamic
+    /// Anything else (`ET_CORE`, OS- and processor-specific types).
     case other(UInt16)
+
+    /// Whether a file of this type can be a kernel image (vmlinux): linked
+    /// at fixed addresses, `ET_EXEC` or `ET_DYN`. One rule for every reader.
+    public var isKernelImage: Bool { self == .executable || self == .dynamic }
+
+    /// The `ET_*` name, for messages.
+    public var elfTypeName: String {
+        switch self {
+        case .relocatable: return "ET_REL"
+        case .executable: return "ET_EXEC"
+        case .dynamic: return "ET_DYN"
+        case .other(let type): return type == 4 ? "ET_CORE" : "e_type \(type)"
+        }
+    }
 }
 
 /// One section header of an ELF file, as a value.
@@ -98,6 +116,13 @@ public struct ElfContents: Sendable {
     /// The architecture, when ksymbolize knows it.
     public var architecture: Architecture? {
         Architecture(elfMachine: machine, is64Bit: is64Bit, littleEndian: littleEndian)
+    }
+
+    /// The architecture for messages: its name, or the ELF machine number,
+    /// class and byte order of one ksymbolize does not know.
+    public var machineDescription: String {
+        if let architecture { return architecture.rawValue }
+        return "e_machine \(machine), \(is64Bit ? "64" : "32")-bit \(littleEndian ? "little" : "big")-endian"
     }
 
     /// The module's own name as the kernel knows it (`.modinfo` `name=`), if any.

@@ -67,6 +67,7 @@ enum ElfReader {
         switch Int32(ehdr.e_type) {
         case ET_REL: kind = .relocatable
         case ET_EXEC: kind = .executable
+        case ET_DYN: kind = .dynamic
         default: kind = .other(ehdr.e_type)
         }
         let is64 = ehdr.e_ident.4 == UInt8(ELFCLASS64)
@@ -142,7 +143,7 @@ enum ElfReader {
         }
 
         var banner: String?
-        if kind == .executable, let index = table.firstIndex(named: "linux_banner", where: { $0.type == .object }),
+        if kind.isKernelImage, let index = table.firstIndex(named: "linux_banner", where: { $0.type == .object }),
             case let symbol = table.unnamedSymbol(at: index),
             let section = sections.first(where: { $0.index == symbol.sectionIndex }), !section.isNoBits,
             let scn = elf_getscn(elf, Int(section.index)), let data = elf_getdata(scn, nil), let buffer = data.pointee.d_buf
@@ -217,7 +218,7 @@ enum ElfReader {
                     result[rela.r_offset] = ElfContents.CodeLocation(
                         sectionIndex: target.sectionIndex, offset: target.value &+ UInt64(bitPattern: rela.r_addend))
                 }
-            } else if kind == .executable, elf_ndxscn(current) == Int(opd.index), let data = elf_getdata(current, nil),
+            } else if kind.isKernelImage, elf_ndxscn(current) == Int(opd.index), let data = elf_getdata(current, nil),
                 let buffer = data.pointee.d_buf
             {
                 let bytes = UnsafeRawBufferPointer(start: buffer, count: data.pointee.d_size)

@@ -9,7 +9,7 @@ internal import CLibdw
 /// is resident once, not once per session) and the symbol table.
 ///
 /// Only for files libelf reads in place: an uncompressed ELF file in the
-/// host's byte order that nothing relocates (vmlinux, `ET_EXEC`). The pages
+/// host's byte order that nothing relocates (vmlinux, `ET_EXEC` or `ET_DYN`). The pages
 /// are never written, so ``forget()`` can drop them at any time: a later
 /// read maps them again from the page cache.
 final class MappedFile: @unchecked Sendable {
@@ -23,9 +23,9 @@ final class MappedFile: @unchecked Sendable {
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
 
-    /// Maps `path` when it is an uncompressed executable ELF file in the
+    /// Maps `path` when it is an uncompressed kernel image (ELF `ET_EXEC`/`ET_DYN`) in the
     /// host's byte order; `nil` otherwise (the caller opens it as before).
-    static func executable(path: String) -> MappedFile? {
+    static func kernelImage(path: String) -> MappedFile? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -40,7 +40,8 @@ final class MappedFile: @unchecked Sendable {
             header[3] == UInt8(ascii: "F"), header[5] == hostData
         else { return nil }
         let type = UInt16(header[16]) | UInt16(header[17]) << 8
-        guard (hostData == 1 ? type : type.byteSwapped) == UInt16(ET_EXEC) else { return nil }
+        let hostType = hostData == 1 ? type : type.byteSwapped
+        guard hostType == UInt16(ET_EXEC) || hostType == UInt16(ET_DYN) else { return nil }
         return file
     }
 

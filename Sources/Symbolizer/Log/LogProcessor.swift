@@ -359,9 +359,10 @@ public final class LogProcessor {
         guard let parsed = FrameParser.frames(in: expression).first, parsed.syntax == .traceEntry,
             parsed.symbol?.offset != nil, var current = takeOpen()
         else { return [] }
-        let frame = LogFrame(
+        var frame = LogFrame(
             line: line.number, kind: .pc, reliable: true, printed: parsed.printed, symbol: parsed.symbol,
             address: parsed.address, note: "where the WARN trapped")
+        frame.isWarnLocation = true
         let resolved = symbolizer.resolve(frame, context: &current.context)
         current.report.frames.append(resolved)
         open = current

@@ -48,6 +48,10 @@ public struct LogFrame: Sendable {
     /// The value of a register dump's PC (`PC is at`, `pc :`, `RIP:`): exact,
     /// with no Thumb bit, unlike a WARN location or a stack entry.
     public var fromRegisterDump = false
+    /// The function of a `WARNING: … at FILE:LINE func+off/size` line: the
+    /// trapping instruction, or where the architecture's WARN calls
+    /// (``ArchFixup/warnPrintsReturnAddress``) the return address of that call.
+    public var isWarnLocation = false
 
     public init(
         line: Int, kind: FrameKind, reliable: Bool, printed: String, symbol: PrintedSymbol?, address: UInt64?,

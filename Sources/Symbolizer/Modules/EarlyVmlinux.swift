@@ -16,12 +16,21 @@ struct VmlinuxImage: @unchecked Sendable {
         VmlinuxImage, UnresolvedReason
     > {
         do {
-            let mapped = MappedFile.executable(path: path)
+            let mapped = MappedFile.kernelImage(path: path)
             let contents = try ElfReader.read(path: path, mapped: mapped)
-            guard contents.kind == .executable else {
-                return .failure(.noVmlinux("\(path) is not an executable (ET_EXEC) kernel image"))
+            guard contents.kind.isKernelImage else {
+                return .failure(
+                    .noVmlinux(
+                        "\(path) is an ELF \(contents.kind.elfTypeName) file (\(contents.machineDescription)), not a kernel image (ET_EXEC or ET_DYN)"
+                    ))
             }
-            let fixup = (architecture ?? contents.architecture ?? .x86_64).fixups
+            guard let own = architecture ?? contents.architecture else {
+                return .failure(
+                    .noVmlinux(
+                        "\(path) is an ELF \(contents.kind.elfTypeName) kernel image for \(contents.machineDescription), an architecture ksymbolize does not handle"
+                    ))
+            }
+            let fixup = own.fixups
             // libdwfl takes the first PT_LOAD (in header order) as the image's
             // start; a per-CPU segment at address 0 (x86-64) must not lower it.
             let first = contents.segments.first

@@ -18,7 +18,7 @@ final class LoadedBinary {
     let symbols: SymbolIndex
     let dwarf: DwarfModule?
     let fixup: any ArchFixup
-    var isVmlinux: Bool { contents.kind == .executable }
+    var isVmlinux: Bool { contents.kind.isKernelImage }
 
     init(
         name: String, path: String, contents: ElfContents, layout: ModuleLayout, symbols: SymbolIndex,

@@ -316,6 +316,16 @@ public final class SymbolIndex {
         return closest.size == 0 ? indexed(closest) : nil
     }
 
+    /// The symbol kallsyms names for `address`: the closest start at or
+    /// before it, sized or not (an assembly label inside a sized symbol
+    /// included), the best of its aliases.
+    public func nearestSymbol(atOrBefore address: UInt64) -> IndexedSymbol? {
+        let (order, entries) = ordered
+        let low = order.starts.partitionPoint { $0 > address }
+        guard low > 0 else { return nil }
+        return indexed(entries[Int(order.positions[bestAlias(order.starts, at: low - 1)])])
+    }
+
     private func bestAlias(_ starts: [UInt64], at position: Int) -> Int {
         var best = position
         var index = position - 1
