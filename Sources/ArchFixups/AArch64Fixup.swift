@@ -36,6 +36,9 @@ public struct AArch64Fixup: ArchFixup {
         MappingSymbols.isMapping(name, letters: "xd")
     }
 
+    /// TTBR0 addresses: bit 55 clear.
+    public func isUserAddress(_ address: UInt64) -> Bool { address & (1 << 55) == 0 }
+
     /// `module_frob_arch_sections()` aligns `.plt` and `.init.plt` to `L1_CACHE_BYTES` (64).
     public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 {
         name == ".plt" || name == ".init.plt" ? max(fileAlignment, 64) : fileAlignment

@@ -92,6 +92,13 @@ public protocol ArchFixup: Sendable {
     /// `__WARN_FLAGS` traps (x86, arm64, powerpc, s390, riscv, loongarch)
     /// and the printed address is the trapping instruction itself.
     var warnPrintsReturnAddress: Bool { get }
+
+    /// Whether a code address can only be a user-space one (below where the
+    /// kernel's and its modules' text can be): a register dump's PC printed
+    /// without a symbol there is the interrupted user program, not a kernel
+    /// frame. Default: `false` (s390 has separate address spaces: no split
+    /// to tell them by).
+    func isUserAddress(_ address: UInt64) -> Bool
 }
 
 extension ArchFixup {
@@ -111,6 +118,7 @@ extension ArchFixup {
     public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 { fileAlignment }
     public func isModuleSectionSizedAtLoad(_ name: String) -> Bool { false }
     public var warnPrintsReturnAddress: Bool { false }
+    public func isUserAddress(_ address: UInt64) -> Bool { false }
 
     /// The type letter `/proc/kallsyms` shows for a module symbol, computed
     /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;

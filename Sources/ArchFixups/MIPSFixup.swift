@@ -21,6 +21,11 @@ public struct MIPSFixup: ArchFixup {
 
     public func normalizeCodeAddress(_ address: UInt64) -> UInt64 { address & ~1 }
 
+    /// `useg`/`xuseg`: the lower half (kseg0 starts at 0x80000000, 64-bit kernel segments have bit 63 set).
+    public func isUserAddress(_ address: UInt64) -> Bool {
+        architecture == .mips64 ? address & (1 << 63) == 0 : address < 0x8000_0000
+    }
+
     public func callSiteAddress(forReturnAddress address: UInt64) -> UInt64 {
         if address & 1 != 0 {
             let normalized = address & ~1

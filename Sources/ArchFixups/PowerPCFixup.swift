@@ -29,6 +29,11 @@ public struct PowerPCFixup: ArchFixup {
         }
     }
 
+    /// Below `PAGE_OFFSET`: 0xc000000000000000 on ppc64, 0xc0000000 on ppc32.
+    public func isUserAddress(_ address: UInt64) -> Bool {
+        architecture == .powerpc ? address < 0xc000_0000 : address < 0xc000_0000_0000_0000
+    }
+
     public func callSiteAddress(forReturnAddress address: UInt64) -> UInt64 {
         address >= 4 ? address - 4 : 0
     }

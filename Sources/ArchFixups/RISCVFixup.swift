@@ -8,6 +8,11 @@ public struct RISCVFixup: ArchFixup {
         self.architecture = architecture
     }
 
+    /// The lower half of the address space.
+    public func isUserAddress(_ address: UInt64) -> Bool {
+        architecture == .riscv64 ? address & (1 << 63) == 0 : address < 0xc000_0000
+    }
+
     public func isMappingSymbol(_ name: String) -> Bool {
         name.hasPrefix(".L") || MappingSymbols.isMapping(name, letters: "xd")
     }

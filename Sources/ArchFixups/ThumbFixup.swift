@@ -49,6 +49,9 @@ public struct ThumbFixup: ArchFixup {
     /// `arch/arm/include/asm/bug.h` defines no `__WARN_FLAGS`: `WARN()` calls
     /// `warn_slowpath_fmt()` in ARM and Thumb-2 kernels alike.
     public var warnPrintsReturnAddress: Bool { true }
+
+    /// Below the module area of the default 3G/1G split (`PAGE_OFFSET` − 16 MiB).
+    public func isUserAddress(_ address: UInt64) -> Bool { address < 0xbf00_0000 }
 }
 
 /// Shared recognition of assembler mapping symbols (`$a`, `$t.1`, `$x`, `$d.foo`).

@@ -133,6 +133,7 @@ extension Symbolizer {
         case .failure(let reason):
             result.module = frame.symbol?.module.map { ModuleName.canonical($0) }
             result.address = frame.address
+            if Self.usePrintedLocation(&result) { return (result, nil) }
             result.unresolved = reason
             // No binary: a /proc/kallsyms copy still names the function.
             if let address = frame.address,
@@ -229,6 +230,7 @@ extension Symbolizer {
             }
         }
         guard let session else {
+            if Self.usePrintedLocation(&result) { return (result, nil) }
             if frame.address != nil && !binary.isVmlinux {
                 result.unresolved = .noSectionAddresses(binary.name)
             } else if binary.isVmlinux && frame.address != nil {
@@ -295,9 +297,27 @@ extension Symbolizer {
         return (result, pending)
     }
 
+    /// A frame that cannot be looked up, but whose function (and maybe
+    /// `file:line`) the log printed: those are its location. `false` for
+    /// any other frame.
+    static func usePrintedLocation(_ result: inout ResolvedFrame) -> Bool {
+        let frame = result.frame
+        if let printed = frame.printedLocation {
+            result.locations = [SourceLocation(function: frame.symbol?.name, file: printed.file, line: printed.line, column: nil)]
+            result.frame.note = result.frame.note ?? "file:line as printed in the log"
+            return true
+        }
+        if let symbol = frame.symbol, symbol.offset == nil, frame.address == nil {
+            result.locations = [SourceLocation(function: symbol.name, file: nil, line: nil, column: nil)]
+            return true
+        }
+        return false
+    }
+
     /// Fills in a prepared frame's source locations.
     private func complete(_ result: inout ResolvedFrame, _ lookup: PendingLookup, locations found: [SourceLocation]) {
         let binary = lookup.binary
+        defer { checkPrintedLocation(&result, binary: binary) }
         if let label = lookup.label, found.last?.function == nil {
             // No DWARF subprogram (assembly): named as kallsyms names it, after the closest symbol.
             result.symbol = ResolvedSymbol(name: label.symbol.name, offset: label.offset, size: label.symbol.size)
@@ -319,6 +339,28 @@ extension Symbolizer {
         } else if locations.allSatisfy({ $0.file == nil }), let error = binary.dwarf?.dwarfError {
             result.unresolved = .noDebugInfo("\(binary.path): \(error)")
         }
+    }
+
+    /// The log's own `file:line` for the frame must be in the binary's
+    /// answer; where it is not, the printed one is kept and the binary is
+    /// proven another build.
+    private func checkPrintedLocation(_ result: inout ResolvedFrame, binary: LoadedBinary) {
+        guard let printed = result.frame.printedLocation else { return }
+        let agrees = result.locations.contains {
+            $0.line == printed.line && $0.file.map { SourceClaim.sameFile($0, printed.file) } == true
+        }
+        if agrees { return }
+        let said = result.locations.first.map(\.fileAndLine) ?? "nothing"
+        if result.unresolved == nil, !result.locations.isEmpty {
+            prove(
+                "binary does not match the crashed kernel: the log printed \(printed.file):\(printed.line) for this frame, \(binary.name) has \(said)",
+                binary: binary, frame: &result)
+        }
+        result.unresolved = nil
+        result.locations = [
+            SourceLocation(function: result.frame.symbol?.name, file: printed.file, line: printed.line, column: nil)
+        ]
+        result.frame.note = result.frame.note ?? "file:line as printed in the log"
     }
 
     /// DWARF's inline chain with the outermost function named as the kernel

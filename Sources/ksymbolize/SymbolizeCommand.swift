@@ -122,7 +122,13 @@ struct SymbolizeCommand: ParsableCommand {
                 })
         case .text: break
         }
-        if unresolvedCount > 0 { throw ExitCode(2) }
+        let unrecognized = processor.unrecognizedFrameLines
+        if let first = unrecognized.first {
+            Diagnostics.warn(
+                "\(unrecognized.count) line\(unrecognized.count == 1 ? "" : "s") in stack traces look like frames but were not understood (first: line \(first))"
+            )
+        }
+        if unresolvedCount > 0 || !unrecognized.isEmpty { throw ExitCode(2) }
     }
 }
 
@@ -139,7 +145,7 @@ enum Diagnostics {
     }
 }
 
-/// Whether `path` is an ELF file (by its magic bytes) of type ET_EXEC: a vmlinux.
+/// Whether `path` is an ELF file (by its magic bytes) of type ET_EXEC or ET_DYN: a vmlinux.
 func isELFExecutable(_ path: String) -> Bool {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return false }
@@ -148,7 +154,7 @@ func isELFExecutable(_ path: String) -> Bool {
     let count = header.withUnsafeMutableBytes { read(fd, $0.baseAddress, 18) }
     guard count == 18, header[0] == 0x7f, header[1] == 0x45, header[2] == 0x4c, header[3] == 0x46 else { return false }
     let type = header[5] == 2 ? UInt16(header[16]) << 8 | UInt16(header[17]) : UInt16(header[17]) << 8 | UInt16(header[16])
-    return type == 2
+    return type == 2 || type == 3
 }
 
 func isDirectory(_ path: String) -> Bool {

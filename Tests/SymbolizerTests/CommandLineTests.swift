@@ -85,6 +85,20 @@ struct CommandLineTests {
             stdin: "[<c017e519>] (vfs_write) from [<c017e747>] (ksys_write+0x3f/0x84)\n", status: 0,
             stdoutContains: ["(ksys_write+0x3f/0x84) fs/read_write.c:637"]),
         CLICase(arguments: ["-r", "../../etc"], status: 64, stderrContains: ["invalid -r \"../../etc\""]),
+        // Frame-looking lines that were not understood make the exit status 2, and are said.
+        CLICase(
+            arguments: ["--no-live"], stdin: "Call Trace:\n foo+0x1/0x2 <<garbled>> bar+0x1/0x2\n", status: 2,
+            stdoutContains: [" foo+0x1/0x2 <<garbled>> bar+0x1/0x2\n"],
+            stderrContains: ["1 line in stack traces look like frames but were not understood (first: line 2)"]),
+        // An already-symbolized trace needs no binary: its printed file:line are its locations.
+        CLICase(
+            arguments: ["--no-live", "--format", "json"],
+            stdin: "BUG: KASAN: use-after-free in foo_read+0x1/0x2 fs/foo.c:12\nCall Trace:\n __dump_stack lib/dump_stack.c:77 [inline]\n dump_stack+0xbe/0xfe lib/dump_stack.c:118\n foo_read+0x1/0x2 fs/foo.c:12\n",
+            status: 0, stdoutContains: ["\"file\" : \"fs/foo.c\"", "\"line\" : 77"]),
+        // CRLF lines keep their bytes whole: the annotation follows on a line of its own.
+        CLICase(
+            arguments: ["--no-live"], stdin: "Call Trace:\r\n foo_read+0x1/0x2 fs/foo.c:12 [inline]\r\n", status: 0,
+            stdoutContains: [" foo_read+0x1/0x2 fs/foo.c:12 [inline]\r\n"]),
         // Bug-tracker output and reports only.
         CLICase(
             arguments: ["--format", "markdown", "--modules", thumb, "--module-sections", thumb + "/null.sections", thumb + "/null.log"],
@@ -144,7 +158,9 @@ struct CommandLineTests {
         let split = try CLI.run(["--vmlinux", stripped, "--debug-dir", scratch.path + "/debug"] + common)
         let alone = try CLI.run(["--vmlinux", stripped] + common)
         #expect(whole.status == 0, "stderr: \(whole.stderr)")
-        #expect(whole.stdout.contains("(vfs_write+0x7d/0x1e4) fs/read_write.c:582"), "stdout: \(whole.stdout)")
+        // The capture's lines end in \r\n: the annotation is on the line below.
+        #expect(whole.stdout.contains("(vfs_write+0x7d/0x1e4)\r\n"), "stdout: \(whole.stdout)")
+        #expect(whole.stdout.contains(" fs/read_write.c:582\r\n"), "stdout: \(whole.stdout)")
         #expect(split.status == whole.status, "stderr: \(split.stderr)")
         #expect(split.stdout == whole.stdout)
         // Without the debug directory there is no DWARF to find: the test would not show anything otherwise.

@@ -1,4 +1,5 @@
 import Foundation
+import Symbolizer
 import Testing
 
 /// Debian's own kernels, through the command line as users run it: every
@@ -23,6 +24,7 @@ struct DebianKernelTests {
         let vmlinux = try #require(try sample.vmlinux())
         let type = try Self.elfType(vmlinux)
         #expect(type == "ET_EXEC" || type == "ET_DYN", "\(vmlinux): \(type)")
+        var total = 0
         for name in sample.cases {
             let result = try CLI.run(
                 [
@@ -33,11 +35,37 @@ struct DebianKernelTests {
             let reports = document?["reports"] as? [[String: Any]] ?? []
             let frames = reports.flatMap { $0["frames"] as? [[String: Any]] ?? [] }
             let kernelFrames = frames.filter { $0["module"] as? String == "vmlinux" }
-            #expect(!kernelFrames.isEmpty, "\(sample)/\(name): no vmlinux frame")
+            total += kernelFrames.count
             for frame in kernelFrames {
                 #expect(frame["unresolved"] is NSNull, "\(sample)/\(name): \(frame["printed"] ?? ""): \(frame["unresolved"] ?? "")")
             }
         }
+        #expect(total >= 10, "\(sample): only \(total) vmlinux frames")
+    }
+
+    /// `WARNING: … at FILE:LINE func+off/size`: looked up where the WARN is,
+    /// the trap itself (x86, arm64) or the call to warn_slowpath_fmt (ARM, Thumb-2 and ARM mode alike).
+    @Test("the WARNING line's function is found at the kernel's own file:line", arguments: Samples.all.filter {
+        FileManager.default.fileExists(atPath: $0.path + "/warn.log")
+    })
+    func warnLocation(_ sample: Samples.Sample) throws {
+        var arguments = [
+            "--modules", sample.path, "--module-sections", sample.path + "/warn.sections", "--no-live", "--format", "json",
+            sample.path + "/warn.log",
+        ]
+        if let vmlinux = try sample.vmlinux() { arguments += ["--vmlinux", vmlinux] }
+        let result = try CLI.run(arguments)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let frames = (document["reports"] as? [[String: Any]] ?? []).flatMap { $0["frames"] as? [[String: Any]] ?? [] }
+        let log = try String(contentsOfFile: sample.path + "/warn.log", encoding: .utf8)
+        let header = try #require(log.split(separator: "\n").first { $0.contains("WARNING: CPU:") })
+        let claim = try #require(SourceClaim.parse(header[header.range(of: "WARNING:")!.lowerBound...]))
+        let warn = try #require(frames.first { ($0["note"] as? String)?.contains("WARN") == true }, "\(sample): no WARN frame")
+        let lines = (warn["locations"] as? [[String: Any]] ?? []).compactMap { $0["line"] as? Int }
+        #expect(lines.contains(claim.line), "\(sample): \(lines) vs \(claim.line)")
+        #expect(warn["mismatch"] is NSNull, "\(sample): \(warn["mismatch"] ?? "")")
+        let arm = sample.directory.hasPrefix("arm-thumb2") || sample.directory == "armhf"
+        #expect((warn["kind"] as? String) == (arm ? "return" : "pc"), "\(sample)")
     }
 
     @Test("a file that is no kernel image is refused with its ELF type and architecture; the rest still resolves")

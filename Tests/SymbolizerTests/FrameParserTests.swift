@@ -101,7 +101,7 @@ struct FrameParserTests {
         ParserCase(message: "Register r4 information: 2-page vmalloc region starting at 0xe08b4000 allocated at kernel_clone+0x3f/0x228", frames: []),
         ParserCase(message: "[../../etc/passwd] foo+0x1/0x2", frames: []),
         ParserCase(message: " foo+0x1/0x2 [../../etc/passwd]", frames: []),  // never a path, never vmlinux
-    ]
+    ] + PastedLogTests.frameCases
 
     @Test("frames found in a message", arguments: cases)
     func parse(_ parserCase: ParserCase) {

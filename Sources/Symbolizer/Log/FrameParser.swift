@@ -31,8 +31,8 @@ public enum FrameParser {
 
     private static func registerLine(_ cursor: inout Cursor) -> [ParsedFrame]? {
         let start = cursor.position
-        // x86: "RIP: 0010:sym" / "EIP: sym" / "RIP: 0033:0x7f..."
-        for register in ["RIP:", "EIP:"] where cursor.consume(register) {
+        // x86: "RIP: 0010:sym" / "EIP: sym" / "RIP: 0033:0x7f..." / "IP: [<addr>] sym" (4.x and older)
+        for register in ["RIP:", "EIP:", "IP:"] where cursor.consume(register) {
             cursor.skipSpaces()
             let segmentStart = cursor.position
             if let segment = cursor.hexNumber(), cursor.consume(":") {
@@ -45,6 +45,12 @@ public enum FrameParser {
             return valueFrames(&cursor, syntax: .instructionPointerRegister)
         }
         cursor.position = start
+        // The last line of a 3.x/4.x x86 oops: "RIP  [<ffffffff8100b69a>] func+0x1a/0x30", "EIP: [<…>] …"
+        if cursor.consume("RIP ") || cursor.consume("EIP ") {
+            cursor.skipSpaces()
+            if cursor.peek == UInt8(ascii: "[") { return valueFrames(&cursor, syntax: .instructionPointerRegister) }
+            cursor.position = start
+        }
         if cursor.consume("PC is at ") { return valueFrames(&cursor, syntax: .programCounterRegister) }
         // s390: "Krnl PSW : 0704c00180000000 000000000012345a (crash+0x1a/0x30 [crashmod])"
         if cursor.consume("Krnl PSW : ") {
@@ -87,7 +93,7 @@ public enum FrameParser {
             cursor.skipSpaces()
             let syntax: FrameSyntax?
             switch key {
-            case "pc", "epc": syntax = .programCounterRegister
+            case "pc", "epc", "sepc": syntax = .programCounterRegister
             case "lr", "ra": syntax = .linkRegister
             default: syntax = nil
             }
@@ -116,6 +122,10 @@ public enum FrameParser {
         var address: UInt64?
         if let bracketed = cursor.bracketedAddress() {
             address = bracketed
+            // "RIP: 0010:[<ffffffff8124e424>]  [<ffffffff8124e424>] blk_requeue_request+0x94/0xa0" (x86, 4.x and older)
+            let afterFirst = cursor.position
+            cursor.skipSpaces()
+            if cursor.bracketedAddress() == nil { cursor.position = afterFirst }
         } else if let plain = cursor.hexNumber(requirePrefix: false), cursor.atEnd || cursor.peek == UInt8(ascii: " ")
         {
             address = plain
@@ -125,10 +135,23 @@ public enum FrameParser {
         let afterAddress = cursor.position
         cursor.skipSpaces()
         var symbol: PrintedSymbol?
+        var location: PrintedLocation?
         if syntax != .linkRegister || address == nil || !cursor.atEnd {
             let symbolStart = cursor.position
             symbol = cursor.symbolExpression()
-            if symbol == nil { cursor.position = address == nil ? symbolStart : afterAddress }
+            if symbol != nil {
+                let afterSymbol = cursor.position
+                if cursor.consume(" ") { location = cursor.printedLocation() }
+                if location == nil { cursor.position = afterSymbol }
+            } else if let bare = cursor.symbolExpression(allowBareName: true), cursor.consume(" "),
+                let printed = cursor.printedLocation()
+            {
+                // decode_stacktrace.sh: "RIP: 0010:dst_release (net/core/dst.c:185)".
+                symbol = bare
+                location = printed
+            } else {
+                cursor.position = address == nil ? symbolStart : afterAddress
+            }
         }
         guard address != nil || symbol != nil else {
             cursor.position = start
@@ -136,7 +159,7 @@ public enum FrameParser {
         }
         return ParsedFrame(
             syntax: syntax, printed: cursor.text(from: start).trimmingSpaces(), symbol: symbol, address: address,
-            unreliable: false)
+            unreliable: false, location: location)
     }
 
     private static func valueFrames(_ cursor: inout Cursor, syntax: FrameSyntax) -> [ParsedFrame] {
@@ -223,22 +246,48 @@ public enum FrameParser {
             cursor.skipSpaces()
         }
         let symbolStart = cursor.position
-        let symbol = cursor.symbolExpression()
+        var symbol = cursor.symbolExpression()
+        var location: PrintedLocation?
         if symbol == nil {
             cursor.position = symbolStart
-            // A bare "[<addr>]" line is a frame only with nothing (but "?") after it.
-            guard address != nil else { return nil }
+            if let address, cursor.consume("0x"), cursor.hexNumber() == address {
+                // "[<ffffffc0000811d8>] 0xffffffc0000811d8": an address kallsyms could not name.
+            } else if let bare = cursor.symbolExpression(allowBareName: true), cursor.consume(" "),
+                let printed = cursor.printedLocation()
+            {
+                // Already symbolized, without an offset: " helper fs/f.c:10 [inline]", " func (fs/f.c:12)".
+                symbol = bare
+                location = printed
+            } else {
+                cursor.position = symbolStart
+                // A bare "[<addr>]" line is a frame only with nothing (but "?") after it.
+                guard address != nil else { return nil }
+            }
+        } else {
+            let afterSymbol = cursor.position
+            if cursor.consume(" ") {
+                cursor.skipSpaces()
+                location = cursor.printedLocation()
+            }
+            if location == nil { cursor.position = afterSymbol }
         }
         if parenthesized { _ = cursor.consume(")") }
         cursor.skipSpaces()
         if cursor.consume("(unreliable)") { unreliable = true }
         cursor.skipSpaces()
+        var mark: FrameMark?
+        if cursor.consume("(P)") {
+            mark = .programCounter
+        } else if cursor.consume("(L)") {
+            mark = .linkRegister
+        }
+        cursor.skipSpaces()
         guard cursor.atEnd, symbol != nil || address != nil else { return nil }
         // A symbol without an offset is too weak on its own ("Modules linked in: foo").
-        if let symbol, symbol.offset == nil, address == nil { return nil }
+        if let symbol, symbol.offset == nil, address == nil, location == nil { return nil }
         return ParsedFrame(
             syntax: .traceEntry, printed: cursor.text(from: start).trimmingSpaces(), symbol: symbol, address: address,
-            unreliable: unreliable)
+            unreliable: unreliable, mark: mark, location: location)
     }
 }
 
@@ -395,6 +444,49 @@ struct Cursor {
             }
         }
         return PrintedSymbol(name: name, offset: offset, size: size, module: module, buildID: buildID)
+    }
+
+    /// A source position after a frame: `fs/file.c:12`, `fs/file.c:12 [inline]`,
+    /// `(fs/file.c:12)`, `(fs/file.c:12 (discriminator 3))`, and what follows
+    /// it in ksymbolize's own text output (` (inlined_function)`).
+    mutating func printedLocation() -> PrintedLocation? {
+        let start = position
+        let parenthesized = consume("(")
+        let pathStart = position
+        while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x29, bytes[position] != 0x28 {
+            position += 1
+        }
+        let token = bytes[pathStart..<position]
+        guard let colon = token.lastIndex(of: 0x3a), colon > pathStart else { position = start; return nil }
+        let path = bytes[pathStart..<colon]
+        let digits = bytes[(colon + 1)..<position]
+        guard !digits.isEmpty, digits.count <= 7, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let dot = path.lastIndex(of: 0x2e), dot > pathStart, dot + 1 < colon,
+            path[(dot + 1)...].allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x41 && $0 <= 0x5a) }),
+            path.allSatisfy({ $0 > 0x20 && $0 != 0x5b && $0 != 0x5d && $0 != 0x3c && $0 != 0x3e })
+        else { position = start; return nil }
+        let line = Int(String(decoding: digits, as: UTF8.self)) ?? 0
+        var inlined = false
+        if parenthesized {
+            if consume(" (discriminator ") {
+                while position < bytes.count, bytes[position] != 0x29 { position += 1 }
+                guard consume(")") else { position = start; return nil }
+            }
+            guard consume(")") else { position = start; return nil }
+        }
+        let beforeTail = position
+        skipSpaces()
+        if consume("[inline]") {
+            inlined = true
+        } else if consume("(") {
+            // ksymbolize's own annotation: "file:line (inlined_function)".
+            let nameStart = position
+            while position < bytes.count, bytes[position] != 0x29, bytes[position] != 0x20 { position += 1 }
+            if position == nameStart || !consume(")") { position = beforeTail }
+        } else {
+            position = beforeTail
+        }
+        return PrintedLocation(file: String(decoding: path, as: UTF8.self), line: line, inlined: inlined)
     }
 
     private func isSymbolStart(_ character: Character) -> Bool {

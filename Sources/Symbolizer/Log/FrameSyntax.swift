@@ -15,6 +15,29 @@ public enum FrameSyntax: Sendable, Equatable {
     case traceEntry
 }
 
+/// What an arm64 unwinder (Linux 6.x) marks after a frame: ` (P)` for the PC
+/// of an exception's registers, ` (L)` for its link register.
+public enum FrameMark: String, Sendable, Equatable {
+    case programCounter = "P"
+    case linkRegister = "L"
+}
+
+/// A source position printed in the log next to a frame: by syzbot
+/// (` func+0x1/0x2 fs/file.c:12`, ` helper fs/file.c:10 [inline]`), by
+/// `scripts/decode_stacktrace.sh` (` func (fs/file.c:12)`) or by ksymbolize.
+public struct PrintedLocation: Sendable, Equatable, Hashable {
+    public var file: String
+    public var line: Int
+    /// `[inline]`: a function inlined into the next frame, not a frame of its own.
+    public var inlined: Bool
+
+    public init(file: String, line: Int, inlined: Bool) {
+        self.file = file
+        self.line = line
+        self.inlined = inlined
+    }
+}
+
 /// A frame as the parser saw it in one line.
 public struct ParsedFrame: Sendable, Equatable {
     public var syntax: FrameSyntax
@@ -23,4 +46,8 @@ public struct ParsedFrame: Sendable, Equatable {
     public var address: UInt64?
     /// `?` or `(unreliable)`.
     public var unreliable: Bool
+    /// ` (P)` / ` (L)` after the frame.
+    public var mark: FrameMark? = nil
+    /// The `file:line` printed after the frame, for already-symbolized logs.
+    public var location: PrintedLocation? = nil
 }

@@ -54,6 +54,14 @@ public final class LogProcessor {
         var registerPCAddress: UInt64?
         /// The header was "cut here": a following WARNING/BUG line names the report.
         var provisionalHeader = false
+        /// The register dump being read: its PC and LR frames (positions in
+        /// `report.frames`), so that a second line printing the same register
+        /// (ARM `PC is at` then `pc : [<…>]`) adds no frame; and whether it is
+        /// a user-mode dump (a PC with no symbol in user space), whose PC and LR are no kernel frames.
+        var dumpFrames: [FrameKind: Int] = [:]
+        var userDump = false
+        /// Lines in the stack trace that look like frames but were not understood.
+        var unrecognizedLines: [Int] = []
     }
 
     /// Whether finished reports are kept for ``finish()`` (JSON needs them;
@@ -69,8 +77,65 @@ public final class LogProcessor {
     }
 
     /// Processes one line and returns the frames found in it, symbolized.
+    ///
+    /// A line that holds several kernel messages (a paste whose newlines
+    /// were lost: `… [    7.201455] #PF: …` in the middle) is read as those
+    /// messages, one after the other; the frames of all of them are returned.
     public func process(_ line: LogLine) -> [ResolvedFrame] {
-        if retainReports { textLines.append(line.text) }
+        let parts = Self.messages(in: line)
+        guard parts.count > 1 else { return processMessage(line) }
+        return parts.flatMap { processMessage($0) }
+    }
+
+    /// The messages of a line: itself, or its pieces where a printk time
+    /// stamp (`[ 1234.567890]`, six fraction digits, after a blank) starts
+    /// another message inside it.
+    static func messages(in line: LogLine) -> [LogLine] {
+        let bytes = line.bytes
+        guard bytes.count > 20, ByteSearch.contains(line.message, "] ") else { return [line] }
+        var cuts: [Int] = []
+        var index = 1
+        while index < bytes.count - 10 {
+            if bytes[index] == UInt8(ascii: "["), bytes[index - 1] == UInt8(ascii: " ") || bytes[index - 1] == 9,
+                let end = printkStampEnd(bytes, from: index), end < bytes.count
+            {
+                cuts.append(index)
+                index = end
+            } else {
+                index += 1
+            }
+        }
+        guard !cuts.isEmpty else { return [line] }
+        var pieces: [LogLine] = []
+        var start = 0
+        for cut in cuts + [bytes.count] {
+            var end = cut
+            while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == 9 { end -= 1 }
+            if end > start { pieces.append(LogLine(number: line.number, bytes: Array(bytes[start..<end]), terminator: [])) }
+            start = cut
+        }
+        return pieces
+    }
+
+    /// The end of `[ *DIGITS.DDDDDD]` at `from`, if one is there.
+    private static func printkStampEnd(_ bytes: [UInt8], from: Int) -> Int? {
+        var index = from + 1
+        while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
+        let digits = index
+        while index < bytes.count, LinePrefix.isDigit(bytes[index]) { index += 1 }
+        guard index > digits, index < bytes.count, bytes[index] == UInt8(ascii: ".") else { return nil }
+        index += 1
+        let fraction = index
+        while index < bytes.count, LinePrefix.isDigit(bytes[index]) { index += 1 }
+        guard index - fraction == 6, index < bytes.count, bytes[index] == UInt8(ascii: "]") else { return nil }
+        return index + 1
+    }
+
+    /// Lines whose frames were never understood, across all reports so far.
+    public private(set) var unrecognizedFrameLines: [Int] = []
+
+    private func processMessage(_ line: LogLine) -> [ResolvedFrame] {
+        if retainReports { textLines.append(Self.titleText(line.console)) }
         let message = line.message
         currentContext = line.callerID.map(String.init) ?? ""
         if openReports[currentContext] == nil, currentContext != "", openReports.count == 1,
@@ -82,6 +147,11 @@ public final class LogProcessor {
         }
         noteKernelFacts(message)
 
+        // A SysRq dump (Show State, Show Blocked State…) is not part of the report before it.
+        if message.hasPrefix("sysrq: ") || message.hasPrefix("SysRq : ") {
+            finishOpenReport()
+            return []
+        }
         if let format = ReportFormats.format(of: message) {
             startOrRefine(format: format, line: line)
             if let claim = SourceClaim.parse(message) { open?.context.sourceClaim = claim }
@@ -102,7 +172,9 @@ public final class LogProcessor {
             return []
         }
         if isTraceStart(trimmed) {
-            if open == nil { start(kind: "stack-dump", title: String(trimmed), line: line) }
+            if open == nil { start(kind: "stack-dump", title: "stack dump", line: line) }
+            open?.dumpFrames = [:]
+            open?.userDump = false
             open?.inTrace = true
             open?.idleLines = 0
             open?.report.lastLine = line.number
@@ -116,10 +188,27 @@ public final class LogProcessor {
             return []
         }
 
+        if Self.isUserModeFlags(trimmed), var current = takeOpen() {
+            // ARM "Flags: … Mode USER_32 …": the register dump before it was user space's.
+            for index in current.dumpFrames.values.sorted(by: >) where index < current.report.frames.count {
+                current.report.frames.remove(at: index)
+            }
+            current.dumpFrames = [:]
+            current.userDump = true
+            current.report.lastLine = line.number
+            open = current
+            return []
+        }
         let parsed = FrameParser.frames(in: message)
         if parsed.isEmpty {
             if var current = takeOpen() {
                 if isReportDetail(trimmed) {
+                    current.report.lastLine = line.number
+                    current.idleLines = 0
+                } else if current.inTrace && Self.looksLikeFrame(trimmed) {
+                    // Inside a trace and shaped like a frame, but not understood: said, and kept in the report.
+                    current.unrecognizedLines.append(line.number)
+                    unrecognizedFrameLines.append(line.number)
                     current.report.lastLine = line.number
                     current.idleLines = 0
                 } else if current.inTrace {
@@ -130,23 +219,35 @@ public final class LogProcessor {
             }
             return []
         }
+        let planned = frames(from: parsed, line: line)
         if open == nil {
+            guard !planned.isEmpty else { return [] }
             start(kind: "stack-dump", title: "stack dump", line: line)
         }
         guard var current = takeOpen() else { return [] }
         current.report.lastLine = line.number
         current.idleLines = 0
         var resolved: [ResolvedFrame] = []
-        for frame in frames(from: parsed, line: line, state: &current) {
-            let result = symbolizer.resolve(frame, context: &current.context)
+        for plan in classify(planned, state: &current) {
+            if let earlier = plan.repeats, var both = plan.merged {
+                // The same register printed again (ARM "PC is at" then "pc : [<…>]"): one frame,
+                // where it was first printed, now resolved from both its name and its value.
+                both.line = current.report.frames[earlier].frame.line
+                both.printed = current.report.frames[earlier].frame.printed
+                current.report.frames[earlier] = symbolizer.resolve(both, context: &current.context)
+                resolved.append(symbolizer.resolve(plan.frame, context: &current.context))
+                continue
+            }
+            let result = symbolizer.resolve(plan.frame, context: &current.context)
             resolved.append(result)
-        }
-        if retainReports || current.report.frames.count < Self.framesKeptWhenStreaming {
-            current.report.frames.append(contentsOf: resolved)
+            if retainReports || current.report.frames.count < Self.framesKeptWhenStreaming {
+                if let register = plan.register { current.dumpFrames[register] = current.report.frames.count }
+                current.report.frames.append(result)
+            }
         }
         open = current
         if retainReports, !textLines.isEmpty, resolved.contains(where: { $0.kallsymsCorrection != nil }) {
-            textLines[textLines.count - 1] = Self.corrected(line.text, frames: resolved)
+            textLines[textLines.count - 1] = Self.titleText(Self.corrected(String(line.console), frames: resolved)[...])
         }
         return resolved
     }
@@ -194,25 +295,30 @@ public final class LogProcessor {
                 guard report.crashType == nil else { continue }
                 report.syzbotTitle = crash.title
                 report.title = crash.title
+                // syzbot's text rules miss some stack formats (ARM backtraces
+                // without a "Backtrace:" line, arm64's (P)/(L) marks): a report
+                // whose stack was read frame by frame is not corrupted for lack of one.
+                let missingStackOnly = ["no stack trace in report", "extracted no frames"].contains(crash.corruptedReason ?? "")
+                let hasStack = report.frames.contains { $0.frame.kind == .return && $0.frame.reliable }
                 let symbolized = report.frames.contains { $0.locations.contains { $0.file != nil } }
-                if crash.title.hasSuffix(" in corrupted"), symbolized, let function = keyFunction(of: report) {
-                    // syzbot's text rules found no frame, the symbolized frames do.
+                if crash.title.hasSuffix(" in corrupted"), symbolized || (missingStackOnly && hasStack),
+                    let function = keyFunction(of: report)
+                {
+                    // syzbot's text rules found no frame, the frames read here do.
                     report.title = String(crash.title.dropLast("corrupted".count)) + ReportSignature.baseName(function)
                 }
                 report.alternativeTitles = crash.alternativeTitles
                 report.crashType = crash.type
-                // syzbot's text rules miss some stack formats (ARM backtraces
-                // without a "Backtrace:" line): a report whose stack was read
-                // frame by frame is not corrupted for lack of one.
-                let missingStackOnly = ["no stack trace in report", "extracted no frames"].contains(crash.corruptedReason ?? "")
-                let hasStack = report.frames.contains { $0.frame.kind == .return && $0.frame.reliable }
                 if crash.corrupted && !(missingStackOnly && hasStack) {
                     report.corrupted = true
                     report.corruptedReason = report.corruptedReason ?? crash.corruptedReason ?? "corrupted"
                 }
                 finished[index] = report
             } else {
-                var report = Report(kind: "other", title: crash.title, firstLine: crash.startLine)
+                // A crash only syzbot's rules found: its kind from its first line, as any report's.
+                let header = crash.startLine <= textLines.count ? LinePrefix.strip(textLines[crash.startLine - 1][...]).message : ""
+                let kind = ReportFormats.format(of: header.drop { $0 == " " })?.kind ?? ReportFormats.kind(ofTitle: crash.title)
+                var report = Report(kind: kind, title: crash.title, firstLine: crash.startLine)
                 report.syzbotTitle = crash.title
                 report.lastLine = crash.startLine
                 report.alternativeTitles = crash.alternativeTitles
@@ -256,7 +362,10 @@ public final class LogProcessor {
 
     private func startOrRefine(format: ReportFormat, line: LogLine) {
         let header = String(line.message.trimmingCharacters(in: " \t"))
-        if let existing = open, existing.report.frames.isEmpty, !existing.inTrace, var current = takeOpen() {
+        if let existing = open, !existing.inTrace,
+            existing.report.frames.allSatisfy({ $0.frame.fromRegisterDump || $0.frame.kind == .lr }),
+            var current = takeOpen()
+        {
             // A report's first lines often carry two headers ("Unable to handle
             // kernel NULL pointer…" then "Internal error: Oops"); the first one
             // names it, unless it was only "cut here".
@@ -277,14 +386,23 @@ public final class LogProcessor {
         guard var current = takeOpen() else { return }
         open = nil
         current.report.kernelRelease = current.context.kernelRelease ?? current.report.kernelRelease
-        current.report.kallsymsMode = current.context.kallsymsMode
-        current.report.kallsymsModeEvidence = current.context.kallsymsModeEvidence
         if current.report.architecture == nil {
             current.report.architecture = symbolizer.options.architecture ?? guessArchitecture(current.report)
         }
+        // Only 32-bit ARM (Thumb-2) kernels have a kallsyms mode.
+        if current.report.architecture == .arm {
+            current.report.kallsymsMode = current.context.kallsymsMode
+            current.report.kallsymsModeEvidence = current.context.kallsymsModeEvidence
+        }
+        if current.provisionalHeader {
+            // "cut here" is printed by __warn() and the BUG handler; nothing named it.
+            current.report.title = "WARNING"
+        }
+        current.report.title = Self.headerTitle(current.report.title)
         if let function = keyFunction(of: current.report) {
             current.report.title += " in \(function)"
         }
+        current.report.unrecognizedLines = current.unrecognizedLines
         current.report.signature = ReportSignature.signature(of: current.report.frames)
         // A proof found late in the report (a WARN's line, a size) also
         // covers the binary's earlier frames in the report.
@@ -308,39 +426,30 @@ public final class LogProcessor {
         architectureHint ?? symbolizer.binaryArchitecture()
     }
 
-    /// The architecture the log's own syntax shows, if any.
+    /// The architecture the log's own text shows, if any: from a register
+    /// dump (``strongArchitectureHint``), else from frame syntax.
     private var architectureHint: Architecture?
+    private var strongArchitectureHint: Architecture?
 
-    /// Register-dump lines that only one architecture prints.
-    private static func architecture(ofMessage message: Substring) -> Architecture? {
-        let trimmed = message.drop { $0 == " " }
-        if trimmed.hasPrefix("RIP: ") { return .x86_64 }
-        if trimmed.hasPrefix("EIP: ") { return .i386 }
-        if trimmed.hasPrefix("PC is at ") || trimmed.hasPrefix("pc : [<") { return .arm }
-        if trimmed.hasPrefix("pstate: ") || trimmed.hasPrefix("x29: ") { return .arm64 }
-        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("status: ") && ByteSearch.contains(message, "badaddr:") {
-            return .riscv64
+    private func noteArchitecture(_ architecture: Architecture, strong: Bool) {
+        if strong {
+            strongArchitectureHint = architecture
+            architectureHint = architecture
+            if open != nil, symbolizer.options.architecture == nil { open?.report.architecture = architecture }
+        } else if strongArchitectureHint == nil {
+            architectureHint = architecture
+            if open != nil, symbolizer.options.architecture == nil, open?.report.architecture == nil {
+                open?.report.architecture = architecture
+            }
         }
-        if trimmed.hasPrefix("epc   : ") || trimmed.hasPrefix("Cause : ") { return .mips }
-        if trimmed.hasPrefix("NIP:  ") || trimmed.hasPrefix("NIP [") { return .powerpc64 }
-        if trimmed.hasPrefix("Krnl PSW : ") { return .s390x }
-        return nil
     }
-
-    /// Frames that only report the report: never the title's function.
-    static let genericFrames: Set<String> = [
-        "dump_stack", "dump_stack_lvl", "show_stack", "unwind_backtrace", "__warn", "warn_slowpath_fmt", "report_bug",
-        "handle_bug", "exc_invalid_op", "asm_exc_invalid_op", "die", "__die", "do_trap", "do_error_trap", "panic",
-        "__do_kernel_fault", "do_page_fault", "do_DataAbort", "__dabt_svc", "do_translation_fault", "die_kernel_fault",
-        "__bug", "bug_handler", "do_undefinstr", "__und_svc", "show_regs", "__show_regs",
-    ]
 
     private func keyFunction(of report: Report) -> String? {
         let candidates = report.frames.filter { $0.frame.reliable }
         let pick =
-            candidates.first { $0.frame.kind == .pc && name(of: $0).map { !Self.genericFrames.contains($0) } == true }
-            ?? candidates.first { name(of: $0).map { !Self.genericFrames.contains($0) } == true }
-        return pick.flatMap(name(of:))
+            candidates.first { $0.frame.kind == .pc && name(of: $0).map { !GenericFrames.contains($0) } == true }
+            ?? candidates.first { name(of: $0).map { !GenericFrames.contains($0) } == true }
+        return pick.flatMap(name(of:)).map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }
     }
 
     private func name(of frame: ResolvedFrame) -> String? {
@@ -369,32 +478,120 @@ public final class LogProcessor {
         return [resolved]
     }
 
-    private func frames(from parsed: [ParsedFrame], line: LogLine, state: inout OpenReport) -> [LogFrame] {
-        var frames: [LogFrame] = []
+    /// Whether a bracketed address is a hashed pointer: `%p` of a 64-bit
+    /// kernel since 4.15 prints a 32-bit hash in 16 digits
+    /// (`[<00000000cb88a241>]`), no code address (s390's real kernel
+    /// addresses are as short, but below 256 MiB; the caller rules s390 out
+    /// where it knows the architecture).
+    static func isHashedPointer(_ value: UInt64, printed: String) -> Bool {
+        guard value >> 32 == 0, value >= 0x1000_0000 else { return false }
+        let text = printed.drop { $0 == " " || $0 == "(" }
+        guard text.hasPrefix("[<"), let close = text.firstIndex(of: ">") else { return false }
+        return text.distance(from: text.index(text.startIndex, offsetBy: 2), to: close) == 16
+    }
+
+    /// A frame to resolve, and what it is to the report.
+    private struct PlannedFrame {
+        var frame: LogFrame
+        var syntax: FrameSyntax
+        var mark: FrameMark?
+        /// The position in the report's frames of the frame this one prints again,
+        /// and the two as one frame (the name of one, the address of the other).
+        var repeats: Int?
+        var merged: LogFrame?
+        /// The register (`pc`, `lr`) of the register dump this frame is.
+        var register: FrameKind?
+    }
+
+    /// The frames of one line, before the report decides their kinds: what
+    /// the line says about each, and about the log's architecture.
+    private func frames(from parsed: [ParsedFrame], line: LogLine) -> [PlannedFrame] {
+        var planned: [PlannedFrame] = []
         for item in parsed {
+            var address = item.address
+            if let value = address, Self.isHashedPointer(value, printed: item.printed),
+                (symbolizer.options.architecture ?? architectureHint) != .s390x
+            {
+                address = nil
+            }
+            let isRegister = item.syntax == .programCounterRegister || item.syntax == .instructionPointerRegister
+                || item.syntax == .linkRegister
+            if isRegister, item.symbol == nil, let value = address,
+                let architecture = symbolizer.options.architecture ?? architectureHint,
+                architecture.fixups.isUserAddress(value)
+            {
+                // A user-space PC (the kernel printed no symbol for it): not a kernel frame.
+                continue
+            }
+            if !isRegister, strongArchitectureHint == nil {
+                let hint: Architecture? =
+                    item.syntax == .backtraceWhere || item.syntax == .backtraceFrom
+                    ? .arm : LogSyntax.frameHint(printed: item.printed, function: item.symbol?.name)
+                if let hint { noteArchitecture(hint, strong: false) }
+            }
+            var frame = LogFrame(
+                line: line.number, kind: .return, reliable: !item.unreliable, printed: item.printed, symbol: item.symbol,
+                address: address)
+            frame.printedLocation = item.location
+            frame.fromRegisterDump = item.syntax == .programCounterRegister || item.syntax == .instructionPointerRegister
+            planned.append(PlannedFrame(frame: frame, syntax: item.syntax, mark: item.mark))
+        }
+        return planned
+    }
+
+    /// Decides each frame's kind from its syntax and what came before it in the report.
+    private func classify(_ planned: [PlannedFrame], state: inout OpenReport) -> [PlannedFrame] {
+        var result: [PlannedFrame] = []
+        for var plan in planned {
+            let item = plan.frame
             var kind: FrameKind
             var note: String?
-            switch item.syntax {
-            case .instructionPointerRegister, .programCounterRegister:
-                kind = .pc
-                if state.registerPC == nil || state.inTrace {
-                    state.registerPC = item.symbol
-                    state.registerPCAddress = item.address
+            switch plan.syntax {
+            case .instructionPointerRegister, .programCounterRegister, .linkRegister:
+                kind = plan.syntax == .linkRegister ? .lr : .pc
+                if kind == .lr { note = "link register: may be stale" }
+                if state.userDump { continue }
+                if let earlier = state.dumpFrames[kind], earlier < state.report.frames.count {
+                    let previous = state.report.frames[earlier].frame
+                    if (previous.symbol == nil) != (item.symbol == nil) {
+                        // The same register, printed once by name and once by value: one frame.
+                        plan.repeats = earlier
+                        var merged = item
+                        merged.symbol = item.symbol ?? previous.symbol
+                        merged.address = item.address ?? previous.address
+                        merged.kind = kind
+                        merged.note = note
+                        merged.fromRegisterDump = previous.fromRegisterDump || item.fromRegisterDump
+                        plan.merged = merged
+                    }
                 }
-                state.nextIsExact = false
-            case .linkRegister:
-                kind = .lr
-                note = "link register: may be stale"
+                plan.register = kind
+                if kind == .pc {
+                    if state.registerPC == nil || state.inTrace {
+                        state.registerPC = item.symbol
+                        state.registerPCAddress = item.address
+                    }
+                    state.nextIsExact = false
+                }
             case .backtraceWhere:
                 state.backtraceLines += 1
                 // Only the first line's "where" is a frame of its own; every
                 // later one repeats the previous line's "from".
-                guard state.backtraceLines == 1, item.address != nil else { continue }
+                guard state.backtraceLines == 1 else { continue }
                 kind = .pc
                 note = "first backtrace entry: the PC where unwinding started"
+                if item.address == nil, item.symbol?.offset == nil {
+                    if let pc = state.registerPC, pc.name == item.symbol?.name, pc.offset != nil {
+                        // Printed without an offset: the register dump's PC, which the unwinder started from.
+                        plan.frame.symbol = pc
+                        note = "first backtrace entry: the register dump's PC (the backtrace printed no offset)"
+                    } else {
+                        note = "first backtrace entry: the function where unwinding started (printed without an offset)"
+                    }
+                }
             case .backtraceFrom:
                 kind = .return
-                if let previous = parsed.first(where: { $0.syntax == .backtraceWhere })?.symbol?.name,
+                if let previous = planned.first(where: { $0.syntax == .backtraceWhere })?.frame.symbol?.name,
                     Self.exceptionEntries.contains(previous)
                 {
                     kind = .pc
@@ -402,7 +599,15 @@ public final class LogProcessor {
                 }
             case .traceEntry:
                 kind = .return
-                if state.nextIsExact && !item.unreliable {
+                if plan.mark == .programCounter {
+                    kind = .pc
+                    note = "(P): the PC of the exception's registers"
+                } else if plan.mark == .linkRegister {
+                    kind = .lr
+                    note = "(L): the link register of the exception's registers"
+                } else if item.printedLocation?.inlined == true {
+                    note = "inlined into the next frame ([inline] as printed)"
+                } else if state.nextIsExact && item.reliable {
                     kind = .pc
                     note = "interrupted instruction after an exception entry"
                     state.nextIsExact = false
@@ -413,21 +618,73 @@ public final class LogProcessor {
                     kind = .pc
                     note = "first trace entry repeats the exception PC"
                 }
-                if let name = item.symbol?.name, Self.exceptionEntries.contains(name), !item.unreliable {
+                if let name = item.symbol?.name, Self.exceptionEntries.contains(name), item.reliable {
                     state.nextIsExact = true
                 }
             }
             if kind == .return { state.sawReturnFrame = true }
-            var frame = LogFrame(
-                line: line.number, kind: kind, reliable: !item.unreliable, printed: item.printed, symbol: item.symbol,
-                address: item.address, note: note)
-            frame.fromRegisterDump = item.syntax == .programCounterRegister || item.syntax == .instructionPointerRegister
-            frames.append(frame)
+            plan.frame.kind = kind
+            plan.frame.note = note
+            result.append(plan)
         }
-        return frames
+        return result
     }
 
     // MARK: Line classes
+
+    /// ARM's `Flags: nZCv  IRQs on  FIQs on  Mode USER_32  ISA ARM  Segment user`: the
+    /// register dump is user space's.
+    static func isUserModeFlags(_ message: Substring) -> Bool {
+        message.hasPrefix("Flags: ") && (ByteSearch.contains(message, " Mode USER_32") || ByteSearch.contains(message, " Mode USR_32"))
+    }
+
+    /// Whether a line the parser did not take still looks like a stack frame
+    /// (`func+0x1c/0x80`, `[<c0123456>]`): one more syntax to learn, said in the exit status.
+    static func looksLikeFrame(_ message: Substring) -> Bool {
+        if message.hasPrefix("[<") && !ByteSearch.contains(message, "(null)") { return true }
+        guard let plus = message.firstRange(of: "+0x") else { return false }
+        return message[plus.upperBound...].contains("/0x")
+    }
+
+    /// A report header as a title: without what changes from one occurrence
+    /// to the next (`[#2]` and the flags after it) and without source
+    /// positions a tool added (`(net/core/dst.c:123)`), at most 160 characters.
+    static func headerTitle(_ header: String) -> String {
+        var title = Substring(header)
+        if let counter = title.firstRange(of: " [#") { title = title[..<counter.lowerBound] }
+        var text = titleText(title)
+        if text.count > 160 {
+            let cut = text.prefix(160)
+            text = String(cut.lastIndex(of: " ").map { cut[..<$0] } ?? cut)
+        }
+        return text.trimmingSpaces()
+    }
+
+    /// Console text for syzbot's title rules, in the kernel's own syntax:
+    /// where decode_stacktrace.sh replaced `func+0x1c/0x80` by
+    /// `func (file.c:123)`, the rules read `func+0x0/0x0` (they know a
+    /// function by what follows its name); a position after an offset is dropped.
+    static func titleText(_ console: Substring) -> String {
+        guard ByteSearch.contains(console, ":"), ByteSearch.contains(console, ")") else { return String(console) }
+        var output = ""
+        var rest = console
+        while let open = rest.firstRange(of: " (") {
+            output += rest[..<open.lowerBound]
+            let candidate = rest[rest.index(after: open.lowerBound)...]
+            var cursor = Cursor(candidate)
+            if cursor.printedLocation() != nil {
+                let lastWord = output.split(separator: " ").last ?? ""
+                if let last = lastWord.last, last.isLetter || last.isNumber || last == "_", !lastWord.contains("+0x") {
+                    output += "+0x0/0x0"
+                }
+                rest = Substring(candidate.utf8.dropFirst(cursor.position))
+            } else {
+                output += " ("
+                rest = rest[open.upperBound...]
+            }
+        }
+        return output + rest
+    }
 
     private func isTraceStart(_ message: Substring) -> Bool {
         message.hasPrefix("Call Trace:") || message.hasPrefix("Call trace:") || message.hasPrefix("Backtrace:")
@@ -457,6 +714,8 @@ public final class LogProcessor {
             "DAR:", "NIP:", "REGS:", "---- ", "Krnl GPRS:", "Krnl Code:", "Instruction dump:", "Stack : ", "Call Trace",
         ]
         if prefixes.contains(where: { message.hasPrefix($0) }) { return true }
+        // "[<          (null)>]           (null)": the end of an RCU stall's trace.
+        if message.hasPrefix("[<") && ByteSearch.contains(message, "(null)") { return true }
         // "RAX: 0000…", "R10: …", "r10: bf000000  r9 : …", "ip : …", "fp : …"
         let fields = message.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
         guard let first = fields.first else { return false }
@@ -472,10 +731,7 @@ public final class LogProcessor {
     }
 
     private func noteKernelFacts(_ message: Substring) {
-        if let architecture = Self.architecture(ofMessage: message) {
-            architectureHint = architecture
-            if open != nil, symbolizer.options.architecture == nil { open?.report.architecture = architecture }
-        }
+        if let architecture = LogSyntax.registerDump(message) { noteArchitecture(architecture, strong: true) }
         if let release = Self.release(in: message) {
             logRelease = release
             symbolizer.noteKernelRelease(release)

@@ -29,6 +29,7 @@ public struct ReportFormat: Sendable {
 public enum ReportFormats {
     public static let all: [ReportFormat] = [
         ReportFormat(kind: "kasan", match: .prefix("BUG: KASAN: ")),
+        ReportFormat(kind: "kasan", match: .prefix("BUG: KASan: ")),
         ReportFormat(kind: "kfence", match: .prefix("BUG: KFENCE: ")),
         ReportFormat(kind: "kmsan", match: .prefix("BUG: KMSAN: ")),
         ReportFormat(kind: "kcsan", match: .prefix("BUG: KCSAN: ")),
@@ -42,12 +43,22 @@ public enum ReportFormats {
         ReportFormat(kind: "warning", match: .prefix("WARNING: ")),
         ReportFormat(kind: "warning", match: .prefix("------------[ cut here ]------------")),
         ReportFormat(kind: "lockdep", match: .prefix("WARNING: possible circular locking")),
+        ReportFormat(kind: "lockdep", match: .prefix("WARNING: possible recursive locking")),
+        ReportFormat(kind: "lockdep", match: .prefix("WARNING: inconsistent lock state")),
+        ReportFormat(kind: "lockdep", match: .prefix("WARNING: possible irq lock inversion")),
+        // Lockdep before 4.9: "[ INFO: possible circular locking dependency detected ]".
+        ReportFormat(kind: "lockdep", match: .prefix("[ INFO: possible ")),
+        ReportFormat(kind: "lockdep", match: .prefix("[ INFO: inconsistent lock state ]")),
+        ReportFormat(kind: "lockdep", match: .prefix("[ INFO: suspicious RCU usage. ]")),
         ReportFormat(kind: "general-protection-fault", match: .prefix("general protection fault")),
         ReportFormat(kind: "divide-error", match: .prefix("divide error: ")),
         ReportFormat(kind: "invalid-opcode", match: .prefix("invalid opcode: ")),
         ReportFormat(kind: "double-fault", match: .prefix("double fault: ")),
+        ReportFormat(kind: "paging-request", match: .contains(" Unable to handle kernel paging request at virtual address ")),
         ReportFormat(kind: "oops", match: .prefix("Oops: ")),
         ReportFormat(kind: "oops", match: .prefix("Oops - ")),
+        ReportFormat(kind: "oops", match: .prefix("Oops[#")),
+        ReportFormat(kind: "oops", match: .prefix("Unknown program exception: ")),
         ReportFormat(kind: "oops", match: .prefix("Internal error: ")),
         ReportFormat(kind: "oops", match: .prefix("Unable to handle kernel ")),
         ReportFormat(kind: "oops", match: .prefix("Unhandled fault: ")),
@@ -63,5 +74,19 @@ public enum ReportFormats {
     /// The format whose header `message` is, if any.
     public static func format(of message: Substring) -> ReportFormat? {
         all.first { $0.matches(message) }
+    }
+
+    /// The kind of a crash known only by its syzbot title (`possible deadlock
+    /// in …`, `memory leak in …`, `unregister_netdevice: waiting for …`):
+    /// the kind of the header the title starts like, else by its class.
+    public static func kind(ofTitle title: String) -> String {
+        if let format = format(of: title[...]) { return format.kind }
+        let prefixes: [(String, String)] = [
+            ("KASAN:", "kasan"), ("KFENCE:", "kfence"), ("KMSAN:", "kmsan"), ("KCSAN:", "kcsan"), ("UBSAN:", "ubsan"),
+            ("possible deadlock", "lockdep"), ("inconsistent lock state", "lockdep"), ("memory leak", "memory-leak"),
+            ("INFO: task hung", "hung-task"), ("INFO: rcu detected stall", "rcu-stall"), ("WARNING", "warning"),
+            ("kernel panic", "panic"), ("panic:", "panic"),
+        ]
+        return prefixes.first { title.hasPrefix($0.0) }?.1 ?? "bug"
     }
 }

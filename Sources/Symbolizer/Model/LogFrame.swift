@@ -52,6 +52,10 @@ public struct LogFrame: Sendable {
     /// trapping instruction, or where the architecture's WARN calls
     /// (``ArchFixup/warnPrintsReturnAddress``) the return address of that call.
     public var isWarnLocation = false
+    /// The `file:line` the log already printed for this frame (syzbot,
+    /// `decode_stacktrace.sh`, an earlier ksymbolize run), kept as the
+    /// frame's location unless the binaries given agree and say more.
+    public var printedLocation: PrintedLocation?
 
     public init(
         line: Int, kind: FrameKind, reliable: Bool, printed: String, symbol: PrintedSymbol?, address: UInt64?,

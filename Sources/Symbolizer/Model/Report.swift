@@ -30,6 +30,8 @@ public struct Report: Sendable {
     /// syzbot's crash class (`KASAN-READ`, `WARNING`, `HANG`, `""` when none);
     /// `nil` when syzbot's rules did not title this report.
     public var crashType: String?
+    /// Lines of the report's stack trace that look like frames but were not understood.
+    public var unrecognizedLines: [Int] = []
 
     public init(kind: String, title: String, firstLine: Int) {
         self.kind = kind

@@ -17,23 +17,8 @@ public enum ReportSignature {
     /// How many functions the signature covers.
     public static let depth = 5
 
-    /// Functions that say how the report was printed, not where the bug is.
-    public static let genericFunctions: Set<String> = [
-        "dump_stack", "dump_stack_lvl", "show_stack", "show_regs", "__show_regs", "show_trace_log_lvl",
-        "unwind_backtrace", "dump_backtrace", "dump_backtrace_entry", "c_backtrace", "arch_stack_walk", "stack_trace_save",
-        "__warn", "warn_slowpath_fmt", "warn_slowpath_null", "report_bug", "handle_bug", "__report_bug", "bug_handler",
-        "do_trap", "do_error_trap", "exc_invalid_op", "asm_exc_invalid_op", "asm_exc_page_fault", "exc_page_fault",
-        "do_page_fault", "__do_page_fault", "page_fault_oops", "kernelmode_fixup_or_oops", "no_context",
-        "__bad_area_nosemaphore", "bad_area_nosemaphore", "do_user_addr_fault", "die", "__die", "oops_end",
-        "die_kernel_fault", "__do_kernel_fault", "do_DataAbort", "do_PrefetchAbort", "do_translation_fault",
-        "do_bad_area", "do_sect_fault", "do_mem_abort", "el1_abort", "el1h_64_sync_handler", "el1h_64_sync",
-        "el1_da", "el1_sync", "__dabt_svc", "__und_svc", "__pabt_svc", "__irq_svc", "do_undefinstr", "call_undef_hook",
-        "panic", "nmi_panic", "kasan_report", "__kasan_report", "print_report", "kasan_check_range",
-        "__asan_load1", "__asan_load2", "__asan_load4", "__asan_load8", "__asan_store1", "__asan_store2",
-        "__asan_store4", "__asan_store8", "ubsan_epilogue", "lockdep_print_held_locks", "debug_show_all_locks",
-        "ret_from_fork", "ret_from_fork_asm", "kernel_thread", "entry_SYSCALL_64_after_hwframe", "do_syscall_64",
-        "ret_fast_syscall", "el0_svc", "el0t_64_sync", "el0t_64_sync_handler",
-    ]
+    /// Functions that say how the report was printed, not where the bug is (see ``GenericFrames``).
+    public static var genericFunctions: Set<String> { GenericFrames.names }
 
     /// The signature of a report's frames; `nil` when no frame names a function.
     public static func signature(of frames: [ResolvedFrame]) -> String? {
@@ -55,8 +40,8 @@ public enum ReportSignature {
                 names = []
             }
             for raw in names {
-                let name = baseName(raw)
-                if genericFunctions.contains(name) || name.isEmpty { continue }
+                let name = baseName(raw.hasPrefix(".") ? String(raw.dropFirst()) : raw)
+                if GenericFrames.names.contains(name) || name.isEmpty { continue }
                 if result.last == name { continue }
                 result.append(name)
                 if result.count == depth { return result }

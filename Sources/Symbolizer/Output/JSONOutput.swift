@@ -33,7 +33,7 @@ extension Report: Encodable {
         case kind, title, arch, kernelRelease = "kernel_release", firstLine = "first_line", lastLine = "last_line",
             frames, kallsymsMode = "kallsyms_mode", kallsymsModeEvidence = "kallsyms_mode_evidence", signature,
             corrupted, corruptedReason = "corrupted_reason", alternativeTitles = "alternative_titles",
-            crashType = "crash_type", syzbotTitle = "syzbot_title"
+            crashType = "crash_type", syzbotTitle = "syzbot_title", unrecognizedLines = "unrecognized_lines"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -53,6 +53,7 @@ extension Report: Encodable {
         try container.encode(alternativeTitles, forKey: .alternativeTitles)
         try container.encode(crashType, forKey: .crashType)
         try container.encode(syzbotTitle, forKey: .syzbotTitle)
+        try container.encode(unrecognizedLines, forKey: .unrecognizedLines)
     }
 }
 

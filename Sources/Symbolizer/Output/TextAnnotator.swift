@@ -12,11 +12,15 @@ public struct TextAnnotator: Sendable {
 
     /// The bytes to write for `line`: the line itself, annotations for its
     /// frames, and the line's own terminator.
+    ///
+    /// A line that ends in `\r\n` keeps its bytes whole, `\r` included: its
+    /// annotation goes on a line of its own below it, as its inlined callers do.
     public func render(_ line: LogLine, frames: [ResolvedFrame]) -> [UInt8] {
         guard !frames.isEmpty else { return line.bytes + line.terminator }
         var output = line.bytes
         let terminator = line.terminator
         let newline: [UInt8] = terminator.isEmpty ? Array("\n".utf8) : terminator
+        let carriageReturn = terminator.first == UInt8(ascii: "\r")
 
         let indentWidth = max(0, line.text.count - line.message.count) + 4
         let indent = String(repeating: " ", count: indentWidth)
@@ -27,12 +31,26 @@ public struct TextAnnotator: Sendable {
         var extraLines: [String] = []
         let mainIndex = frames.first?.frame.kind == .pc && frames.last?.frame.kind == .lr ? 0 : frames.count - 1
         let (suffix, mainInlines) = annotate(frames[mainIndex], standalone: false)
-        if !suffix.isEmpty { output.append(contentsOf: Array((" " + suffix).utf8)) }
+        if !suffix.isEmpty {
+            if carriageReturn {
+                extraLines.append(suffix)
+            } else {
+                output.append(contentsOf: Array((" " + suffix).utf8))
+            }
+        }
         extraLines.append(contentsOf: mainInlines)
         for (index, frame) in frames.enumerated() where index != mainIndex {
             let (text, inlines) = annotate(frame, standalone: true)
             extraLines.append(text)
             extraLines.append(contentsOf: inlines.map { "    " + $0 })
+        }
+        if carriageReturn {
+            output.append(contentsOf: terminator)
+            for extra in extraLines {
+                output.append(contentsOf: Array((indent + extra).utf8))
+                output.append(contentsOf: terminator)
+            }
+            return output
         }
         for extra in extraLines {
             output.append(contentsOf: newline)
@@ -63,7 +81,12 @@ public struct TextAnnotator: Sendable {
                 parts.append("(called from \(label))")
             }
         }
-        if let first = frame.locations.first {
+        // A file:line the log printed itself is not printed again.
+        let printedHere =
+            frame.frame.printedLocation.map { printed in
+                frame.locations.count == 1 && frame.locations[0].line == printed.line
+            } ?? false
+        if let first = frame.locations.first, !printedHere {
             if first.file != nil || first.line != nil { parts.append(first.fileAndLine) }
             if frame.locations.count > 1, let function = first.function { parts.append("(\(function))") }
         }

@@ -1,0 +1,285 @@
+/// Recognises and removes the prefixes that logging, pasting and quoting add
+/// in front of a kernel message: a small grammar, not one pattern per tool.
+///
+/// A line is `[indent] outer* inner* message`, where each element may itself
+/// be indented:
+///
+/// | element | kind | examples |
+/// |---|---|---|
+/// | quote | outer | `> `, `>> `, `> > ` (e-mail, tracker quotes) |
+/// | `/dev/kmsg` record | outer | `4,1234,5678901,-;` |
+/// | `dmesg -x` facility | outer | `kern  :warn  : ` |
+/// | syslog/journal header | outer | `Nov 27 10:00:01 host kernel: `, `Jan 18 14:36:32 kernel: `, `Sun Sep  1 19:30:19 2019 kern.warn kernel: `, `2026-11-27T10:00:01+0000 host kernel: `, `Mär 3 10:00:01.123456 host kernel: ` (any month word, any language) |
+/// | date/time stamp | outer | `[Sun Sep  1 19:30:19 2019] ` (`dmesg -T`), `[12:34:56:789] `, `2026-11-27 10:00:01.123 `, `10:00:01.123 ` (serial loggers) |
+/// | printk level | inner | `<4>` |
+/// | printk time | inner | `[   12.345678] `, `[  240.] ` |
+/// | printk caller id | inner | `[ T123] `, `[  C1]` |
+///
+/// Outer prefixes are what tools added; inner ones are the kernel's own
+/// console prefix. ``Split/console`` keeps the inner ones (what syzbot's
+/// title rules read), ``Split/message`` has neither.
+public enum LinePrefix {
+    /// A line split into its prefixes and its message.
+    public struct Split: Sendable {
+        /// The kernel message: no prefix left.
+        public var message: Substring
+        /// The printk caller id (`T123`, `C1`) when the line had one.
+        public var callerID: Substring?
+        /// The line from its kernel console prefix on: the outer prefixes removed.
+        public var console: Substring
+    }
+
+    /// Splits a line into its prefixes and the message.
+    public static func split(_ line: Substring) -> Split {
+        var rest = line
+        var console = line
+        var callerID: Substring?
+        var innerSeen = false
+        while true {
+            let candidates = indentation(of: rest).map { [rest, $0] } ?? [rest]
+            var matched = false
+            for text in candidates {
+                if !innerSeen, let after = outer(text) {
+                    rest = after
+                    console = after
+                    matched = true
+                    break
+                }
+                if let (after, caller) = inner(text) {
+                    // Blanks before the kernel's own prefix were added by whoever pasted the line.
+                    if !innerSeen { console = text }
+                    rest = after
+                    if let caller { callerID = caller }
+                    innerSeen = true
+                    matched = true
+                    break
+                }
+            }
+            if !matched { break }
+        }
+        return Split(message: rest, callerID: callerID, console: console)
+    }
+
+    /// Splits a line into its prefixes and the message.
+    public static func strip(_ line: Substring) -> (message: Substring, callerID: Substring?) {
+        let parts = split(line)
+        return (parts.message, parts.callerID)
+    }
+
+    /// The text after leading blanks, when there are some.
+    private static func indentation(of text: Substring) -> Substring? {
+        let trimmed = text.drop { $0 == " " || $0 == "\t" }
+        return trimmed.startIndex == text.startIndex || trimmed.isEmpty ? nil : trimmed
+    }
+
+    // MARK: Outer prefixes
+
+    private static func outer(_ text: Substring) -> Substring? {
+        guard let first = text.utf8.first else { return nil }
+        switch first {
+        case UInt8(ascii: ">"): return quote(text)
+        case UInt8(ascii: "["): return bracketedStamp(text)
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return kmsgRecord(text) ?? syslog(text) ?? leadingStamp(text)
+        default:
+            return facility(text) ?? syslog(text)
+        }
+    }
+
+    /// `> `: a quoted line (each level removed in turn).
+    private static func quote(_ text: Substring) -> Substring? {
+        var rest = text.dropFirst()
+        if rest.first == " " { rest = rest.dropFirst() }
+        return rest
+    }
+
+    /// `LEVEL,SEQ,MICROSECONDS,FLAGS[,…];` of a raw `/dev/kmsg` record.
+    private static func kmsgRecord(_ text: Substring) -> Substring? {
+        let utf8 = text.utf8
+        guard let semicolon = utf8.prefix(48).firstIndex(of: UInt8(ascii: ";")) else { return nil }
+        let fields = text[..<semicolon].split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count >= 4, fields[0].count <= 3, fields[0...2].allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
+            fields[3].allSatisfy({ "-+c".contains($0) })
+        else { return nil }
+        return text[utf8.index(after: semicolon)...]
+    }
+
+    private static let facilities: Set<Substring> = [
+        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+        "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+    ]
+    private static let levels: Set<Substring> = ["emerg", "alert", "crit", "err", "warn", "notice", "info", "debug"]
+
+    /// `dmesg -x`: `kern  :warn  : `.
+    private static func facility(_ text: Substring) -> Substring? {
+        guard let colon = text.prefix(12).firstIndex(of: ":"), facilities.contains(text[..<colon].trimmingSpaces) else {
+            return nil
+        }
+        let afterFacility = text[text.index(after: colon)...]
+        guard let second = afterFacility.prefix(10).firstIndex(of: ":"),
+            levels.contains(afterFacility[..<second].trimmingSpaces)
+        else { return nil }
+        var rest = afterFacility[afterFacility.index(after: second)...]
+        if rest.first == " " { rest = rest.dropFirst() }
+        return rest
+    }
+
+    /// A syslog or journal header ending in `kernel: `: before it, at most
+    /// seven short fields, one of them a time of day (`10:00:01`,
+    /// `10:00:01.123456`, or an ISO date-time), the others date words,
+    /// numbers, a host name or a `facility.level`.
+    private static func syslog(_ text: Substring) -> Substring? {
+        guard let kernel = text.prefix(120).firstRange(of: "kernel:") else { return nil }
+        let head = text[..<kernel.lowerBound]
+        guard head.isEmpty || head.last == " " else { return nil }
+        let fields = head.split(separator: " ")
+        guard !fields.isEmpty, fields.count <= 7, fields.contains(where: isTimeOfDay) else { return nil }
+        var rest = text[kernel.upperBound...]
+        guard rest.isEmpty || rest.first == " " else { return nil }
+        if rest.first == " " { rest = rest.dropFirst() }
+        return rest
+    }
+
+    /// `[Sun Sep  1 19:30:19 2019] ` (`dmesg -T`), `[12:34:56:789] `,
+    /// `[2026-11-27 10:00:01] `: a bracket holding a time of day and
+    /// nothing but date words and numbers.
+    private static func bracketedStamp(_ text: Substring) -> Substring? {
+        guard let close = text.prefix(48).firstIndex(of: "]") else { return nil }
+        let content = text[text.index(after: text.startIndex)..<close]
+        let fields = content.split(separator: " ")
+        guard !fields.isEmpty, fields.contains(where: isTimeOfDay),
+            fields.allSatisfy({ isTimeOfDay($0) || isDateWord($0) })
+        else { return nil }
+        var rest = text[text.index(after: close)...]
+        if rest.first == " " { rest = rest.dropFirst() }
+        return rest
+    }
+
+    /// `2026-11-27 10:00:01.123 `, `2026-11-27T10:00:01+00:00 `,
+    /// `10:00:01.123 ` at the start of a line (serial console loggers).
+    private static func leadingStamp(_ text: Substring) -> Substring? {
+        let fields = text.prefix(64).split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count >= 2 else { return nil }
+        var taken = 0
+        if isTimeOfDay(fields[0]) {
+            taken = 1
+        } else if fields.count == 3, isISODate(fields[0]), isTimeOfDay(fields[1]) {
+            taken = 2
+        }
+        guard taken > 0 else { return nil }
+        let end = fields[taken - 1].endIndex
+        return text[text.index(after: end)...]
+    }
+
+    /// `10:00:01`, `10:00:01.123456`, `12:34:56:789`, `10:00:01,123`, an ISO date-time
+    /// (`2026-11-27T10:00:01+0000`), or `10:00` followed by seconds.
+    static func isTimeOfDay(_ field: Substring) -> Bool {
+        var field = field
+        if let t = field.firstIndex(of: "T"), isISODate(field[..<t]) { field = field[field.index(after: t)...] }
+        let parts = field.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts.count <= 4, parts[0].count <= 2, parts[0].count >= 1, parts[1].count == 2 else {
+            return false
+        }
+        guard parts[0].allSatisfy(\.isASCIIDigit), parts[1].allSatisfy(\.isASCIIDigit) else { return false }
+        // Seconds, then an optional fraction or zone: 01, 01.123, 01,123, 01+0000, 01Z.
+        let seconds = parts[2]
+        guard seconds.count >= 2, seconds.prefix(2).allSatisfy(\.isASCIIDigit) else { return false }
+        return seconds.dropFirst(2).allSatisfy { $0.isASCIIDigit || ".,+-Z".contains($0) }
+            && parts.dropFirst(3).allSatisfy { $0.allSatisfy { $0.isASCIIDigit || ".,".contains($0) } }
+    }
+
+    /// `2026-11-27`.
+    private static func isISODate(_ field: Substring) -> Bool {
+        let parts = field.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts[0].count == 4 && parts[1].count == 2 && parts[2].count == 2
+            && parts.allSatisfy { $0.allSatisfy(\.isASCIIDigit) }
+    }
+
+    /// A weekday or month word in any language (`Sun`, `Mär`, `janv.`), a
+    /// number (day, year), an ISO date, or a time zone (`UTC`, `+0000`).
+    private static func isDateWord(_ field: Substring) -> Bool {
+        if isISODate(field) { return true }
+        if field.allSatisfy(\.isASCIIDigit) { return field.count <= 4 }
+        if (field.first == "+" || field.first == "-"), field.dropFirst().allSatisfy({ $0.isASCIIDigit || $0 == ":" }) {
+            return true
+        }
+        let word = field.last == "." || field.last == "," ? field.dropLast() : field
+        return !word.isEmpty && word.count <= 10 && word.allSatisfy(\.isLetter)
+    }
+
+    // MARK: Inner (kernel console) prefixes
+
+    /// `<N>`, `[   12.345678]`, `[ T123]`, `[  C1]`: what is left, and the
+    /// caller id when the element was one.
+    private static func inner(_ text: Substring) -> (Substring, Substring?)? {
+        if let after = level(text) { return (after, nil) }
+        if let (after, caller) = bracket(text) {
+            // journalctl -o short-monotonic: "[   12.345678] host kernel: "
+            if caller == nil, let kernel = after.prefix(80).firstRange(of: " kernel: "),
+                !after[..<kernel.lowerBound].contains(" ")
+            {
+                return (after[kernel.upperBound...], nil)
+            }
+            return (after, caller)
+        }
+        return nil
+    }
+
+    /// `<N>` or `<NN>`: a printk level as `dmesg -r` and consoles with `ignore_loglevel` print.
+    private static func level(_ text: Substring) -> Substring? {
+        let utf8 = text.utf8
+        guard utf8.first == UInt8(ascii: "<") else { return nil }
+        var index = utf8.index(after: utf8.startIndex)
+        var digits = 0
+        while index < utf8.endIndex, isDigit(utf8[index]), digits < 3 {
+            index = utf8.index(after: index)
+            digits += 1
+        }
+        guard digits > 0, index < utf8.endIndex, utf8[index] == UInt8(ascii: ">") else { return nil }
+        return text[utf8.index(after: index)...]
+    }
+
+    /// `[   12.345678]` or `[  240.]` (time) or `[ T123]`/`[  C1]` (caller
+    /// id), each followed by at most one space.
+    private static func bracket(_ text: Substring) -> (Substring, Substring?)? {
+        let utf8 = text.utf8
+        guard utf8.first == UInt8(ascii: "[") else { return nil }
+        var index = utf8.index(after: utf8.startIndex)
+        while index < utf8.endIndex, utf8[index] == UInt8(ascii: " ") { index = utf8.index(after: index) }
+        let contentStart = index
+        var caller: Substring?
+        if index < utf8.endIndex, utf8[index] == UInt8(ascii: "T") || utf8[index] == UInt8(ascii: "C") {
+            index = utf8.index(after: index)
+            let digitsStart = index
+            while index < utf8.endIndex, isDigit(utf8[index]) { index = utf8.index(after: index) }
+            guard index > digitsStart, index < utf8.endIndex, utf8[index] == UInt8(ascii: "]") else { return nil }
+            caller = text[contentStart..<index]
+        } else {
+            let digitsStart = index
+            while index < utf8.endIndex, isDigit(utf8[index]) { index = utf8.index(after: index) }
+            guard index > digitsStart, index < utf8.endIndex, utf8[index] == UInt8(ascii: ".") else { return nil }
+            index = utf8.index(after: index)
+            while index < utf8.endIndex, isDigit(utf8[index]) { index = utf8.index(after: index) }
+            guard index < utf8.endIndex, utf8[index] == UInt8(ascii: "]") else { return nil }
+        }
+        index = utf8.index(after: index)
+        if index < utf8.endIndex, utf8[index] == UInt8(ascii: " ") { index = utf8.index(after: index) }
+        return (text[index...], caller)
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+}
+
+extension Substring {
+    /// Without leading and trailing blanks.
+    fileprivate var trimmingSpaces: Substring {
+        let start = drop { $0 == " " || $0 == "\t" }
+        var end = start
+        while let last = end.last, last == " " || last == "\t" { end = end.dropLast() }
+        return end
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}
