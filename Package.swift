@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "ksymbolize", targets: ["ksymbolize"]),
         .library(name: "Symbolizer", targets: ["Symbolizer"]),
         .library(name: "ArchFixups", targets: ["ArchFixups"]),
+        .library(name: "SymbolizerTestSupport", targets: ["SymbolizerTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -22,6 +23,8 @@ let package = Package(
             name: "Symbolizer",
             dependencies: ["CLibdw", "ArchFixups"]
         ),
+        // The invariants every input must keep, for the tests and the fuzzers (Fuzz/).
+        .target(name: "SymbolizerTestSupport", dependencies: ["Symbolizer"]),
         .executableTarget(
             name: "ksymbolize",
             dependencies: [
@@ -39,7 +42,7 @@ let package = Package(
         .testTarget(name: "ArchFixupsTests", dependencies: ["ArchFixups"]),
         .testTarget(
             name: "SymbolizerTests",
-            dependencies: ["Symbolizer", "ArchFixups"],
+            dependencies: ["Symbolizer", "ArchFixups", "SymbolizerTestSupport"],
             exclude: ["Golden"]
         ),
     ],

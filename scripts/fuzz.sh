@@ -30,7 +30,7 @@ let package = Package(
     name: "ksymbolize-fuzz",
     dependencies: [.package(path: "$top")],
     targets: ["FuzzLogParser", "FuzzSnapshots", "FuzzModule"].map {
-        .executableTarget(name: \$0, dependencies: [.product(name: "Symbolizer", package: "$identity")], swiftSettings: flags)
+        .executableTarget(name: \$0, dependencies: [.product(name: "Symbolizer", package: "$identity"), .product(name: "SymbolizerTestSupport", package: "$identity")], swiftSettings: flags)
     }
 )
 SWIFT

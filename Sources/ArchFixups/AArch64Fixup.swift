@@ -36,6 +36,11 @@ public struct AArch64Fixup: ArchFixup {
         MappingSymbols.isMapping(name, letters: "xd")
     }
 
+    /// The EL1 exception vectors (`el1h_64_irq`, and the older `el1_irq` names).
+    public var exceptionEntries: Set<String> {
+        ["el1h_64_irq", "el1h_64_sync", "el1h_64_error", "el1h_64_fiq", "el1_irq", "el1_sync", "el1_error"]
+    }
+
     /// TTBR0 addresses: bit 55 clear.
     public func isUserAddress(_ address: UInt64) -> Bool { address & (1 << 55) == 0 }
 

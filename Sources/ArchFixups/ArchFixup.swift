@@ -99,6 +99,18 @@ public protocol ArchFixup: Sendable {
     /// frame. Default: `false` (s390 has separate address spaces: no split
     /// to tell them by).
     func isUserAddress(_ address: UInt64) -> Bool
+
+    /// Whether vmlinux runs at its link-time addresses unless the log says
+    /// otherwise: kernels of this architecture have no KASLR, or it is off
+    /// in practice (32-bit ARM, 32-bit MIPS, 32-bit powerpc and riscv).
+    /// Default: `false` (x86, arm64, ppc64, s390, mips64, riscv64 and i386
+    /// randomize their base: a raw vmlinux address needs the offset).
+    var kernelUsuallyAtLinkAddress: Bool { get }
+
+    /// Exception entry points of this architecture after which the next
+    /// stack entry is the interrupted instruction (an exact PC, not a
+    /// return address). Default: none.
+    var exceptionEntries: Set<String> { get }
 }
 
 extension ArchFixup {
@@ -119,6 +131,8 @@ extension ArchFixup {
     public func isModuleSectionSizedAtLoad(_ name: String) -> Bool { false }
     public var warnPrintsReturnAddress: Bool { false }
     public func isUserAddress(_ address: UInt64) -> Bool { false }
+    public var kernelUsuallyAtLinkAddress: Bool { false }
+    public var exceptionEntries: Set<String> { [] }
 
     /// The type letter `/proc/kallsyms` shows for a module symbol, computed
     /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;

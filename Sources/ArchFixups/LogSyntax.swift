@@ -24,6 +24,13 @@ public enum LogSyntax {
         return nil
     }
 
+    /// Every architecture's exception entry points (``ArchFixup/exceptionEntries``):
+    /// the stack entry after one is the interrupted instruction. All of
+    /// them, for logs whose architecture is not known yet when their trace is read.
+    public static let exceptionEntries: Set<String> = Architecture.allCases.reduce(into: Set<String>()) {
+        $0.formUnion($1.fixups.exceptionEntries)
+    }
+
     /// Function names that only one architecture's entry, exception and
     /// stack-dumping code has.
     static let functions: [String: Architecture] = [

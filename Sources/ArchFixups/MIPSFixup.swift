@@ -21,6 +21,9 @@ public struct MIPSFixup: ArchFixup {
 
     public func normalizeCodeAddress(_ address: UInt64) -> UInt64 { address & ~1 }
 
+    /// 32-bit MIPS kernels run where they were linked in practice (mips64 randomizes: `RANDOMIZE_BASE`).
+    public var kernelUsuallyAtLinkAddress: Bool { architecture == .mips }
+
     /// `useg`/`xuseg`: the lower half (kseg0 starts at 0x80000000, 64-bit kernel segments have bit 63 set).
     public func isUserAddress(_ address: UInt64) -> Bool {
         architecture == .mips64 ? address & (1 << 63) == 0 : address < 0x8000_0000

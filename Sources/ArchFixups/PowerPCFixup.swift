@@ -29,6 +29,9 @@ public struct PowerPCFixup: ArchFixup {
         }
     }
 
+    /// KASLR is rare on 32-bit powerpc (book3e only).
+    public var kernelUsuallyAtLinkAddress: Bool { architecture == .powerpc }
+
     /// Below `PAGE_OFFSET`: 0xc000000000000000 on ppc64, 0xc0000000 on ppc32.
     public func isUserAddress(_ address: UInt64) -> Bool {
         architecture == .powerpc ? address < 0xc000_0000 : address < 0xc000_0000_0000_0000

@@ -8,6 +8,12 @@ public struct RISCVFixup: ArchFixup {
         self.architecture = architecture
     }
 
+    /// No KASLR on riscv32.
+    public var kernelUsuallyAtLinkAddress: Bool { architecture == .riscv32 }
+
+    /// `handle_exception` and the `ret_from_exception` it returns through.
+    public var exceptionEntries: Set<String> { ["ret_from_exception", "handle_exception"] }
+
     /// The lower half of the address space.
     public func isUserAddress(_ address: UInt64) -> Bool {
         architecture == .riscv64 ? address & (1 << 63) == 0 : address < 0xc000_0000

@@ -50,6 +50,15 @@ public struct ThumbFixup: ArchFixup {
     /// `warn_slowpath_fmt()` in ARM and Thumb-2 kernels alike.
     public var warnPrintsReturnAddress: Bool { true }
 
+    /// No KASLR on 32-bit ARM.
+    public var kernelUsuallyAtLinkAddress: Bool { true }
+
+    /// `__irq_svc` and the other vectors of `arch/arm/kernel/entry-armv.S`.
+    public var exceptionEntries: Set<String> {
+        ["__irq_svc", "__dabt_svc", "__pabt_svc", "__und_svc", "__irq_usr", "__dabt_usr", "__pabt_usr", "__und_usr",
+         "__fiq_svc", "__fiq_abt"]
+    }
+
     /// Below the module area of the default 3G/1G split (`PAGE_OFFSET` − 16 MiB).
     public func isUserAddress(_ address: UInt64) -> Bool { address < 0xbf00_0000 }
 }

@@ -76,38 +76,3 @@ public enum LiveMode: String, Sendable, CaseIterable {
     /// Never (`--no-live`).
     case off
 }
-
-/// What the symbolizer learned from one report's lines before a frame: the
-/// architecture, the kallsyms mode, the KASLR offset.
-public struct ReportContext: Sendable {
-    public var architecture: Architecture?
-    public var kallsymsMode: KallsymsMode?
-    /// Why the mode was chosen (`"--kallsyms-mode"`, `"odd PC offset in a Thumb function"`, `"release 4.19"`).
-    public var kallsymsModeEvidence: String?
-    /// How strong that evidence is; weaker evidence never replaces stronger.
-    public var kallsymsModeStrength: KallsymsEvidence = .none
-    public var kaslrOffset: UInt64?
-    public var kernelRelease: String?
-    /// vmlinux's build id as the log printed it (`CPU: … #1 BUILDID`, CONFIG_STACKTRACE_BUILD_ID).
-    public var vmlinuxBuildID: String?
-    /// The kernel's own file:line for the report's trapping PC (WARN, BUG),
-    /// checked against the first PC frame resolved after it.
-    public var sourceClaim: SourceClaim?
-
-    public init() {}
-}
-
-/// How sure ksymbolize is of a report's kallsyms mode, weakest first.
-public enum KallsymsEvidence: Int, Comparable, Sendable {
-    case none
-    /// The kernel release (< 5.0 is raw); backports and patched kernels exist.
-    case release
-    /// A register-dump PC printed at an odd (raw) or even (fixed) offset in a Thumb function.
-    case programCounterParity
-    /// A frame printing a raw address and `func+off` whose arithmetic fits only one mode.
-    case addressArithmetic
-    /// `--kallsyms-mode`, or a caller that decided.
-    case given
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-}

@@ -21,26 +21,24 @@ struct KallsymsCommand: ParsableCommand {
         help: ArgumentHelp("The module's section addresses (`grep -r . /sys/module/*/sections/`).", valueName: "file"))
     var moduleSections: String
 
-    @Option(name: .customLong("kallsyms-mode"), help: ArgumentHelp("fixed (Linux ≥ 5.0) or raw.", valueName: "fixed|raw"))
-    var kallsymsMode: String = "fixed"
+    @Option(name: .customLong("kallsyms-mode"), help: "fixed (Linux ≥ 5.0) or raw.")
+    var kallsymsMode: KallsymsMode = .fixed
 
     @Option(name: .customLong("arch"), help: "The architecture, when the ELF file does not say.")
-    var arch: String?
+    var arch: Architecture?
 
     @Flag(name: .customLong("text-only"), help: "Only code symbols, as without CONFIG_KALLSYMS_ALL.")
     var textOnly = false
 
     func run() throws {
-        guard let mode = KallsymsMode(rawValue: kallsymsMode) else {
-            throw ValidationError("invalid --kallsyms-mode \"\(kallsymsMode)\": expected fixed or raw")
-        }
-        var architecture: Architecture?
-        if let arch {
-            guard let parsed = Architecture(name: arch) else { throw ValidationError("unknown --arch \"\(arch)\"") }
-            architecture = parsed
-        }
         var problems: [(line: Int, text: String)] = []
-        let snapshot = ModuleSectionsSnapshot(text: try readText(moduleSections), problems: &problems)
+        let text: String
+        do {
+            text = try TextFile.read(moduleSections)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let snapshot = ModuleSectionsSnapshot(text: text, problems: &problems)
         let fileName = String(module.split(separator: "/").last ?? "")
         let name = ModuleName.ofFile(fileName) ?? fileName
         guard let sections = snapshot.sections(of: name) ?? (snapshot.modules.count == 1 ? snapshot.modules.first?.value : nil)
@@ -50,15 +48,14 @@ struct KallsymsCommand: ParsableCommand {
         let listing: (entries: [KallsymsEntry], missingSections: [String], pointerSize: Int)
         do {
             listing = try KallsymsListing.entries(
-                modulePath: module, sections: sections, architecture: architecture,
-                configuration: .init(includeData: !textOnly, mode: mode))
+                modulePath: module, sections: sections, architecture: arch,
+                configuration: .init(includeData: !textOnly, mode: kallsymsMode))
         } catch {
             throw FatalError(error.description)
         }
         for section in listing.missingSections {
             Diagnostics.warn("no address for section \(section) in \(moduleSections): its symbols are left out")
         }
-        let output = OutputSink(fd: 1)
-        output.write(listing.entries.map { $0.formatted(pointerSize: listing.pointerSize) + "\n" }.joined())
+        OutputSink(fd: 1).write(listing.entries.map { $0.formatted(pointerSize: listing.pointerSize) + "\n" }.joined())
     }
 }

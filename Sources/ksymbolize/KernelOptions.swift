@@ -2,10 +2,6 @@ import ArchFixups
 import ArgumentParser
 import Symbolizer
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The options that describe the crashed kernel's binaries and layout.
 struct KernelOptions: ParsableArguments {
     /// The value of `--vmlinux` in raw arguments (`--vmlinux PATH` or
@@ -14,21 +10,19 @@ struct KernelOptions: ParsableArguments {
     static func vmlinuxArgument(in arguments: ArraySlice<String>) -> String? {
         var found: String?
         var index = arguments.startIndex
-        while index < arguments.endIndex {
-            let argument = arguments[index]
-            if argument == "--" { break }
-            if argument == "--vmlinux", index + 1 < arguments.endIndex {
+        while index < arguments.endIndex, arguments[index] != "--" {
+            if arguments[index] == "--vmlinux", index + 1 < arguments.endIndex {
                 found = arguments[index + 1]
                 index += 1
-            } else if argument.hasPrefix("--vmlinux=") {
-                found = String(argument.dropFirst("--vmlinux=".count))
+            } else if arguments[index].hasPrefix("--vmlinux=") {
+                found = String(arguments[index].dropFirst("--vmlinux=".count))
             }
             index += 1
         }
         return found
     }
 
-    @Option(name: .customLong("vmlinux"), help: "The crashed kernel's vmlinux (with DWARF for file:line).")
+    @Option(name: .customLong("vmlinux"), help: "The crashed kernel's vmlinux (with DWARF for file:line).", completion: .file())
     var vmlinux: String?
 
     @Option(
@@ -39,57 +33,59 @@ struct KernelOptions: ParsableArguments {
     var release: String?
 
     @Option(
-        name: .customLong("modules"),
-        help: "A directory searched recursively for NAME.ko, or a .ko file. Repeatable.")
+        name: .customLong("modules"), help: "A directory searched recursively for NAME.ko, or a .ko file. Repeatable.",
+        completion: .file())
     var modules: [String] = []
 
     @Option(
         name: .customLong("module-sections"),
         help: ArgumentHelp(
             "Module section addresses: the output of `grep -r . /sys/module/*/sections/` on the crashed machine.",
-            valueName: "file"))
+            valueName: "file"), completion: .file())
     var moduleSections: String?
 
-    @Option(name: .customLong("proc-modules"), help: ArgumentHelp("A copy of /proc/modules from the crashed machine.", valueName: "file"))
+    @Option(
+        name: .customLong("proc-modules"), help: ArgumentHelp("A copy of /proc/modules from the crashed machine.", valueName: "file"),
+        completion: .file())
     var procModules: String?
 
     @Option(
         name: .customLong("kallsyms"),
-        help: ArgumentHelp("A copy of /proc/kallsyms from the crashed machine (gives the KASLR offset).", valueName: "file"))
+        help: ArgumentHelp("A copy of /proc/kallsyms from the crashed machine (gives the KASLR offset).", valueName: "file"),
+        completion: .file())
     var kallsyms: String?
 
     @Option(name: .customLong("kaslr-offset"), help: ArgumentHelp("The KASLR offset of vmlinux, in hex.", valueName: "hex"))
-    var kaslrOffset: String?
+    var kaslrOffset: HexNumber?
 
-    @Option(name: .customLong("arch"), help: "The architecture (x86_64, arm, arm64, …); found from the binaries otherwise.")
-    var arch: String?
+    @Option(name: .customLong("arch"), help: "The architecture; found from the log and the binaries otherwise.")
+    var arch: Architecture?
 
     @Option(
         name: .customLong("kallsyms-mode"),
-        help: ArgumentHelp(
-            "How the kernel's kallsyms printed Thumb-2 module symbols: fixed (Linux ≥ 5.0) or raw (older). Found from the log otherwise.",
-            valueName: "fixed|raw"))
-    var kallsymsMode: String?
+        help: "How the kernel's kallsyms printed Thumb-2 module symbols: fixed (Linux ≥ 5.0) or raw (older). Found from the log otherwise."
+    )
+    var kallsymsMode: KallsymsMode?
 
     @Option(
         name: .customLong("kernel-notes"),
         help: ArgumentHelp(
             "A copy of /sys/kernel/notes from the crashed machine: vmlinux's build id, to pick and check the binary.",
-            valueName: "file"))
+            valueName: "file"), completion: .file())
     var kernelNotes: String?
 
     @Option(
         name: .customLong("module-notes"),
         help: ArgumentHelp(
             "A copy of /sys/module from the crashed machine (at least MOD/notes/.note.gnu.build-id): the modules' build ids.",
-            valueName: "dir"))
+            valueName: "dir"), completion: .directory)
     var moduleNotes: String?
 
     @Option(
         name: .customLong("debug-dir"),
         help: ArgumentHelp(
             "A root with a .build-id/xx/yyyy.debug tree (like /usr/lib/debug, searched last), for separate debug files and binaries by build id. Repeatable.",
-            valueName: "dir"))
+            valueName: "dir"), completion: .directory)
     var debugDirectories: [String] = []
 
     @Option(
@@ -109,94 +105,18 @@ struct KernelOptions: ParsableArguments {
         ))
     var live: Bool?
 
+    /// The options as the library takes them, the snapshots read (problems warned about).
     func makeOptions() throws -> SymbolizerOptions {
-        var options = SymbolizerOptions(vmlinuxPath: vmlinux, modulePaths: modules)
-        if let release {
-            guard ModuleName.isValidRelease(release) else {
-                throw ValidationError("invalid -r \"\(release)\": expected a kernel release such as 6.1.0-50-amd64")
-            }
-            options.kernelRelease = release
+        var inputs = KernelInputs()
+        (inputs.vmlinux, inputs.release, inputs.modules) = (vmlinux, release, modules)
+        (inputs.moduleSections, inputs.procModules, inputs.kallsyms) = (moduleSections, procModules, kallsyms)
+        (inputs.kaslrOffset, inputs.architecture, inputs.kallsymsMode) = (kaslrOffset?.value, arch, kallsymsMode)
+        (inputs.kernelNotes, inputs.moduleNotes, inputs.debugDirectories) = (kernelNotes, moduleNotes, debugDirectories)
+        (inputs.debuginfod, inputs.noDebuginfod, inputs.live) = (debuginfod, noDebuginfod, live)
+        do {
+            return try inputs.options(warn: Diagnostics.warn)
+        } catch {
+            throw ValidationError(error.description)
         }
-        if let path = moduleSections {
-            var problems: [(line: Int, text: String)] = []
-            options.moduleSections = ModuleSectionsSnapshot(text: try readText(path), problems: &problems)
-            report(problems, in: path, expected: "/sys/module/MOD/sections/SECTION:0xADDR or MOD SECTION 0xADDR")
-        }
-        if let path = procModules {
-            var problems: [(line: Int, text: String)] = []
-            options.procModules = ProcModulesSnapshot(text: try readText(path), problems: &problems)
-            report(problems, in: path, expected: "a /proc/modules line: NAME SIZE REFS DEPS STATE 0xADDR")
-        }
-        if let path = kallsyms {
-            var problems: [(line: Int, text: String)] = []
-            options.kallsyms = KallsymsSnapshot(text: try readText(path), problems: &problems)
-            report(problems, in: path, expected: "a /proc/kallsyms line: ADDRESS TYPE NAME [MODULE]")
-        }
-        if let path = kernelNotes {
-            do {
-                try options.buildIDs.readKernelNotes(path)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
-        if let path = moduleNotes {
-            do {
-                let unreadable = try options.buildIDs.readModuleNotes(directory: path)
-                for file in unreadable { Diagnostics.warn("\(file): no GNU build-id note in it") }
-                if options.buildIDs.modules.isEmpty {
-                    Diagnostics.warn("\(path): no MOD/notes/.note.gnu.build-id below it (expected a copy of /sys/module)")
-                }
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
-        options.debugDirectories = debugDirectories
-        if let debuginfod {
-            guard debuginfod.split(separator: " ").allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") || $0.hasPrefix("file://") }) else {
-                throw ValidationError("invalid --debuginfod \"\(debuginfod)\": expected URLs such as http://127.0.0.1:8002")
-            }
-            options.debuginfodURLs = debuginfod
-        }
-        options.useDebuginfod = !noDebuginfod
-        // For libdwfl's own lookups of separate debug files too: the process
-        // is this one run.
-        if let debuginfod { setenv("DEBUGINFOD_URLS", debuginfod, 1) }
-        if noDebuginfod { unsetenv("DEBUGINFOD_URLS") }
-        if let live { options.live = live ? .on : .off }
-        if let text = kaslrOffset {
-            guard let value = UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16) else {
-                throw ValidationError("invalid --kaslr-offset \"\(text)\": expected a hex number such as 0x1e000000")
-            }
-            options.kaslrOffset = value
-        }
-        if let text = arch {
-            guard let architecture = Architecture(name: text) else {
-                let names = Architecture.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ValidationError("unknown --arch \"\(text)\": expected one of \(names)")
-            }
-            options.architecture = architecture
-        }
-        if let text = kallsymsMode {
-            guard let mode = KallsymsMode(rawValue: text) else {
-                throw ValidationError("invalid --kallsyms-mode \"\(text)\": expected fixed or raw")
-            }
-            options.kallsymsMode = mode
-        }
-        return options
-    }
-
-    private func report(_ problems: [(line: Int, text: String)], in path: String, expected: String) {
-        for problem in problems.prefix(5) {
-            Diagnostics.warn("\(path):\(problem.line): ignored \"\(problem.text)\"; expected \(expected)")
-        }
-        if problems.count > 5 { Diagnostics.warn("\(path): \(problems.count - 5) more lines ignored") }
-    }
-}
-
-func readText(_ path: String) throws -> String {
-    do {
-        return try TextFile.read(path)
-    } catch {
-        throw ValidationError(error.description)
     }
 }

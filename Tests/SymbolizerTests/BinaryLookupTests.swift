@@ -187,7 +187,7 @@ struct BinaryLookupTests {
         #expect(pairs.count >= 3)
         for (withBinary, symbolOnly) in pairs {
             #expect(symbolOnly.symbol?.name == withBinary.symbol?.name, "\(symbolOnly.frame.printed)")
-            #expect(symbolOnly.inferred == "function from --kallsyms (no binary)")
+            #expect(symbolOnly.inferred == .functionFromKallsyms)
         }
     }
 

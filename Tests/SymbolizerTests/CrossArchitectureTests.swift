@@ -57,8 +57,8 @@ struct CrossArchitectureTests {
         sections.add(module: module, section: ".text", address: Self.textBase)
         let symbolizer = Symbolizer(
             options: SymbolizerOptions(modulePaths: [Samples.path("samples/cross")], moduleSections: sections))
-        var context = ReportContext()
-        context.kallsymsMode = .fixed
+        var facts = KernelFacts()
+        facts.kallsymsMode = Estimate(.fixed, .release(""))
         let kind: FrameKind = probe.isReturn ? .return : .pc
         let frame: LogFrame
         if rawAddress {
@@ -69,7 +69,7 @@ struct CrossArchitectureTests {
                 name: probe.function, offset: probe.offset + probe.returnAddressBit, size: nil, module: module, buildID: nil)
             frame = LogFrame(line: 1, kind: kind, reliable: true, printed: "symbol", symbol: symbol, address: nil)
         }
-        return symbolizer.resolve(frame, context: &context)
+        return symbolizer.resolve(frame, facts: &facts)
     }
 
     @Test("function and inline chain at the call site", arguments: CrossProbe.all)

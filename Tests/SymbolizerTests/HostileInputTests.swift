@@ -1,5 +1,6 @@
 import Foundation
 import Symbolizer
+import SymbolizerTestSupport
 import Testing
 
 /// Inputs that must never crash, hang or lose a byte: hand-made hostile

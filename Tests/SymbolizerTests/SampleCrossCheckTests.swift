@@ -136,11 +136,4 @@ struct SampleCrossCheckTests {
 }
 
 /// `foo.isra.0` → `foo`: the compiler's clone suffixes removed.
-private func withoutCloneSuffixes(_ name: String) -> String {
-    var parts = name.split(separator: ".", omittingEmptySubsequences: false)
-    let known: Set<Substring> = ["isra", "constprop", "part", "cold", "llvm", "lto_priv", "localalias"]
-    while parts.count > 1, let last = parts.last, known.contains(last) || (!last.isEmpty && last.allSatisfy(\.isNumber)) {
-        parts.removeLast()
-    }
-    return parts.joined(separator: ".")
-}
+private func withoutCloneSuffixes(_ name: String) -> String { CloneNames.baseName(name) }

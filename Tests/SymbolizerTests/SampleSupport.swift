@@ -115,21 +115,18 @@ struct SampleError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs the whole pipeline on a log file: every line through the processor,
-/// text output collected, reports returned.
+/// Runs the whole pipeline on a log file, as the command line does
+/// (``LogRun``, text format, reports kept): text output collected, reports returned.
 func symbolize(logPath: String, options: SymbolizerOptions, systemRoot: String = "") throws -> (
     text: [UInt8], reports: [Report]
 ) {
-    let symbolizer = Symbolizer(options: options, systemRoot: systemRoot)
-    let processor = LogProcessor(symbolizer: symbolizer)
-    let annotator = TextAnnotator()
+    var text: [UInt8] = []
+    let run = LogRun(
+        symbolizer: Symbolizer(options: options, systemRoot: systemRoot), format: .text, keepReports: true,
+        write: { text += $0 }, warn: { _ in })
     let fd = open(logPath, O_RDONLY)
     guard fd >= 0 else { throw SampleError("cannot open \(logPath)") }
     defer { close(fd) }
-    var reader = LineReader(fd: fd)
-    var text: [UInt8] = []
-    while let line = reader.next() {
-        text += annotator.render(line, frames: processor.process(line))
-    }
-    return (text, processor.finish())
+    run.read(fd: fd)
+    return (text, try run.finish().reports)
 }

@@ -1,4 +1,5 @@
 import Symbolizer
+import SymbolizerTestSupport
 
 /// libFuzzer entry: any bytes as a kernel log.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,4 +1,5 @@
 import Symbolizer
+import SymbolizerTestSupport
 
 #if canImport(Glibc)
     import Glibc

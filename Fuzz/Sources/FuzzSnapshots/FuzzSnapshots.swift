@@ -1,4 +1,5 @@
 import Symbolizer
+import SymbolizerTestSupport
 
 /// libFuzzer entry: any bytes as a sections, /proc/modules or /proc/kallsyms snapshot.
 @_cdecl("LLVMFuzzerTestOneInput")

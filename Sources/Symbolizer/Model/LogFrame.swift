@@ -43,8 +43,8 @@ public struct LogFrame: Sendable {
     public var symbol: PrintedSymbol?
     /// The raw address the kernel printed, if any.
     public var address: UInt64?
-    /// Why the frame has the kind it has, when not obvious (`"after __irq_svc"`).
-    public var note: String?
+    /// Why the frame has the kind it has, when not obvious (after `__irq_svc`).
+    public var note: FrameNote?
     /// The value of a register dump's PC (`PC is at`, `pc :`, `RIP:`): exact,
     /// with no Thumb bit, unlike a WARN location or a stack entry.
     public var fromRegisterDump = false
@@ -56,10 +56,13 @@ public struct LogFrame: Sendable {
     /// `decode_stacktrace.sh`, an earlier ksymbolize run), kept as the
     /// frame's location unless the binaries given agree and say more.
     public var printedLocation: PrintedLocation?
+    /// The kernel's own `file:line` for this PC (`WARNING: … at FILE:LINE`,
+    /// `kernel BUG at FILE:LINE!`), to check against the binary.
+    public var claim: SourceClaim?
 
     public init(
         line: Int, kind: FrameKind, reliable: Bool, printed: String, symbol: PrintedSymbol?, address: UInt64?,
-        note: String? = nil
+        note: FrameNote? = nil
     ) {
         self.line = line
         self.kind = kind

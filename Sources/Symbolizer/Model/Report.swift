@@ -13,9 +13,8 @@ public struct Report: Sendable {
     public var firstLine: Int
     public var lastLine: Int
     public var frames: [ResolvedFrame] = []
-    /// The kallsyms mode used for this report's module symbols, and why.
-    public var kallsymsMode: KallsymsMode?
-    public var kallsymsModeEvidence: String?
+    /// The kallsyms mode used for this report's module symbols, and why (32-bit ARM only).
+    public var kallsymsMode: Estimate<KallsymsMode>?
     /// See ``ReportSignature``; `nil` when no frame names a function.
     public var signature: String?
     /// Set when the report is truncated or interleaved beyond repair.

@@ -50,21 +50,8 @@ public enum ReportSignature {
         return result
     }
 
-    /// `crash_noreturn.constprop.0` → `crash_noreturn`; `foo.cold` → `foo`.
-    public static func baseName(_ name: String) -> String {
-        var parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count > 1, !parts[0].isEmpty else { return name }
-        let cloneWords: Set<Substring> = ["constprop", "isra", "part", "cold", "llvm", "lto_priv", "clone", "specialized", "localalias"]
-        while parts.count > 1 {
-            let last = parts[parts.count - 1]
-            if last.allSatisfy(\.isNumber) || cloneWords.contains(last) {
-                parts.removeLast()
-            } else {
-                break
-            }
-        }
-        return parts.joined(separator: ".")
-    }
+    /// `crash_noreturn.constprop.0` → `crash_noreturn`; `foo.cold` → `foo` (see ``CloneNames``).
+    public static func baseName(_ name: String) -> String { CloneNames.baseName(name) }
 
     static func fnv1a(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

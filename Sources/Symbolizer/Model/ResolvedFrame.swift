@@ -1,6 +1,6 @@
 /// Why a frame could not be symbolized. A frame with a reason is still
 /// printed; everything else in the log is still symbolized.
-public enum UnresolvedReason: Error, Sendable, Equatable, CustomStringConvertible {
+public enum UnresolvedReason: Error, Sendable, Equatable {
     /// No file for the module was found below the `--modules` paths.
     case moduleNotFound(String)
     /// The module file exists but could not be read.
@@ -21,31 +21,6 @@ public enum UnresolvedReason: Error, Sendable, Equatable, CustomStringConvertibl
     case noLineInfo
     /// The log line has neither a usable address nor a symbol.
     case nothingToResolve
-
-    public var description: String {
-        switch self {
-        case .moduleNotFound(let module):
-            return "module \(module) not found (give its directory with --modules)"
-        case .moduleUnreadable(let module, let reason):
-            return "module \(module) unreadable: \(reason)"
-        case .noVmlinux(let reason):
-            return reason.map { "vmlinux unreadable: \($0)" } ?? "no vmlinux (give it with --vmlinux)"
-        case .symbolNotFound(let symbol, let binary):
-            return "symbol \(symbol) not in \(binary): binary does not match the crashed kernel"
-        case .addressOutsideKnownSections(let address):
-            return "address 0x\(String(address, radix: 16)) is outside every known module section and vmlinux"
-        case .kaslrOffsetUnknown:
-            return "KASLR offset unknown (give --kaslr-offset, or a log with a 'Kernel Offset:' line)"
-        case .noSectionAddresses(let module):
-            return "no section addresses for \(module) (give --module-sections)"
-        case .noDebugInfo(let binary):
-            return "no debug info in \(binary)"
-        case .noLineInfo:
-            return "no line information for this address"
-        case .nothingToResolve:
-            return "nothing to resolve"
-        }
-    }
 }
 
 /// The function symbol ksymbolize found for a frame.
@@ -71,13 +46,13 @@ public struct ResolvedFrame: Sendable {
     /// Innermost first; empty when unresolved.
     public var locations: [SourceLocation]
     public var unresolved: UnresolvedReason?
-    /// Set when the binary does not match what the kernel printed.
-    public var mismatch: String?
+    /// Why the binary is not the build the kernel ran, each proof once, the first found first.
+    public var mismatches: [MismatchProof] = []
     /// Set when the kernel's kallsyms printed the wrong function or offset
-    /// (pre-fix Thumb-2): the correct `func+off/size`.
-    public var kallsymsCorrection: String?
-    /// Set when the address was placed by inference (e.g. from `/proc/modules`).
-    public var inferred: String?
+    /// (pre-fix Thumb-2): what a fixed kernel prints.
+    public var kallsymsCorrection: KallsymsCorrection?
+    /// Set when the address or function was inferred (e.g. from `/proc/modules`).
+    public var inferred: Inference?
     /// A return address at the start of the function the kernel printed:
     /// the call was the last instruction of the function before it (a call
     /// to a `noreturn` function), which ``symbol`` names.
@@ -88,15 +63,8 @@ public struct ResolvedFrame: Sendable {
         self.locations = []
     }
 
-    /// Adds a reason to ``mismatch``: every disagreement is kept, the first one found first.
-    mutating func noteMismatch(_ reason: String) {
-        guard let existing = mismatch else {
-            mismatch = reason
-            return
-        }
-        let prefix = "binary does not match the crashed kernel: "
-        let detail = reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason
-        if existing.contains(detail) { return }
-        mismatch = existing + "; " + (reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason)
+    /// Adds a proof to ``mismatches``: every disagreement is kept once, the first one found first.
+    mutating func noteMismatch(_ proof: MismatchProof) {
+        if !mismatches.contains(proof) { mismatches.append(proof) }
     }
 }

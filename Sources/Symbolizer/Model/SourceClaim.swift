@@ -32,10 +32,15 @@ public struct SourceClaim: Sendable, Equatable {
     /// line: what it says instead (`crashmod/crashmod.c:64`). `nil` when it
     /// agrees, or has no position in that file to compare.
     public func contradiction(in locations: [SourceLocation]) -> String? {
+        contradictingLocation(in: locations)?.fileAndLine
+    }
+
+    /// The position in the claimed file that contradicts the claim (see ``contradiction(in:)``).
+    public func contradictingLocation(in locations: [SourceLocation]) -> SourceLocation? {
         let sameFile = locations.filter { $0.file.map { Self.sameFile($0, file) } ?? false }
         guard let first = sameFile.first, let line = first.line, line > 0 else { return nil }
         if sameFile.contains(where: { $0.line == self.line }) { return nil }
-        return "\(first.file ?? file):\(line)"
+        return SourceLocation(function: nil, file: first.file ?? file, line: line, column: nil)
     }
 
     /// Paths name the same file when one ends with the other at a `/`

@@ -26,7 +26,6 @@ public struct JSONDocument: Encodable {
     }
 }
 
-func hexString(_ value: UInt64?) -> String? { value.map { "0x" + String($0, radix: 16) } }
 
 extension Report: Encodable {
     enum CodingKeys: String, CodingKey {
@@ -45,8 +44,8 @@ extension Report: Encodable {
         try container.encode(firstLine, forKey: .firstLine)
         try container.encode(lastLine, forKey: .lastLine)
         try container.encode(frames, forKey: .frames)
-        try container.encode(kallsymsMode?.rawValue, forKey: .kallsymsMode)
-        try container.encode(kallsymsModeEvidence, forKey: .kallsymsModeEvidence)
+        try container.encode(kallsymsMode?.value.rawValue, forKey: .kallsymsMode)
+        try container.encode(kallsymsMode.map(Wording.kallsymsEvidence), forKey: .kallsymsModeEvidence)
         try container.encode(signature, forKey: .signature)
         try container.encode(corrupted, forKey: .corrupted)
         try container.encode(corruptedReason, forKey: .corruptedReason)
@@ -125,8 +124,8 @@ extension ResolvedFrame: Encodable {
             forKey: .locations)
         try container.encode(unresolved?.description, forKey: .unresolved)
         try container.encode(mismatch, forKey: .mismatch)
-        try container.encode(kallsymsCorrection, forKey: .kallsymsCorrection)
-        try container.encode(inferred, forKey: .inferred)
-        try container.encode(frame.note, forKey: .note)
+        try container.encode(kallsymsCorrection.map(Wording.correction), forKey: .kallsymsCorrection)
+        try container.encode(inferred.map(Wording.inference), forKey: .inferred)
+        try container.encode(frame.note.map(Wording.note), forKey: .note)
     }
 }

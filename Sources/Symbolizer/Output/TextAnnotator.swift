@@ -94,7 +94,7 @@ public struct TextAnnotator: Sendable {
             extra.append("(inlined by) \(location.function ?? "??") at \(location.fileAndLine)")
         }
         if let correction = frame.kallsymsCorrection {
-            parts.append("[kallsyms printed this wrong (pre-5.0 Thumb-2 kernel); correct: \(correction)]")
+            parts.append("[kallsyms printed this wrong (pre-5.0 Thumb-2 kernel); correct: \(Wording.correction(correction))]")
         }
         if let mismatch = frame.mismatch { parts.append("[\(mismatch)]") }
         // Without any --vmlinux, core-kernel frames are left as printed (one
@@ -102,7 +102,7 @@ public struct TextAnnotator: Sendable {
         if let unresolved = frame.unresolved, unresolved != .noVmlinux(nil) {
             parts.append("[unresolved: \(unresolved)]")
         }
-        if let inferred = frame.inferred, frame.unresolved == nil { parts.append("[inferred: \(inferred)]") }
+        if let inferred = frame.inferred, frame.unresolved == nil { parts.append("[inferred: \(Wording.inference(inferred))]") }
         return (parts.joined(separator: " "), extra)
     }
 }

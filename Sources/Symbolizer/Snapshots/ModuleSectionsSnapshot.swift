@@ -59,20 +59,3 @@ public struct ModuleSectionsSnapshot: Sendable {
         return (String(fields[0]), String(fields[1]), address)
     }
 }
-
-/// Parses `0x…` or bare hex, up to 64 bits.
-func parseHex(_ text: some StringProtocol) -> UInt64? {
-    var digits = Substring(text)
-    if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
-    guard !digits.isEmpty, digits.count <= 16 else { return nil }
-    return UInt64(digits, radix: 16)
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> Substring {
-        var result = Substring(self)
-        while let first = result.first, set.contains(first) { result.removeFirst() }
-        while let last = result.last, set.contains(last) { result.removeLast() }
-        return result
-    }
-}

@@ -15,10 +15,10 @@ public struct ModuleLayout: Sendable {
     public private(set) var sectionAddresses: [UInt32: UInt64] = [:]
     /// Sections whose session address is the runtime address.
     public private(set) var runtimeSections: Set<UInt32> = []
-    /// Where the inferred addresses came from, when they were inferred (`/proc/modules base`).
-    public var inference: String?
+    /// How the addresses were inferred, when they were (from the `/proc/modules` base).
+    public var inference: Inference?
     /// Set when two snapshots disagree about where the module is.
-    public var conflict: String?
+    public var conflict: MismatchProof?
 
     public init() {}
 

@@ -1,3 +1,5 @@
+import Symbolizer
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -16,23 +18,30 @@ public enum Invariants {
     /// order, as a prefix of its output line; every report's line range lies
     /// in the input; the JSON encodes.
     public static func checkLog(_ bytes: [UInt8], options: SymbolizerOptions = .init()) throws(Violation) {
-        let processor = LogProcessor(symbolizer: Symbolizer(options: options))
-        let annotator = TextAnnotator()
+        var output: [UInt8] = []
+        let run = LogRun(
+            symbolizer: Symbolizer(options: options), format: .text, keepReports: true, write: { output += $0 },
+            warn: { _ in })
         var lineCount = 0
         for line in splitLines(bytes) {
             lineCount += 1
-            let logLine = LogLine(number: lineCount, bytes: line.content, terminator: line.terminator)
-            let rendered = annotator.render(logLine, frames: processor.process(logLine))
+            output.removeAll(keepingCapacity: true)
+            run.process(LogLine(number: lineCount, bytes: line.content, terminator: line.terminator))
             var expected = line.content
             if expected.last == UInt8(ascii: "\r") && line.terminator.isEmpty { expected.removeLast() }
-            guard rendered.starts(with: expected) || rendered.starts(with: line.content) else {
+            guard output.starts(with: expected) || output.starts(with: line.content) else {
                 throw Violation(description: "line \(lineCount) does not come out unchanged")
             }
-            guard line.terminator.isEmpty || rendered.suffix(line.terminator.count).elementsEqual(line.terminator) else {
+            guard line.terminator.isEmpty || output.suffix(line.terminator.count).elementsEqual(line.terminator) else {
                 throw Violation(description: "line \(lineCount) lost its terminator")
             }
         }
-        let reports = processor.finish()
+        let reports: [Report]
+        do {
+            reports = try run.finish().reports
+        } catch {
+            throw Violation(description: "the run did not finish: \(error)")
+        }
         for report in reports where report.firstLine < 1 || report.lastLine > lineCount || report.firstLine > report.lastLine {
             throw Violation(description: "report lines \(report.firstLine)-\(report.lastLine) outside 1-\(lineCount)")
         }
@@ -72,7 +81,7 @@ public enum Invariants {
         var sections = ModuleSectionsSnapshot()
         sections.add(module: "fuzzmod", section: ".text", address: 0xbf80_0000)
         let symbolizer = Symbolizer(options: SymbolizerOptions(modulePaths: [directory], moduleSections: sections))
-        var context = ReportContext()
+        var facts = KernelFacts()
         let frames = [
             LogFrame(line: 1, kind: .pc, reliable: true, printed: "", symbol: nil, address: 0xbf80_0010),
             LogFrame(
@@ -80,7 +89,7 @@ public enum Invariants {
                 symbol: PrintedSymbol(name: "init_module", offset: 4, size: 8, module: "fuzzmod", buildID: nil), address: nil),
         ]
         for frame in frames {
-            let resolved = symbolizer.resolve(frame, context: &context)
+            let resolved = symbolizer.resolve(frame, facts: &facts)
             if resolved.unresolved == nil && resolved.symbol == nil && resolved.locations.isEmpty {
                 throw Violation(description: "a frame with neither a result nor a reason")
             }

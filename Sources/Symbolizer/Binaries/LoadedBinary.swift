@@ -47,10 +47,8 @@ final class LoadedBinary {
         guard let dwarf else { return }
         for frame in frames {
             for symbol in symbols.symbols(named: frame.function) where frame.offset < max(symbol.size, 1) {
-                // The address the frame will be looked up at (see Symbolizer.prepare).
-                let address = symbol.start &+ frame.offset
-                let instruction =
-                    frame.isPC ? fixup.normalizeCodeAddress(address) : fixup.callSiteAddress(forReturnAddress: address)
+                // The address the frame will be looked up at: the same rule as resolution's.
+                let instruction = lookupAddress(of: symbol.start &+ frame.offset, isPC: frame.isPC)
                 _ = dwarf.locations(at: fixup.debugInfoAddress(instruction, function: symbol.raw))
             }
         }

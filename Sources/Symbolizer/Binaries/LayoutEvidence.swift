@@ -7,8 +7,8 @@ enum LayoutEvidence {
     /// A section of the file too large for the gap the kernel left before the
     /// next section it placed (`--module-sections`, live `/sys/module`).
     static func overlap(
-        known: [String: UInt64], contents: ElfContents, fixup: any ArchFixup
-    ) -> String? {
+        path: String, known: [String: UInt64], contents: ElfContents, fixup: any ArchFixup
+    ) -> MismatchProof? {
         let placed = contents.sections.compactMap { section -> (ElfSection, UInt64)? in
             guard let address = known[section.name], section.isAllocated, section.size > 0 else { return nil }
             return (section, address)
@@ -18,8 +18,7 @@ enum LayoutEvidence {
             guard !fixup.isModuleSectionSizedAtLoad(section.name), next.1 > start else { continue }
             let room = next.1 - start
             if section.size > room {
-                return
-                    "its \(section.name) is 0x\(hex(section.size)) bytes, but the crashed kernel placed \(next.0.name) 0x\(hex(room)) bytes after it"
+                return .sectionTooLarge(path: path, section: section.name, size: section.size, next: next.0.name, room: room)
             }
         }
         return nil
@@ -28,9 +27,9 @@ enum LayoutEvidence {
     /// A function symbol the crashed kernel's `/proc/kallsyms` lists at
     /// another address than the file's, for sections at known addresses.
     static func kallsymsDisagreement(
-        module: String, kallsyms: KallsymsSnapshot, symbols: SymbolIndex, fixup: any ArchFixup,
+        module: String, path: String, kallsyms: KallsymsSnapshot, symbols: SymbolIndex, fixup: any ArchFixup,
         isRuntime: (IndexedSymbol) -> Bool
-    ) -> String? {
+    ) -> MismatchProof? {
         for (name, address) in kallsyms.codeSymbols(of: module) {
             let candidates = symbols.symbols(named: name).filter(isRuntime)
             guard candidates.count == 1, let symbol = candidates.first else { continue }
@@ -39,8 +38,10 @@ enum LayoutEvidence {
                 fixup.normalizeCodeAddress(symbol.kallsymsAddress(fixup, mode: $0)) == wanted
             }
             if !agrees {
-                return
-                    "\(name) is at 0x\(hex(fixup.normalizeCodeAddress(symbol.kallsymsAddress(fixup, mode: .fixed)))) in it, the crashed kernel's kallsyms says 0x\(hex(address))"
+                return .kallsymsAddress(
+                    path: path, symbol: name,
+                    binaryAddress: fixup.normalizeCodeAddress(symbol.kallsymsAddress(fixup, mode: .fixed)),
+                    kallsymsAddress: address)
             }
         }
         return nil

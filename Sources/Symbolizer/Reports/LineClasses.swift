@@ -1,0 +1,70 @@
+import ArchFixups
+
+/// What a message that carries no frame is to the report around it.
+enum LineClasses {
+    /// `Call Trace:`, `Call trace:`, `Backtrace:`, `Stack Trace:`.
+    static func isTraceStart(_ message: Substring) -> Bool {
+        message.hasPrefix("Call Trace:") || message.hasPrefix("Call trace:") || message.hasPrefix("Backtrace:")
+            || message == "Backtrace: " || message.hasPrefix("Stack Trace:")
+    }
+
+    /// x86's `<IRQ>`/`<TASK>`… markers, ARM's `Exception stack(…)`, `---[ … ]---`.
+    static func isContextMarker(_ message: Substring) -> Bool {
+        switch message {
+        case "<IRQ>", "</IRQ>", "<TASK>", "</TASK>", "<NMI>", "</NMI>", "<SOFTIRQ>", "</SOFTIRQ>", "<#DF>", "</#DF>",
+            "<EOI>":
+            return true
+        default:
+            return message.hasPrefix("Exception stack(") || message.hasPrefix("---[ ")
+        }
+    }
+
+    /// A SysRq dump (Show State, Show Blocked State…) starts: not part of the report before it.
+    static func isSysrq(_ message: Substring) -> Bool {
+        message.hasPrefix("sysrq: ") || message.hasPrefix("SysRq : ")
+    }
+
+    /// ARM's `Flags: nZCv  IRQs on  FIQs on  Mode USER_32  ISA ARM  Segment user`: the
+    /// register dump is user space's.
+    static func isUserModeFlags(_ message: Substring) -> Bool {
+        message.hasPrefix("Flags: ") && (ByteSearch.contains(message, " Mode USER_32") || ByteSearch.contains(message, " Mode USR_32"))
+    }
+
+    /// Whether a line the parser did not take still looks like a stack frame
+    /// (`func+0x1c/0x80`, `[<c0123456>]`): one more syntax to learn, said in the exit status.
+    static func looksLikeFrame(_ message: Substring) -> Bool {
+        if message.hasPrefix("[<") && !ByteSearch.contains(message, "(null)") { return true }
+        guard let plus = message.firstRange(of: "+0x") else { return false }
+        return message[plus.upperBound...].contains("/0x")
+    }
+
+    /// Register dumps, code bytes and other lines that belong to a report.
+    static func isReportDetail(_ message: Substring) -> Bool {
+        if detailPrefixes.contains(where: { message.hasPrefix($0) }) { return true }
+        // "[<          (null)>]           (null)": the end of an RCU stall's trace.
+        if message.hasPrefix("[<") && ByteSearch.contains(message, "(null)") { return true }
+        // "RAX: 0000…", "R10: …", "r10: bf000000  r9 : …", "ip : …", "fp : …"
+        let fields = message.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        guard let first = fields.first else { return false }
+        var key = first
+        var valueIndex = 1
+        if first.count <= 3, fields.count > 1, fields[1] == ":" {
+            key = first + ":"
+            valueIndex = 2
+        }
+        guard key.hasSuffix(":"), key.count <= 5, valueIndex < fields.count || fields.count > 1 else { return false }
+        let value = fields.count > valueIndex ? fields[valueIndex] : fields[fields.count - 1]
+        return value.first.map { $0.isHexDigit } ?? false
+    }
+
+    private static let detailPrefixes = [
+        "Code:", "Modules linked in:", "CPU:", "Hardware name:", "Workqueue:", "Process ", "Stack:", "Flags:",
+        "Control:", "Table:", "DAC:", "pstate:", "Mem abort info:", "Data abort info:", "ESR =", "  ESR", "user pgtable:",
+        "[0000", "#PF:", "PGD ", "Register ", "Internal error", "Dumping ftrace", "CR2:", "note:", "irq event stamp:",
+        "hardirqs ", "softirqs ", "Kernel Offset:", "PHYS_OFFSET:", "CPU features:", "Memory limit:", "FS:", "CS:",
+        "DR0:", "DR3:", "DR6:", "PKRU:", "sp :", "x2", "x1", "x0", "x9", "x8", "x7", "x6", "x5", "x4", "x3",
+        "status:", "badaddr:", "cause:", "gp :", "t0 :", "s0 :", "a0 :", "a2 :", "a4 :", "a6 :", "s2 :", "s4 :",
+        "s6 :", "s8 :", "s10:", "t3 :", "t5 :", "Krnl PSW", "Last Breaking-Event-Address:", "GPR", "MSR:", "CFAR:",
+        "DAR:", "NIP:", "REGS:", "---- ", "Krnl GPRS:", "Krnl Code:", "Instruction dump:", "Stack : ", "Call Trace",
+    ]
+}

@@ -1,0 +1,126 @@
+/// Titles: syzbot's for the crashes its rules find (``SyzbotTitles``, on the
+/// console text of the whole log), else the report's header and the first
+/// function of its frames that is not reporting machinery.
+extension LogProcessor {
+    /// Titles reports the way syzbot does, so that they file against the
+    /// same bugs; a crash syzbot's rules find that no report covers becomes
+    /// a report of its own.
+    func applySyzbotTitles() {
+        for crash in SyzbotTitles.crashes(in: textLines) {
+            let index =
+                finished.firstIndex { $0.firstLine <= crash.startLine && crash.startLine <= $0.lastLine }
+                ?? finished.firstIndex { $0.firstLine > crash.startLine && $0.firstLine <= crash.startLine + 3 }
+            if let index {
+                var report = finished[index]
+                guard report.crashType == nil else { continue }
+                report.syzbotTitle = crash.title
+                report.title = crash.title
+                // syzbot's text rules miss some stack formats (ARM backtraces
+                // without a "Backtrace:" line, arm64's (P)/(L) marks): a report
+                // whose stack was read frame by frame is not corrupted for lack of one.
+                let missingStackOnly = ["no stack trace in report", "extracted no frames"].contains(crash.corruptedReason ?? "")
+                let hasStack = report.frames.contains { $0.frame.kind == .return && $0.frame.reliable }
+                let symbolized = report.frames.contains { $0.locations.contains { $0.file != nil } }
+                if crash.title.hasSuffix(" in corrupted"), symbolized || (missingStackOnly && hasStack),
+                    let function = Self.keyFunction(of: report)
+                {
+                    // syzbot's text rules found no frame, the frames read here do.
+                    report.title = String(crash.title.dropLast("corrupted".count)) + ReportSignature.baseName(function)
+                }
+                report.alternativeTitles = crash.alternativeTitles
+                report.crashType = crash.type
+                if crash.corrupted && !(missingStackOnly && hasStack) {
+                    report.corrupted = true
+                    report.corruptedReason = report.corruptedReason ?? crash.corruptedReason ?? "corrupted"
+                }
+                finished[index] = report
+            } else {
+                // A crash only syzbot's rules found: its kind from its first line, as any report's.
+                let header = crash.startLine <= textLines.count ? LinePrefix.strip(textLines[crash.startLine - 1][...]).message : ""
+                let kind = ReportFormats.format(of: header.drop { $0 == " " })?.kind ?? ReportFormats.kind(ofTitle: crash.title)
+                var report = Report(kind: kind, title: crash.title, firstLine: crash.startLine)
+                report.syzbotTitle = crash.title
+                report.lastLine = crash.startLine
+                report.alternativeTitles = crash.alternativeTitles
+                report.crashType = crash.type
+                report.corrupted = crash.corrupted
+                report.corruptedReason = crash.corruptedReason
+                report.kernelRelease = logFacts.release?.value
+                finished.append(report)
+            }
+        }
+        finished.sort { $0.firstLine < $1.firstLine }
+    }
+
+    /// The function a report's title names: its first reliable exact PC that
+    /// is not reporting machinery (``GenericFrames``), else its first such frame.
+    static func keyFunction(of report: Report) -> String? {
+        let candidates = report.frames.filter { $0.frame.reliable }
+        let pick =
+            candidates.first { $0.frame.kind == .pc && name(of: $0).map { !GenericFrames.contains($0) } == true }
+            ?? candidates.first { name(of: $0).map { !GenericFrames.contains($0) } == true }
+        return pick.flatMap(name(of:)).map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }
+    }
+
+    private static func name(of frame: ResolvedFrame) -> String? {
+        frame.locations.first?.function ?? frame.symbol?.name ?? frame.frame.symbol?.name
+    }
+
+    /// A report header as a title: without what changes from one occurrence
+    /// to the next (`[#2]` and the flags after it) and without source
+    /// positions a tool added (`(net/core/dst.c:123)`), at most 160 characters.
+    static func headerTitle(_ header: String) -> String {
+        var title = Substring(header)
+        if let counter = title.firstRange(of: " [#") { title = title[..<counter.lowerBound] }
+        var text = titleText(title)
+        if text.count > 160 {
+            let cut = text.prefix(160)
+            text = String(cut.lastIndex(of: " ").map { cut[..<$0] } ?? cut)
+        }
+        return text.trimmingSpaces()
+    }
+
+    /// Console text for syzbot's title rules, in the kernel's own syntax:
+    /// where decode_stacktrace.sh replaced `func+0x1c/0x80` by
+    /// `func (file.c:123)`, the rules read `func+0x0/0x0` (they know a
+    /// function by what follows its name); a position after an offset is dropped.
+    static func titleText(_ console: Substring) -> String {
+        guard ByteSearch.contains(console, ":"), ByteSearch.contains(console, ")") else { return String(console) }
+        var output = ""
+        var rest = console
+        while let open = rest.firstRange(of: " (") {
+            output += rest[..<open.lowerBound]
+            let candidate = rest[rest.index(after: open.lowerBound)...]
+            var cursor = Cursor(candidate)
+            if cursor.printedLocation() != nil {
+                let lastWord = output.split(separator: " ").last ?? ""
+                if let last = lastWord.last, last.isLetter || last.isNumber || last == "_", !lastWord.contains("+0x") {
+                    output += "+0x0/0x0"
+                }
+                rest = Substring(candidate.utf8.dropFirst(cursor.position))
+            } else {
+                output += " ("
+                rest = rest[open.upperBound...]
+            }
+        }
+        return output + rest
+    }
+
+    /// The line as a correct kernel would have printed it: each symbol a
+    /// pre-fix Thumb-2 kernel printed wrong replaced by its correction, so
+    /// that titles name the right function.
+    static func corrected(_ text: String, frames: [ResolvedFrame]) -> String {
+        var result = text
+        for frame in frames {
+            guard let correction = frame.kallsymsCorrection, let printed = frame.frame.symbol else { continue }
+            if let offset = printed.offset, let size = printed.size {
+                let wrong = "\(printed.name)+0x\(String(offset, radix: 16))/0x\(String(size, radix: 16))"
+                result = result.replacingOccurrences(of: wrong, with: Wording.correction(correction))
+            } else {
+                result = result.replacingOccurrences(of: "(\(printed.name) ", with: "(\(correction.name) ")
+                result = result.replacingOccurrences(of: "(\(printed.name))", with: "(\(correction.name))")
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Output formats of a log run.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    /// Every line as read, frames annotated (`decode_stacktrace.sh` style), streamed.
+    case text
+    /// The reports as one JSON document (version 1) at the end.
+    case json
+    /// One bug-tracker comment per report, at the end.
+    case markdown
+}
+
+/// One run over logs: each line read, processed and printed the way the
+/// format wants, the reports finished at the end. The command line, the
+/// tests and the fuzzers all run logs through this.
+public final class LogRun {
+    /// What a finished run found, for its exit status.
+    public struct Summary: Sendable {
+        public var reports: [Report]
+        /// Frames that could not be symbolized.
+        public var unresolvedFrames: Int
+        /// Lines in stack traces that look like frames but were not understood.
+        public var unrecognizedLines: [Int]
+
+        /// 0 when everything was understood and symbolized, else 2.
+        public var exitStatus: Int32 { unresolvedFrames > 0 || !unrecognizedLines.isEmpty ? 2 : 0 }
+    }
+
+    public let symbolizer: Symbolizer
+    private let processor: LogProcessor
+    private var printer: any LogPrinter
+    private let write: ([UInt8]) -> Void
+    private let warn: (String) -> Void
+    private var unresolvedFrames = 0
+    private var warned: Set<String> = []
+
+    /// - Parameters:
+    ///   - keepReports: keep every report for ``Summary/reports`` in the text
+    ///     format too (JSON and markdown always do; streaming text otherwise
+    ///     keeps memory bounded however long the log).
+    ///   - write: where the output goes, as it is made.
+    ///   - warn: messages for the user (each reason for an unresolved frame once).
+    public init(
+        symbolizer: Symbolizer, format: OutputFormat, reportsOnly: Bool = false, keepReports: Bool = false,
+        write: @escaping ([UInt8]) -> Void, warn: @escaping (String) -> Void
+    ) {
+        self.symbolizer = symbolizer
+        processor = LogProcessor(symbolizer: symbolizer, retainReports: keepReports || format != .text)
+        switch format {
+        case .text: printer = reportsOnly ? ReportsOnlyTextPrinter() : TextPrinter()
+        case .json: printer = JSONPrinter()
+        case .markdown: printer = MarkdownLogPrinter()
+        }
+        self.write = write
+        self.warn = warn
+        for message in symbolizer.takeDiagnostics() { warn(message) }
+    }
+
+    /// Starts loading the binaries that the frames of these log files name
+    /// (see ``Symbolizer/preload(modules:frames:kernelFrames:)``).
+    public func preload(paths: [String]) {
+        let preview = FramePreview(paths: paths)
+        symbolizer.preload(modules: preview.modules, frames: preview.frames, kernelFrames: preview.kernelFrames)
+    }
+
+    /// Processes one line: its frames resolved, its output written.
+    public func process(_ line: LogLine) {
+        let frames = processor.process(line)
+        for message in symbolizer.takeDiagnostics() { warn(message) }
+        for frame in frames {
+            guard let reason = frame.unresolved else { continue }
+            unresolvedFrames += 1
+            let message = reason.description
+            if warned.insert(message).inserted { warn(message) }
+        }
+        let output = printer.line(line, frames: frames, processor: processor)
+        if !output.isEmpty { write(output) }
+    }
+
+    /// Processes every line readable from `fd` (the caller keeps it open).
+    public func read(fd: Int32) {
+        var reader = LineReader(fd: fd)
+        while let line = reader.next() { process(line) }
+    }
+
+    /// Finishes the reports, writes what the format prints at the end, says
+    /// what was not understood, and returns the summary.
+    public func finish() throws -> Summary {
+        let reports = processor.finish()
+        let output = try printer.finish(reports, processor: processor)
+        if !output.isEmpty { write(output) }
+        let unrecognized = processor.unrecognizedFrameLines
+        if let first = unrecognized.first {
+            warn(
+                "\(unrecognized.count) line\(unrecognized.count == 1 ? "" : "s") in stack traces look like frames but were not understood (first: line \(first))"
+            )
+        }
+        return Summary(reports: reports, unresolvedFrames: unresolvedFrames, unrecognizedLines: unrecognized)
+    }
+}

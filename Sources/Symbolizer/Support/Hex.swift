@@ -1,0 +1,19 @@
+/// Lower-case hex without a prefix: `hex(0xbf80000e)` is `bf80000e`.
+func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+
+/// Two lower-case hex digits.
+func hexByte(_ byte: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+}
+
+/// `0x…`, or `nil` for `nil`.
+func hexString(_ value: UInt64?) -> String? { value.map { "0x" + String($0, radix: 16) } }
+
+/// `0x1f`, `1F`: at most 16 hex digits, an optional `0x`.
+func parseHex(_ text: some StringProtocol) -> UInt64? {
+    var digits = Substring(text)
+    if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
+    guard !digits.isEmpty, digits.count <= 16 else { return nil }
+    return UInt64(digits, radix: 16)
+}
