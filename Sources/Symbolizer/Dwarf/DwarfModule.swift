@@ -27,6 +27,8 @@ final class DwarfModule {
     let path: String
     /// Why the DWARF could not be loaded, or `nil` when it was.
     let dwarfError: String?
+    /// Which of ksymbolize's own readers it uses.
+    let options: DwarfReaderOptions
 
     /// One compilation unit and what was read from it.
     private final class CompilationUnit {
@@ -223,14 +225,14 @@ final class DwarfModule {
 
     /// Where CUs' line tables are decoded from without libdw.
     private lazy var lineSections: LineTable.Sections? = {
-        guard decodeLines, let line = sectionBuffer(".debug_line") else { return nil }
+        guard options.decodeLines, let line = sectionBuffer(".debug_line") else { return nil }
         return LineTable.Sections(
             line: line, lineStrings: sectionBuffer(".debug_line_str"), strings: sectionBuffer(".debug_str"))
     }()
 
     /// Reads CUs' top levels straight from the section bytes.
     private lazy var topLevelScanner: TopLevelScanner? = {
-        guard scanTopLevel, let info = sectionBuffer(".debug_info"), let abbrev = sectionBuffer(".debug_abbrev") else {
+        guard options.scanTopLevel, let info = sectionBuffer(".debug_info"), let abbrev = sectionBuffer(".debug_abbrev") else {
             return nil
         }
         return TopLevelScanner(info: info, abbrev: abbrev)
@@ -238,33 +240,38 @@ final class DwarfModule {
 
     init(
         session: DwflSession, handle: OpaquePointer, path: String, dwarfError: String?,
-        parameters: ReportParameters? = nil
+        parameters: ReportParameters? = nil, options: DwarfReaderOptions
     ) {
         self.backend = .dwfl(session, handle)
         self.path = path
         self.dwarfError = dwarfError
         self.parameters = parameters
+        self.options = options
     }
 
-    init(relocated: RelocatedDwarf, path: String) {
+    init(relocated: RelocatedDwarf, path: String, options: DwarfReaderOptions = .fromEnvironment) {
         self.backend = .relocated(relocated)
         self.path = path
         self.dwarfError = nil
         self.parameters = nil
+        self.options = options
     }
 
-    init(lazy: LazyRelocatedDwarf, path: String) {
+    init(lazy: LazyRelocatedDwarf, path: String, options: DwarfReaderOptions = .fromEnvironment) {
         self.backend = .lazy(lazy)
         self.path = path
         self.dwarfError = nil
         self.parameters = nil
+        self.options = options
     }
 
     /// A module's DWARF relocated one CU at a time by ksymbolize, when it is
     /// one it can relocate itself (x86-64 modules); `nil` otherwise.
-    static func lazilyRelocated(path: String, sectionAddresses: [UInt32: UInt64]) -> DwarfModule? {
+    static func lazilyRelocated(
+        path: String, sectionAddresses: [UInt32: UInt64], options: DwarfReaderOptions = .fromEnvironment
+    ) -> DwarfModule? {
         guard let lazy = LazyRelocatedDwarf(path: path, sectionAddresses: sectionAddresses) else { return nil }
-        return DwarfModule(lazy: lazy, path: path)
+        return DwarfModule(lazy: lazy, path: path, options: options)
     }
 
     /// The inline chains of many addresses, in order, computed by up to
@@ -302,7 +309,7 @@ final class DwarfModule {
         let results = ResultSlots(count: addresses.count)
         let work = WorkList(
             modules: modules, groups: groups, addresses: addresses, results: results,
-            open: { [parameters, path] in Self.makeSibling(parameters: parameters, path: path) })
+            open: { [parameters, path, options] in Self.makeSibling(parameters: parameters, path: path, options: options) })
         if addresses.count < 64 {
             for worker in 0..<threads { work.run(worker) }
         } else {
@@ -326,12 +333,14 @@ final class DwarfModule {
         _ = dwfl_module_addrdie(handle, parameters.range.lowerBound, &bias)
     }
 
-    private static func makeSibling(parameters: ReportParameters?, path: String) -> DwarfModule? {
+    private static func makeSibling(parameters: ReportParameters?, path: String, options: DwarfReaderOptions)
+        -> DwarfModule?
+    {
         guard let parameters, let session = try? DwflSession() else { return nil }
         guard
             let module = try? session.report(
                 name: parameters.name, path: path, range: parameters.range,
-                sectionAddresses: parameters.sectionAddresses, mapped: parameters.mapped),
+                sectionAddresses: parameters.sectionAddresses, mapped: parameters.mapped, options: options),
             module.dwarfError == nil
         else { return nil }
         module.isSibling = true
@@ -414,7 +423,7 @@ final class DwarfModule {
     }
 
     private lazy var ownDwarf: OwnDwarf? = {
-        guard readUnits, dwarfError == nil, let scanner = topLevelScanner else { return nil }
+        guard options.readUnits, dwarfError == nil, let scanner = topLevelScanner else { return nil }
         var bias: Dwarf_Addr = 0
         var lazy: LazyRelocatedDwarf?
         let libdw: () -> OpaquePointer?
@@ -490,7 +499,7 @@ final class DwarfModule {
         created.lineSections = lineSections
         created.lookupsBeforeTable = tablesFirst ? 0 : 2
         units[offset] = created
-        if units.count % forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
+        if units.count % options.forgetInterval == 0, !isSibling, let mapped = parameters?.mapped {
             // What was read of .debug_info for the CUs so far is kept in our
             // own structures: its pages need not stay resident (they come back
             // from the page cache if read again).
@@ -606,25 +615,3 @@ private final class WorkList: @unchecked Sendable {
         for position in groups[worker] { results.set(position, module.locations(at: addresses[position])) }
     }
 }
-
-/// How many new CUs between two drops of vmlinux's resident `.debug_info`
-/// pages (`KSYMBOLIZE_FORGET_EVERY=N`; default never: with the CUs' line
-/// tables and top levels read by ksymbolize, peak RSS is already well under
-/// half of llvm-symbolizer's, and reading dropped pages again costs ~10% on
-/// 100,000 addresses; 256 lowers the peak by ~30 MB there).
-private let forgetInterval: Int = {
-    if let text = getenv("KSYMBOLIZE_FORGET_EVERY").map({ String(cString: $0) }), let value = Int(text), value > 0 {
-        return value
-    }
-    return Int.max
-}()
-
-/// Whether CU top levels are read by ``TopLevelScanner`` (`KSYMBOLIZE_LIBDW_WALK=1`: by libdw, for comparison).
-private let scanTopLevel = getenv("KSYMBOLIZE_LIBDW_WALK") == nil
-
-/// Whether vmlinux's units are found and read by ``UnitAddressIndex`` and
-/// ``UnitDies`` (`KSYMBOLIZE_LIBDW_UNITS=1`: by libdw, for comparison).
-private let readUnits = getenv("KSYMBOLIZE_LIBDW_UNITS") == nil
-
-/// Whether line tables are decoded by ``LineTable`` (`KSYMBOLIZE_LIBDW_LINES=1`: by libdw, for comparison).
-private let decodeLines = getenv("KSYMBOLIZE_LIBDW_LINES") == nil

@@ -111,9 +111,10 @@ final class DwflSession {
     ///   - range: the address range the module covers in this session.
     ///   - sectionAddresses: for a `.ko`, the address of each allocated section by index.
     ///   - mapped: the file already mapped (vmlinux), shared with other sessions.
+    ///   - options: which of ksymbolize's own DWARF readers the module uses.
     func report(
         name: String, path: String, range: Range<UInt64>, sectionAddresses: [UInt32: UInt64],
-        mapped: MappedFile? = nil
+        mapped: MappedFile? = nil, options: DwarfReaderOptions = .fromEnvironment
     ) throws(SymbolizerError) -> DwarfModule {
         let image = mapped == nil && ZstdImage.applies(to: path) ? try ZstdImage(path: path) : nil
         let context = Unmanaged.passRetained(
@@ -136,6 +137,7 @@ final class DwflSession {
         let dwarfError = dwarf == nil ? LibraryErrors.dwfl : nil
         return DwarfModule(
             session: self, handle: module, path: path, dwarfError: dwarfError,
-            parameters: .init(name: name, range: range, sectionAddresses: sectionAddresses, mapped: mapped))
+            parameters: .init(name: name, range: range, sectionAddresses: sectionAddresses, mapped: mapped),
+            options: options)
     }
 }
