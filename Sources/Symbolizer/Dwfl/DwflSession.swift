@@ -135,9 +135,10 @@ final class DwflSession {
         var bias: Dwarf_Addr = 0
         let dwarf = dwfl_module_getdwarf(module, &bias)
         let dwarfError = dwarf == nil ? LibraryErrors.dwfl : nil
+        let parameters = DwflBackend.ReportParameters(
+            name: name, range: range, sectionAddresses: sectionAddresses, mapped: mapped)
         return DwarfModule(
-            session: self, handle: module, path: path, dwarfError: dwarfError,
-            parameters: .init(name: name, range: range, sectionAddresses: sectionAddresses, mapped: mapped),
-            options: options)
+            backend: DwflBackend(session: self, handle: module, parameters: parameters), path: path,
+            dwarfError: dwarfError, options: options)
     }
 }
