@@ -64,6 +64,7 @@ final class UnitDies {
         /// A form or reference this reader does not follow was present.
         var unsupported = false
 
+        /// Where `DW_AT_ranges` points: a section offset, or (`DW_FORM_rnglistx`) an index.
         enum Ranges {
             case offset(Int)
             case index(Int)
