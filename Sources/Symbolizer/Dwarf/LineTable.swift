@@ -325,6 +325,7 @@ final class LineProgram {
         }
     }
 
+    /// One entry of a directory or file name table: its name, and for a file its directory's index.
     private struct Entry {
         var path = PathSource.none
         var directory: Int = 0

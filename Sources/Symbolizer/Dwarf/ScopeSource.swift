@@ -32,6 +32,7 @@ struct AddressRanges {
 
 /// A DIE under a scope that matters to ``ScopeTree``, with its address ranges.
 struct ScopeChild {
+    /// What the DIE is to a chain of scopes.
     enum Kind {
         /// A subprogram or an inlined subroutine: a scope of the chain.
         case function

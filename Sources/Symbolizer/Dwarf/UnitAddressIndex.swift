@@ -2,6 +2,7 @@
 /// without libdw (which, to answer the same question, also reads the header
 /// of every unit in `.debug_info`).
 struct UnitAddressIndex {
+    /// One address range of one unit.
     private struct Entry {
         var low: UInt64
         var high: UInt64

@@ -23,6 +23,8 @@ struct DwarfSections {
 /// DIEs are named by their `.debug_info` offset. What it does not know (a
 /// form, a reference into another unit) gives `nil`, and the caller uses
 /// libdw for that unit.
+///
+/// Address ranges are read in `UnitRanges.swift`.
 final class UnitDies {
     let sections: DwarfSections
     let header: UnitHeader
@@ -32,10 +34,11 @@ final class UnitDies {
     /// The CU DIE's `DW_AT_stmt_list`: its line table's offset in `.debug_line`.
     private(set) var lineTableOffset: Int?
     /// The CU's base address (`DW_AT_low_pc`), for DWARF 4 ranges and DWARF 5 offset pairs.
-    private var baseAddress: UInt64 = 0
+    private(set) var baseAddress: UInt64 = 0
     private var addressBase: Int = 8
     private var stringOffsetsBase: Int = 8
-    private var rangeListsBase: Int?
+    /// `DW_AT_rnglists_base`, for DWARF 5 range lists by index.
+    private(set) var rangeListsBase: Int?
     /// The CU DIE's own address ranges.
     private(set) var unitRanges: [Range<UInt64>] = []
 
@@ -61,6 +64,7 @@ final class UnitDies {
         /// A form or reference this reader does not follow was present.
         var unsupported = false
 
+        /// Where `DW_AT_ranges` points: a section offset, or (`DW_FORM_rnglistx`) an index.
         enum Ranges {
             case offset(Int)
             case index(Int)
@@ -246,84 +250,6 @@ final class UnitDies {
         return position
     }
 
-    /// The DIE's address ranges with `dwarf_ranges`' meaning; `nil` when they cannot be read.
-    func ranges(of entry: Entry) -> AddressRanges? {
-        guard let ranges = entry.ranges else {
-            guard let low = entry.lowPC, var high = entry.highPC else { return AddressRanges() }
-            if entry.highPCIsOffset { high = low &+ high }
-            return high > low ? AddressRanges(low..<high) : AddressRanges()
-        }
-        switch ranges {
-        case .offset(let offset):
-            return (header.version >= 5 ? rangeList(at: offset) : debugRanges(at: offset)).map(AddressRanges.init)
-        case .index(let index):
-            guard let lists = sections.rangeLists, let base = rangeListsBase else { return nil }
-            var cursor = ByteCursor(bytes: lists, position: base + index * 4)
-            guard let relative = cursor.u32() else { return nil }
-            return rangeList(at: base + Int(relative)).map(AddressRanges.init)
-        }
-    }
-
-    /// A DWARF 4 `.debug_ranges` list.
-    private func debugRanges(at offset: Int) -> [Range<UInt64>]? {
-        guard let section = sections.ranges, header.addressSize == 8 else { return nil }
-        var cursor = ByteCursor(bytes: section, position: offset)
-        var base = baseAddress
-        var result: [Range<UInt64>] = []
-        while true {
-            guard let start = cursor.u64(), let end = cursor.u64() else { return nil }
-            if start == 0 && end == 0 { return result }
-            if start == UInt64.max {
-                base = end
-                continue
-            }
-            if end > start { result.append((base &+ start)..<(base &+ end)) }
-        }
-    }
-
-    /// A DWARF 5 `.debug_rnglists` list.
-    private func rangeList(at offset: Int) -> [Range<UInt64>]? {
-        guard let section = sections.rangeLists else { return nil }
-        var cursor = ByteCursor(bytes: section, position: offset)
-        var base = baseAddress
-        var result: [Range<UInt64>] = []
-        func append(_ low: UInt64, _ high: UInt64) { if high > low { result.append(low..<high) } }
-        while true {
-            guard let kind = cursor.u8() else { return nil }
-            switch Int(kind) {
-            case DW_RLE_end_of_list:
-                return result
-            case DW_RLE_base_addressx:
-                guard let index = cursor.uleb(), let address = indexedAddress(index) else { return nil }
-                base = address
-            case DW_RLE_startx_endx:
-                guard let first = cursor.uleb(), let second = cursor.uleb(), let low = indexedAddress(first),
-                    let high = indexedAddress(second)
-                else { return nil }
-                append(low, high)
-            case DW_RLE_startx_length:
-                guard let first = cursor.uleb(), let length = cursor.uleb(), let low = indexedAddress(first) else {
-                    return nil
-                }
-                append(low, low &+ length)
-            case DW_RLE_offset_pair:
-                guard let low = cursor.uleb(), let high = cursor.uleb() else { return nil }
-                append(base &+ low, base &+ high)
-            case DW_RLE_base_address:
-                guard let address = address(&cursor) else { return nil }
-                base = address
-            case DW_RLE_start_end:
-                guard let low = address(&cursor), let high = address(&cursor) else { return nil }
-                append(low, high)
-            case DW_RLE_start_length:
-                guard let low = address(&cursor), let length = cursor.uleb() else { return nil }
-                append(low, low &+ length)
-            default:
-                return nil
-            }
-        }
-    }
-
     /// What ``name(of:)`` found.
     enum NameLookup {
         case name(String)
@@ -352,7 +278,8 @@ final class UnitDies {
         return .unknown
     }
 
-    private func address(_ cursor: inout ByteCursor) -> UInt64? {
+    /// A target address (`DW_FORM_addr`) of the unit's size.
+    func address(_ cursor: inout ByteCursor) -> UInt64? {
         header.addressSize == 8 ? cursor.u64() : cursor.u32().map(UInt64.init)
     }
 
@@ -377,7 +304,8 @@ final class UnitDies {
         return index.flatMap(indexedAddress)
     }
 
-    private func indexedAddress(_ index: UInt64) -> UInt64? {
+    /// Entry `index` of the unit's `.debug_addr` table.
+    func indexedAddress(_ index: UInt64) -> UInt64? {
         guard let table = sections.addresses, let index = Int(exactly: index) else { return nil }
         var cursor = ByteCursor(bytes: table, position: addressBase + index * header.addressSize)
         return address(&cursor)

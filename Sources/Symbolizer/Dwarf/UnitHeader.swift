@@ -54,6 +54,7 @@ struct FormContext {
 /// from 1). Kept compact: a read unit keeps its table for as long as the
 /// unit is cached, and vmlinux has ~2,400 of them.
 struct AbbrevTable {
+    /// One attribute specification of an abbreviation: name and form.
     struct Attribute {
         var name: UInt16
         var form: UInt16
@@ -61,6 +62,7 @@ struct AbbrevTable {
         var constant: Int32 = -1
     }
 
+    /// One abbreviation: a DIE's tag, whether it has children, and its attributes.
     struct Abbrev {
         var tag: UInt16 = 0
         var hasChildren = false

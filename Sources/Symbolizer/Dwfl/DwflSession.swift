@@ -111,9 +111,10 @@ final class DwflSession {
     ///   - range: the address range the module covers in this session.
     ///   - sectionAddresses: for a `.ko`, the address of each allocated section by index.
     ///   - mapped: the file already mapped (vmlinux), shared with other sessions.
+    ///   - options: which of ksymbolize's own DWARF readers the module uses.
     func report(
         name: String, path: String, range: Range<UInt64>, sectionAddresses: [UInt32: UInt64],
-        mapped: MappedFile? = nil
+        mapped: MappedFile? = nil, options: DwarfReaderOptions = .fromEnvironment
     ) throws(SymbolizerError) -> DwarfModule {
         let image = mapped == nil && ZstdImage.applies(to: path) ? try ZstdImage(path: path) : nil
         let context = Unmanaged.passRetained(
@@ -134,8 +135,10 @@ final class DwflSession {
         var bias: Dwarf_Addr = 0
         let dwarf = dwfl_module_getdwarf(module, &bias)
         let dwarfError = dwarf == nil ? LibraryErrors.dwfl : nil
+        let parameters = DwflBackend.ReportParameters(
+            name: name, range: range, sectionAddresses: sectionAddresses, mapped: mapped)
         return DwarfModule(
-            session: self, handle: module, path: path, dwarfError: dwarfError,
-            parameters: .init(name: name, range: range, sectionAddresses: sectionAddresses, mapped: mapped))
+            backend: DwflBackend(session: self, handle: module, parameters: parameters), path: path,
+            dwarfError: dwarfError, options: options)
     }
 }

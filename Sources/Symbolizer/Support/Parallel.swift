@@ -68,6 +68,7 @@ private final class ParallelMapWork<T>: @unchecked Sendable {
 /// a worker waiting for it is blocked, counts both as busy, and on a 2-CPU
 /// machine then holds back the preloads and parallel loops queued behind.
 func startThread(_ body: @escaping @Sendable () -> Void) {
+    /// The body, carried to the new thread through `pthread_create`'s argument.
     final class Start {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
