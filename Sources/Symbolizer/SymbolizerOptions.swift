@@ -48,6 +48,9 @@ public struct SymbolizerOptions: Sendable {
     /// (default) instead of whole by libdwfl (`KSYMBOLIZE_LIBDWFL_RELOCATION=1`
     /// in the environment turns it off, for comparison).
     public var lazyModuleRelocation = getenv("KSYMBOLIZE_LIBDWFL_RELOCATION") == nil
+    /// Which of ksymbolize's own DWARF readers are used instead of libdw's
+    /// (the `KSYMBOLIZE_LIBDW_*` switches, for comparison; see ``DwarfReaderOptions``).
+    public var dwarfReader: DwarfReaderOptions = .fromEnvironment
 
     public init(
         vmlinuxPath: String? = nil, modulePaths: [String] = [], moduleSections: ModuleSectionsSnapshot = .init(),

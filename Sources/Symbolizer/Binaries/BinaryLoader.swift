@@ -15,7 +15,8 @@ enum BinaryLoader {
             read = .success(early)
         } else {
             do throws(SymbolizerError) {
-                read = VmlinuxImage.read(path: path, architecture: options.architecture, session: try session())
+                read = VmlinuxImage.read(
+                    path: path, architecture: options.architecture, session: try session(), reader: options.dwarfReader)
             } catch {
                 read = .failure(.noVmlinux(error.description))
             }
@@ -66,19 +67,21 @@ enum BinaryLoader {
                     name: name, path: path, contents: contents, layout: layout, symbols: symbols, dwarf: dwarf, fixup: fixup)
             }
             if contents.hasDebugInfo, options.lazyModuleRelocation,
-                let lazy = DwarfModule.lazilyRelocated(path: path, sectionAddresses: layout.sectionAddresses)
+                let lazy = DwarfModule.lazilyRelocated(
+                    path: path, sectionAddresses: layout.sectionAddresses, options: options.dwarfReader)
             {
                 // x86-64: relocated by ksymbolize one CU at a time instead of all at once by libdwfl.
                 return .success(binary(lazy))
             }
             let range = layout.range(sizes: { contents.section(at: $0)?.size ?? 1 })
-            var dwarf = try session.report(name: name, path: path, range: range, sectionAddresses: layout.sectionAddresses)
+            var dwarf = try session.report(
+                name: name, path: path, range: range, sectionAddresses: layout.sectionAddresses, options: options.dwarfReader)
             if dwarf.dwarfError != nil, contents.hasDebugInfo,
                 let relocated = try? RelocatedDwarf(
                     path: path, contents: contents, sectionAddresses: layout.sectionAddresses, fixup: fixup)
             {
                 // libdwfl could not relocate it (no backend for this machine in this elfutils).
-                dwarf = DwarfModule(relocated: relocated, path: path)
+                dwarf = DwarfModule(relocated: relocated, path: path, options: options.dwarfReader)
             }
             return .success(binary(dwarf))
         } catch {

@@ -12,7 +12,9 @@ struct VmlinuxImage: @unchecked Sendable {
 
     /// Reads `path` as vmlinux into `session`. `architecture` overrides the
     /// ELF header's (as `--arch` does).
-    static func read(path: String, architecture: Architecture?, session: DwflSession) -> Result<
+    static func read(
+        path: String, architecture: Architecture?, session: DwflSession, reader: DwarfReaderOptions = .fromEnvironment
+    ) -> Result<
         VmlinuxImage, UnresolvedReason
     > {
         do {
@@ -40,7 +42,7 @@ struct VmlinuxImage: @unchecked Sendable {
                 ?? low &+ 1
             if high <= low { high = low == .max ? low : low &+ 1 }
             let dwarf = try session.report(
-                name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:], mapped: mapped)
+                name: "vmlinux", path: path, range: low..<high, sectionAddresses: [:], mapped: mapped, options: reader)
             let symbols = SymbolIndex(contents: contents, fixup: fixup, sectionAddress: { _ in 0 })
             return .success(VmlinuxImage(contents: contents, fixup: fixup, dwarf: dwarf, symbols: symbols))
         } catch {
