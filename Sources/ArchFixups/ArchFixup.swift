@@ -74,6 +74,13 @@ public protocol ArchFixup: Sendable {
     /// backend libdw lacks (elfutils 0.188 has none for MIPS). Default: none.
     func absoluteRelocationWidth(type: UInt32) -> Int?
 
+    /// The symbol index and the (primary) relocation type of an `r_info`
+    /// as libelf returns it. Default: ELF64's `r_info >> 32` and low 32 bits
+    /// (ELF32 values were widened the same way by gelf). MIPS64
+    /// little-endian objects store `r_sym` in the low word and the type in
+    /// the top byte; `nil` for a composite relocation ksymbolize does not apply.
+    func relocationSymbolAndType(info: UInt64, littleEndian: Bool) -> (symbol: Int, type: UInt32)?
+
     /// The alignment the module loader gives a section, when the architecture
     /// changes it at load time (`module_frob_arch_sections()`): ARM and arm64
     /// align their PLT sections to the cache line. Default: the file's `sh_addralign`.
@@ -107,6 +114,12 @@ public protocol ArchFixup: Sendable {
     /// randomize their base: a raw vmlinux address needs the offset).
     var kernelUsuallyAtLinkAddress: Bool { get }
 
+    /// Whether a module's code sections can be placed from its `/proc/modules`
+    /// base alone, in file order with the loader's alignments. Default:
+    /// yes. No on s390 and ppc64, whose module loaders put code of their
+    /// own (PLT entries, branch stubs) among the module's before `.text`.
+    var canPlaceModuleFromBase: Bool { get }
+
     /// Exception entry points of this architecture after which the next
     /// stack entry is the interrupted instruction (an exact PC, not a
     /// return address). Default: none.
@@ -127,12 +140,16 @@ extension ArchFixup {
     public func isModuleInitSection(_ name: String) -> Bool { name.hasPrefix(".init") }
     public func debugInfoAddress(_ address: UInt64, function: RawSymbol?) -> UInt64 { address }
     public func absoluteRelocationWidth(type: UInt32) -> Int? { nil }
+    public func relocationSymbolAndType(info: UInt64, littleEndian: Bool) -> (symbol: Int, type: UInt32)? {
+        (Int(info >> 32), UInt32(truncatingIfNeeded: info))
+    }
     public func moduleSectionAlignment(name: String, fileAlignment: UInt64) -> UInt64 { fileAlignment }
     public func isModuleSectionSizedAtLoad(_ name: String) -> Bool { false }
     public var warnPrintsReturnAddress: Bool { false }
     public func isUserAddress(_ address: UInt64) -> Bool { false }
     public var kernelUsuallyAtLinkAddress: Bool { false }
     public var exceptionEntries: Set<String> { [] }
+    public var canPlaceModuleFromBase: Bool { true }
 
     /// The type letter `/proc/kallsyms` shows for a module symbol, computed
     /// the way `elf_type()` in `kernel/module/kallsyms.c` does (lower case;

@@ -18,10 +18,32 @@ public enum LogSyntax {
         {
             return .riscv64
         }
-        if trimmed.hasPrefix("epc   : ") || trimmed.hasPrefix("Cause : ") { return .mips }
+        if trimmed.hasPrefix("epc   : ") {
+            // 16 digits: a 64-bit kernel.
+            let value = trimmed.dropFirst("epc   : ".count).prefix { $0.isHexDigit }
+            return value.count > 8 ? .mips64 : .mips
+        }
         if trimmed.hasPrefix("NIP:  ") || trimmed.hasPrefix("NIP [") { return .powerpc64 }
+        // "MSR:  8000000000009033 <SF,EE,ME,IR,DR,RI,LE>": the flags say 64-bit (SF) and little-endian (LE).
+        if trimmed.hasPrefix("MSR:  "), let open = trimmed.firstIndex(of: "<") {
+            let flags = trimmed[open...].dropFirst().prefix { $0 != ">" }.split(separator: ",")
+            return flags.contains("LE") ? .powerpc64le : flags.contains("SF") ? .powerpc64 : .powerpc
+        }
         if trimmed.hasPrefix("Krnl PSW : ") || trimmed.hasPrefix("Krnl GPRS:") { return .s390x }
         return nil
+    }
+
+    /// How far past the trapping instruction the register dump's PC is, from
+    /// a report header that says: s390's `monitor event: 0040 ilc:2 [#1]`
+    /// (BUG and WARN are monitor calls; the PSW points after them, `ilc` is
+    /// their length in bytes). `nil` for every other header (s390 program
+    /// checks such as protection faults rewind the PSW to the instruction).
+    public static func programCounterPastTrap(inHeader message: Substring) -> UInt64? {
+        guard message.hasPrefix("monitor event: "), let ilc = message.firstRange(of: " ilc:") else { return nil }
+        guard let digit = message[ilc.upperBound...].first, let length = digit.wholeNumberValue, length > 0 else {
+            return nil
+        }
+        return UInt64(length)
     }
 
     /// Every architecture's exception entry points (``ArchFixup/exceptionEntries``):
@@ -49,6 +71,11 @@ public enum LogSyntax {
         "handle_sys": .mips, "syscall_common": .mips, "handle_int": .mips, "ret_from_irq": .mips,
     ]
 
+    static let syscallPrefixes: [(String, Architecture)] = [
+        ("__x64_sys_", .x86_64), ("__arm64_sys_", .arm64), ("__s390x_sys_", .s390x), ("__riscv_sys_", .riscv64),
+        ("__s390_sys_", .s390x),
+    ]
+
     /// A weaker hint from one stack frame: the syntax it was printed in
     /// (`[<c0269b80>] (__wake_up_common) from …` is 32-bit ARM,
     /// ` ([<…>] func+…)` s390, `[c0000000…] [c0000000…] func+…` powerpc,
@@ -70,8 +97,23 @@ public enum LogSyntax {
         }
         if let function {
             let name = function.hasPrefix(".") ? String(function.dropFirst()) : function
-            if let known = functions[name] { return known }
+            if let known = functions[name] { return widened(known, printed: text) }
+            // The syscall wrappers carry the architecture in their names.
+            for (prefix, architecture) in syscallPrefixes where name.hasPrefix(prefix) { return architecture }
         }
         return nil
+    }
+
+    /// The 64-bit variant of an architecture whose frame printed a 64-bit address (`[<ffffffff81efc190>]`).
+    private static func widened(_ architecture: Architecture, printed: Substring) -> Architecture {
+        guard printed.hasPrefix("[<"), let close = printed.firstIndex(of: ">"),
+            printed.distance(from: printed.index(printed.startIndex, offsetBy: 2), to: close) > 8
+        else { return architecture }
+        switch architecture {
+        case .mips: return .mips64
+        case .powerpc: return .powerpc64
+        case .riscv32: return .riscv64
+        default: return architecture
+        }
     }
 }

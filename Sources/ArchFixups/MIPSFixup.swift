@@ -24,6 +24,10 @@ public struct MIPSFixup: ArchFixup {
     /// 32-bit MIPS kernels run where they were linked in practice (mips64 randomizes: `RANDOMIZE_BASE`).
     public var kernelUsuallyAtLinkAddress: Bool { architecture == .mips }
 
+    /// The exception handlers of `arch/mips/kernel/genex.S`: the stack entry
+    /// after one is the interrupted instruction.
+    public var exceptionEntries: Set<String> { ["handle_int", "handle_tlbl", "handle_tlbs", "handle_adel", "handle_ades"] }
+
     /// `useg`/`xuseg`: the lower half (kseg0 starts at 0x80000000, 64-bit kernel segments have bit 63 set).
     public func isUserAddress(_ address: UInt64) -> Bool {
         architecture == .mips64 ? address & (1 << 63) == 0 : address < 0x8000_0000
@@ -40,6 +44,20 @@ public struct MIPSFixup: ArchFixup {
     /// Whether a symbol's code is MIPS16e or microMIPS.
     public static func isCompressed(_ symbol: RawSymbol) -> Bool {
         symbol.other & 0xf0 == 0xf0 || symbol.other & 0xc0 == 0x80 || (symbol.type == .function && symbol.value & 1 == 1)
+    }
+
+    /// MIPS64 `r_info` is `r_sym` (32 bits), `r_ssym`, `r_type3`, `r_type2`,
+    /// `r_type` (a byte each) in the file's byte order: read as a
+    /// little-endian number, `r_sym` is the low word and `r_type` the top
+    /// byte. Only plain relocations (no second or third type) are applied.
+    public func relocationSymbolAndType(info: UInt64, littleEndian: Bool) -> (symbol: Int, type: UInt32)? {
+        guard architecture == .mips64 else { return (Int(info >> 32), UInt32(truncatingIfNeeded: info)) }
+        if littleEndian {
+            guard (info >> 40) & 0xffff == 0 else { return nil }
+            return (Int(info & 0xffff_ffff), UInt32(info >> 56))
+        }
+        guard (info >> 8) & 0xffff == 0 else { return nil }
+        return (Int(info >> 32), UInt32(info & 0xff))
     }
 
     /// `R_MIPS_32` (2) and `R_MIPS_64` (18).

@@ -29,6 +29,9 @@ public struct PowerPCFixup: ArchFixup {
         }
     }
 
+    /// ppc64's loader adds `.stubs` (branch stubs, sized at load) and TOC handling among the sections.
+    public var canPlaceModuleFromBase: Bool { architecture == .powerpc }
+
     /// KASLR is rare on 32-bit powerpc (book3e only).
     public var kernelUsuallyAtLinkAddress: Bool { architecture == .powerpc }
 

@@ -5,6 +5,9 @@ public struct S390Fixup: ArchFixup {
 
     public var architecture: Architecture { .s390x }
 
+    /// The 6.1 module loader puts 0x1f8 bytes of its own before `.text` (seen on Debian's kernel).
+    public var canPlaceModuleFromBase: Bool { false }
+
     public func callSiteAddress(forReturnAddress address: UInt64) -> UInt64 {
         address >= 2 ? address - 2 : 0
     }

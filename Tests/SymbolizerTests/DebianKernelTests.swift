@@ -62,10 +62,12 @@ struct DebianKernelTests {
         let claim = try #require(SourceClaim.parse(header[header.range(of: "WARNING:")!.lowerBound...]))
         let warn = try #require(frames.first { ($0["note"] as? String)?.contains("WARN") == true }, "\(sample): no WARN frame")
         let lines = (warn["locations"] as? [[String: Any]] ?? []).compactMap { $0["line"] as? Int }
-        #expect(lines.contains(claim.line), "\(sample): \(lines) vs \(claim.line)")
+        // A tail call to warn_slowpath_fmt (mips64el's crash_warn) leaves the caller's return address: said in the note.
+        let tailCall = (warn["note"] as? String)?.contains("the WARN is at \(claim.file):\(claim.line)") == true
+        #expect(lines.contains(claim.line) || tailCall, "\(sample): \(lines) vs \(claim.line)")
         #expect(warn["mismatch"] is NSNull, "\(sample): \(warn["mismatch"] ?? "")")
-        let arm = sample.directory.hasPrefix("arm-thumb2") || sample.directory == "armhf"
-        #expect((warn["kind"] as? String) == (arm ? "return" : "pc"), "\(sample)")
+        let callsWarn = sample.directory.hasPrefix("arm-thumb2") || sample.directory == "armhf" || sample.directory.hasPrefix("mips")
+        #expect((warn["kind"] as? String) == (callsWarn ? "return" : "pc"), "\(sample)")
     }
 
     @Test("a file that is no kernel image is refused with its ELF type and architecture; the rest still resolves")

@@ -18,6 +18,9 @@ struct ModuleLayoutTests {
         let fixup = (contents.architecture ?? .x86_64).fixups
         let inferred = ModuleLayout.inferredCodeSections(of: contents, base: base, fixup: fixup)
         let real = try #require(sections.sections(of: "crashmod"))
+        // s390 and ppc64 loaders put code of their own before .text: nothing is guessed there.
+        #expect(inferred.isEmpty != fixup.canPlaceModuleFromBase)
+        guard fixup.canPlaceModuleFromBase else { return }
         #expect(inferred[".text"] != nil)
         for (name, address) in inferred {
             #expect(real[name] == address, "\(name): inferred 0x\(String(address, radix: 16))")
@@ -27,7 +30,11 @@ struct ModuleLayoutTests {
 
 @Suite("Symbolizing with /proc/modules only", .serialized)
 struct ProcModulesOnlyTests {
-    @Test("module frames resolve as with the sections snapshot, marked inferred", arguments: Samples.allCases)
+    @Test(
+        "module frames resolve as with the sections snapshot, marked inferred",
+        arguments: Samples.allCases.filter {
+            (try? ElfFile.contents(of: $0.sample.path + "/crashmod.ko"))?.architecture?.fixups.canPlaceModuleFromBase ?? true
+        })
     func sameFrames(_ sampleCase: SampleCase) throws {
         let withSections = try symbolize(logPath: sampleCase.logPath, options: try sampleCase.sample.options(case: sampleCase.name))
         var options = try sampleCase.sample.options(case: sampleCase.name)

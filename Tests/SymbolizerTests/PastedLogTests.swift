@@ -41,6 +41,10 @@ struct PastedLogTests {
             // indentation before the time stamp
             ("    [   12.345678] Call Trace:", "Call Trace:"),
             ("\t<4>[    1.000000] Oops: 0000 [#1]", "Oops: 0000 [#1]"),
+            // commit-message quotes, a login prompt glued on, an installer's log
+            ("| Internal error: Oops - bad mode: 0 [#1] SMP THUMB2", "Internal error: Oops - bad mode: 0 [#1] SMP THUMB2"),
+            ("fedora-riscv-4 login: [178876.406122] Unable to handle kernel paging request", "Unable to handle kernel paging request"),
+            ("00:09:50,669 ALERT kernel:8<--- cut here ---", "8<--- cut here ---"),
             // not prefixes
             ("[<c0123456>] (foo) from [<c0123400>] (bar+0x10/0x20)", "[<c0123456>] (foo) from [<c0123400>] (bar+0x10/0x20)"),
             ("[c000000000a1b2c4] [c000000000a1b2d0] foo+0x1/0x2", "[c000000000a1b2c4] [c000000000a1b2d0] foo+0x1/0x2"),
@@ -291,6 +295,13 @@ struct PastedLogTests {
             ("Unknown program exception: 0028 [#1] SMP", "oops"),
             ("CPU 0 Unable to handle kernel paging request at virtual address 0000000000000000, epc == ffffffffc0361010, ra == ffffffffc0361054", "paging-request"),
             ("Oops: Kernel access of bad area, sig: 11 [#8]", "oops"),
+            ("Reserved instruction in kernel code[#1]:", "oops"),
+            ("specification exception: 0006 ilc:2 [#1]SMP", "oops"),
+            ("monitor event: 0040 ilc:2 [#1] SMP ", "bug"),
+            ("Kernel bug detected[#1]:", "bug"),
+            ("BUG: Kernel NULL pointer dereference on read at 0x00000000", "null-pointer"),
+            // a paste indented by one space
+            (" WARNING: kernel/dma/debug.c:598 at add_dma_entry+0x26c/0x328, CPU#1: (udev-worker)/773", "warning"),
         ] as [(String, String)])
     func headers(header: String, kind: String) throws {
         let (reports, _) = Self.reports(header + "\nCall Trace:\n foo_read+0x1/0x2\n")
@@ -328,6 +339,52 @@ struct PastedLogTests {
         #expect(report.frames.allSatisfy { $0.unresolved == nil }, "\(report.frames.map { "\($0.unresolved.map { "\($0)" } ?? "")" })")
         #expect(report.frames.contains { $0.locations.first?.file == "include/net/route.h" && $0.locations.first?.line == 256 })
         #expect(report.signature != nil)
+    }
+
+    @Test("WARNING lines of every era name the function and the kernel's own file:line")
+    func warningEras() throws {
+        for (line, claim) in [
+            ("WARNING: CPU: 0 PID: 95 at crashmod/crashmod.c:63 foo_warn+0x5/0x10 [foo]", "crashmod/crashmod.c:63"),
+            ("WARNING: kernel/dma/debug.c:598 at add_dma_entry+0x26c/0x328, CPU#1: (udev-worker)/773", "kernel/dma/debug.c:598"),
+            ("WARNING: at arch/powerpc/platforms/pseries/eeh.c:390", "arch/powerpc/platforms/pseries/eeh.c:390"),
+        ] {
+            let parsed = try #require(SourceClaim.parse(line[...]), "\(line)")
+            #expect("\(parsed.file):\(parsed.line)" == claim)
+        }
+        let (reports, _) = Self.reports(
+            """
+            WARNING: kernel/dma/debug.c:598 at add_dma_entry+0x26c/0x328, CPU#1: (udev-worker)/773
+            Call trace:
+             add_dma_entry+0x26c/0x328 (P)
+             dma_map_page_attrs+0x1/0x2
+            """)
+        let report = try #require(reports.first)
+        #expect(report.kind == "warning")
+        #expect(report.frames.first?.frame.symbol?.name == "add_dma_entry", "the WARNING line's own frame")
+        #expect(report.title == "WARNING in add_dma_entry", "\(report.title)")
+    }
+
+    @Test("titles name the crash site where syzbot's rules name none")
+    func titlesNameTheSite() throws {
+        let (old, _) = Self.reports(
+            """
+            WARNING: at arch/powerpc/platforms/pseries/eeh.c:390
+            NIP [c0000000000a1b2c] eeh_dev_check_failure+0x2c/0x80
+            Call Trace:
+            [c0000001f8a3bbe0] [c0000000004a1b00] eeh_check_failure+0x1c0/0x2a0
+            """)
+        #expect(old.first?.title == "WARNING in eeh_dev_check_failure", "\(old.first?.title ?? "")")
+        let (panic, _) = Self.reports(
+            """
+            Kernel panic - not syncing: hung_task: blocked tasks
+            Backtrace:
+            [<c0014318>] (dump_backtrace_log_lvl) from [<c001457c>] (show_stack+0x24/0x2c)
+            [<c0014558>] (show_stack) from [<c059798c>] (dump_stack+0x7c/0xc8)
+            [<c0597910>] (dump_stack) from [<c05946f4>] (panic+0x98/0x218)
+            [<c0594660>] (panic) from [<c00a8d68>] (watchdog+0x368/0x3a8)
+            """)
+        #expect(panic.first?.title == "kernel panic: hung_task: blocked tasks in watchdog", "\(panic.first?.title ?? "")")
+        #expect(panic.first?.syzbotTitle == "kernel panic: hung_task: blocked tasks")
     }
 
     @Test("a 3.x/4.x oops's trailing RIP line names the crash site")

@@ -4,6 +4,8 @@
 #   arch_config DEBIAN-ARCH    sets (and exports) the variables below, or fails for an unknown one.
 #
 # SAMPLE      directory under samples/ that receives the results
+# ARCH_CASES  the cases make-sample.sh runs by default: $ALL_CASES, less those that cannot oops on
+#             this architecture (s390x: address 0 is mapped, so NULL reads do not fault)
 # FLAVOUR     kernel flavour (package and file names: linux-image-6.1.0-50-$FLAVOUR…)
 # IMAGE_PKG   the package that has /boot/vmlinuz-… (the -unsigned one where a signed one exists)
 # KARCH       kbuild ARCH=;  CROSS  CROSS_COMPILE= (empty: the host compiler)
@@ -55,6 +57,7 @@ arch_config() {
 	KIMAGE=
 	LINK_EXTRA=
 	KO_DWARF=section
+	ARCH_CASES=$ALL_CASES
 	LLVM_FUNCTIONS=linkage
 	BREAK_START=
 	case $DEBIAN_ARCH in
@@ -96,7 +99,8 @@ arch_config() {
 		EXC_ENTRY='^__(irq|dabt|pabt|und|fiq)_(svc|usr)$'
 		;;
 	ppc64el)
-		# ELFv2 little-endian; no -unsigned image package; it ships an ELF vmlinux (no vmlinuz); no KASLR on ppc64
+		# ELFv2 little-endian; no -unsigned image package, and it ships an ELF vmlinux (no vmlinuz);
+		# no KASLR on book3s-64
 		SAMPLE=ppc64el FLAVOUR=powerpc64le IMAGE_PKG=linux-image-$ABI-powerpc64le
 		KARCH=powerpc CROSS=powerpc64le-linux-gnu-
 		QEMU="qemu-system-ppc64 -M pseries -cpu power9" CONSOLE=hvc0 TIMEOUT=600
@@ -116,6 +120,10 @@ arch_config() {
 		SAMPLE=s390x FLAVOUR=s390x IMAGE_PKG=linux-image-$ABI-s390x
 		KARCH=s390 CROSS=s390x-linux-gnu-
 		QEMU="qemu-system-s390x -M s390-ccw-virtio -cpu max" CONSOLE=ttysclp0 TIMEOUT=600
+		# the lowcore (prefix page) is mapped at address 0 in the kernel's address space: the
+		# NULL *reads* of null, recurse, work, timer and first do not fault (the boots print no
+		# oops, rc=0); noreturn's NULL *write* faults (low-address protection)
+		ARCH_CASES="warn bug noreturn"
 		LD=s390x-linux-gnu-ld STYLE=s390 RETURN=minus2 CALL_RE='^(brasl|basr|bras|balr|bal|bas)\s' KASLR_SYM=_stext
 		# "Krnl PSW : 0704c00180000000 000003ff7fe3c03a (crash_null_deref+0x12/0x30 [crashmod])"
 		PC_RE='Krnl PSW : [0-9a-f]+ (?P<a>[0-9a-f]+) \((?P<f>\S+\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[\w+\])?)\)\s*$'
@@ -127,7 +135,8 @@ arch_config() {
 		EXC_ENTRY='^(ext_int_handler|io_int_handler|pgm_check_handler|mcck_int_handler|restart_int_handler)$'
 		;;
 	mips64el)
-		# little-endian MIPS64r1 (5KEc); QEMU loads the ELF vmlinuz; 256 MiB: the Malta memory map
+		# little-endian; the 5kc-malta flavour is built for MIPS64r2, which QEMU's 5KEc has; QEMU
+		# loads the ELF vmlinuz; 256 MiB: the Malta board's low memory
 		SAMPLE=mips64el FLAVOUR=5kc-malta IMAGE_PKG=linux-image-$ABI-5kc-malta
 		KARCH=mips CROSS=mips64el-linux-gnuabi64-
 		QEMU="qemu-system-mips64el -M malta -cpu 5KEc" CONSOLE=ttyS0 TIMEOUT=600 MEM=256M
@@ -137,7 +146,9 @@ arch_config() {
 		LR_RE='ra\s+: (?P<a>[0-9a-f]+) (?P<f>\S+\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[\w+\])?)\s*$'
 		TRACE_RE='\[<(?P<a>[0-9a-f]+)>\] (?P<f>\S+\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[\w+\])?)\s*$'
 		TRACE_START='Call Trace:\s*$'
-		EXC_ENTRY='^(ret_from_irq|ret_from_exception)$'
+		# handle_int's frame is the last one on the IRQ stack: the unwinder then continues at the
+		# interrupted task's pt_regs, so the next entry is its cp0_epc (unwind_stack_by_address)
+		EXC_ENTRY='^(handle_int|except_vec_vi_handler)$'
 		KO_DWARF=linked
 		;;
 	*)
@@ -149,5 +160,6 @@ arch_config() {
 	KO_COMP_DIR=/usr/src/linux-headers-$KREL/
 	KIMAGE=${KIMAGE:-boot/vmlinuz-$KREL}
 	export DEBIAN_ARCH SAMPLE FLAVOUR IMAGE_PKG KARCH CROSS QEMU CONSOLE TIMEOUT MEM LD STYLE RETURN \
-		KIMAGE LINK_EXTRA KO_DWARF LLVM_FUNCTIONS BREAK_START CALL_RE KASLR_SYM EXC_ENTRY PC_RE LR_RE TRACE_RE TRACE_START KREL KVER ABI KO_COMP_DIR ALL_CASES
+		KIMAGE LINK_EXTRA KO_DWARF LLVM_FUNCTIONS BREAK_START ARCH_CASES CALL_RE KASLR_SYM EXC_ENTRY \
+		PC_RE LR_RE TRACE_RE TRACE_START KREL KVER ABI KO_COMP_DIR ALL_CASES
 }

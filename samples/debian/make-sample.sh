@@ -7,6 +7,8 @@
 #
 # Usage: make-sample.sh DEBIAN-ARCH [CASE...]     DEBIAN-ARCH: amd64 i386 arm64 armhf ppc64el s390x mips64el (see arch.sh)
 #                                                 CASE: null warn bug recurse work timer first noreturn
+#                                                 (default: $ARCH_CASES of arch.sh, all but s390x's
+#                                                 NULL reads)
 # Results:  samples/$SAMPLE/ (crashmod.ko, crashmod.build-id, CASE.{log,modules,sections,kallsyms},
 #           CASE.expected.tsv, notes/)
 # Work:     ${KSYM_WORK:-/root/ksym-work}/$SAMPLE (x86_64 for amd64: the build directory's path ends up in
@@ -24,7 +26,7 @@ SAMPLES=$(cd "$HERE/.." && pwd)
 . "$HERE/arch.sh"
 arch_config "${1:?usage: make-sample.sh DEBIAN-ARCH [CASE...]}"
 shift
-CASES=${*:-$ALL_CASES}
+CASES=${*:-$ARCH_CASES}
 OUTDIR=$SAMPLES/$SAMPLE
 CACHE=${KSYMBOLIZE_CACHE:-$HOME/.cache/ksymbolize}/debian
 WORK=${KSYM_WORK:-/root/ksym-work}/$SAMPLE
@@ -187,6 +189,8 @@ section() {  # section NAME FILE : lines between the markers, CR stripped, kerne
 }
 cp "$KO" "$OUTDIR/crashmod.ko"
 echo "$BUILD_ID" > "$OUTDIR/crashmod.build-id"
+# which Debian kernel the sample is from (the tests fetch its vmlinux with ../fetch-vmlinux.sh)
+echo "$DEBIAN_ARCH" > "$OUTDIR/debian-kernel"
 for c in $CASES; do
 	raw=$WORK/logs/$c.raw
 	[ -s "$raw" ] || { log "no log for $c"; continue; }
@@ -204,7 +208,7 @@ for c in $CASES; do
 	kr=$(section UNAME "$raw")
 	[ "$kr" = "$KREL" ] || log "WARNING: $c: uname -r in the guest is '$kr', not $KREL"
 done
-if [ "$CASES" != "$ALL_CASES" ]; then
+if [ "$CASES" != "$ARCH_CASES" ]; then
 	log "note: only '$CASES' re-captured; if crashmod.ko changed, re-run all cases (the other logs belong to the old build id)"
 fi
 

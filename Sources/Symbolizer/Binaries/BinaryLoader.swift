@@ -99,7 +99,7 @@ enum BinaryLoader {
         var inference: Inference?
         if known.isEmpty, let entry = options.procModules.entry(for: name) {
             known = ModuleLayout.inferredCodeSections(of: contents, base: entry.base, fixup: fixup)
-            inference = .sectionsFromProcModules
+            if !known.isEmpty { inference = .sectionsFromProcModules }
         }
         var layout = ModuleLayout(module: contents, known: known, syntheticBase: syntheticBase(contents.is64Bit))
         layout.inference = inference

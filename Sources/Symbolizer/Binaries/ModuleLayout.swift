@@ -54,6 +54,7 @@ public struct ModuleLayout: Sendable {
         of contents: ElfContents, base: UInt64, fixup: any ArchFixup
     ) -> [String: UInt64] {
         var result: [String: UInt64] = [:]
+        guard fixup.canPlaceModuleFromBase else { return result }
         var offset: UInt64 = 0
         for section in contents.sections
         where section.isAllocated && section.isExecutable && !fixup.isModuleInitSection(section.name) && section.index != 0 {

@@ -77,8 +77,8 @@ final class RelocatedDwarf {
                     guard gelf_getrel(relocations, Int32(i), &rel) != nil else { continue }
                     (offset, info) = (rel.r_offset, rel.r_info)
                 }
-                let symbolIndex = Int(info >> 32)
-                guard let width = fixup.absoluteRelocationWidth(type: UInt32(truncatingIfNeeded: info)),
+                guard let (symbolIndex, type) = fixup.relocationSymbolAndType(info: info, littleEndian: contents.littleEndian),
+                    let width = fixup.absoluteRelocationWidth(type: type),
                     symbolIndex < contents.symbolTable.count, targetSize >= width, offset <= UInt64(targetSize - width)
                 else { continue }
                 let symbol = contents.symbolTable.unnamedSymbol(at: symbolIndex)

@@ -52,6 +52,15 @@ public enum FrameParser {
             cursor.position = start
         }
         if cursor.consume("PC is at ") { return valueFrames(&cursor, syntax: .programCounterRegister) }
+        // powerpc: "--- interrupt: 900 at security_file_free+0x8/0xa0": the interrupted instruction.
+        if cursor.consume("--- interrupt: "), cursor.hexNumber() != nil, cursor.consume(" at ") {
+            return valueFrames(&cursor, syntax: .programCounterRegister).map {
+                var frame = $0
+                frame.mark = .interrupted
+                return frame
+            }
+        }
+        cursor.position = start
         // s390: "Krnl PSW : 0704c00180000000 000000000012345a (crash+0x1a/0x30 [crashmod])"
         if cursor.consume("Krnl PSW : ") {
             let valueStart = cursor.position

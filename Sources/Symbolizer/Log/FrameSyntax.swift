@@ -20,6 +20,8 @@ public enum FrameSyntax: Sendable, Equatable {
 public enum FrameMark: String, Sendable, Equatable {
     case programCounter = "P"
     case linkRegister = "L"
+    /// powerpc's `--- interrupt: N at …`: the instruction an interrupt stopped.
+    case interrupted = "interrupt"
 }
 
 /// A source position printed in the log next to a frame: by syzbot

@@ -6,7 +6,8 @@
 ///
 /// | element | kind | examples |
 /// |---|---|---|
-/// | quote | outer | `> `, `>> `, `> > ` (e-mail, tracker quotes) |
+/// | quote | outer | `> `, `>> `, `> > ` (e-mail, tracker quotes), `| ` (commit messages) |
+/// | login prompt | outer | `host login: ` before a time stamp (serial consoles) |
 /// | `/dev/kmsg` record | outer | `4,1234,5678901,-;` |
 /// | `dmesg -x` facility | outer | `kern  :warn  : ` |
 /// | syslog/journal header | outer | `Nov 27 10:00:01 host kernel: `, `Jan 18 14:36:32 kernel: `, `Sun Sep  1 19:30:19 2019 kern.warn kernel: `, `2026-11-27T10:00:01+0000 host kernel: `, `Mär 3 10:00:01.123456 host kernel: ` (any month word, any language) |
@@ -78,12 +79,23 @@ public enum LinePrefix {
         guard let first = text.utf8.first else { return nil }
         switch first {
         case UInt8(ascii: ">"): return quote(text)
+        case UInt8(ascii: "|"): return text.dropFirst().first == " " ? text.dropFirst(2) : nil
         case UInt8(ascii: "["): return bracketedStamp(text)
         case UInt8(ascii: "0")...UInt8(ascii: "9"):
             return kmsgRecord(text) ?? syslog(text) ?? leadingStamp(text)
         default:
-            return facility(text) ?? syslog(text)
+            return facility(text) ?? syslog(text) ?? loginPrompt(text)
         }
+    }
+
+    /// `fedora-riscv-4 login: ` glued in front of a console line (a serial console's
+    /// login prompt), when a kernel time stamp follows.
+    private static func loginPrompt(_ text: Substring) -> Substring? {
+        guard let login = text.prefix(80).firstRange(of: " login: ") else { return nil }
+        let host = text[..<login.lowerBound]
+        guard !host.isEmpty, !host.contains(" ") else { return nil }
+        let rest = text[login.upperBound...]
+        return rest.first == "[" ? rest : nil
     }
 
     /// `> `: a quoted line (each level removed in turn).
@@ -134,8 +146,8 @@ public enum LinePrefix {
         guard head.isEmpty || head.last == " " else { return nil }
         let fields = head.split(separator: " ")
         guard !fields.isEmpty, fields.count <= 7, fields.contains(where: isTimeOfDay) else { return nil }
+        // Installers' logs write no space after it: "00:09:50,669 ALERT kernel:8<--- cut here ---".
         var rest = text[kernel.upperBound...]
-        guard rest.isEmpty || rest.first == " " else { return nil }
         if rest.first == " " { rest = rest.dropFirst() }
         return rest
     }

@@ -72,4 +72,7 @@ public enum FrameNote: Sendable, Equatable {
     case handSetReturnAddress
     /// The frame's `file:line` is the one the log printed.
     case printedLocation
+    /// A WARN whose call to `warn_slowpath_fmt` was a tail call: the return
+    /// address is in the caller; the WARN itself is at the kernel's own `file:line`.
+    case warnByTailCall(file: String, line: Int)
 }

@@ -18,7 +18,11 @@ public enum GenericFrames {
         "__asan_store1", "__asan_store2", "__asan_store4", "__asan_store8", "ubsan_epilogue",
         "lockdep_print_held_locks", "debug_show_all_locks", "ret_from_fork", "ret_from_fork_asm", "kernel_thread",
         "entry_SYSCALL_64_after_hwframe", "do_syscall_64", "ret_fast_syscall", "el0_svc", "el0t_64_sync",
-        "el0t_64_sync_handler",
+        "el0t_64_sync_handler", "dump_backtrace_log_lvl", "warn_slowpath_common", "__dump_stack", "show_trace",
+        "show_stack_log_lvl", "dump_stack_print_info", "warn_alloc", "warn_alloc_show_mem", "dump_header",
+        "__report_bad_irq", "note_interrupt", "__warn_printk", "check_panic_on_warn", "print_address_description",
+        "kasan_report_invalid_free", "__kasan_check_read", "__kasan_check_write", "show_stack_loglvl",
+        "__might_sleep", "___might_sleep", "__might_resched", "__might_fault",
     ]
 
     /// Whether `name` (clone suffixes and an ELFv1 leading dot allowed) is generic.

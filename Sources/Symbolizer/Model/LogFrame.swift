@@ -59,6 +59,9 @@ public struct LogFrame: Sendable {
     /// The kernel's own `file:line` for this PC (`WARNING: … at FILE:LINE`,
     /// `kernel BUG at FILE:LINE!`), to check against the binary.
     public var claim: SourceClaim?
+    /// Bytes the printed PC is past the instruction it stands for (s390's
+    /// PSW after a monitor call; see `LogSyntax.programCounterPastTrap`).
+    public var pastInstruction: UInt64 = 0
 
     public init(
         line: Int, kind: FrameKind, reliable: Bool, printed: String, symbol: PrintedSymbol?, address: UInt64?,

@@ -11,11 +11,15 @@ public struct SourceClaim: Sendable, Equatable {
         self.line = line
     }
 
-    /// The claim in a report's first line, if it has one.
+    /// The claim in a report's first line, if it has one: `WARNING: CPU: 0
+    /// PID: 1 at FILE:LINE func+…`, `WARNING: at FILE:LINE func()` (2.6),
+    /// `WARNING: FILE:LINE at func+…, CPU#1: …` (6.17), `kernel BUG at FILE:LINE!`.
     public static func parse(_ message: Substring) -> SourceClaim? {
         let position: Substring
         if message.hasPrefix("WARNING:"), let at = message.firstRange(of: " at ") {
-            position = message[at.upperBound...].prefix { $0 != " " }
+            let after = message[at.upperBound...].prefix { $0 != " " }
+            let before = message.dropFirst("WARNING:".count).drop { $0 == " " }.prefix { $0 != " " }
+            position = after.contains(":") && !after.contains("+0x") ? after : before
         } else if let at = message.firstRange(of: "kernel BUG at ") {
             position = message[at.upperBound...].prefix { $0 != "!" && $0 != " " }
         } else {
@@ -26,6 +30,19 @@ public struct SourceClaim: Sendable, Equatable {
         let file = position[..<colon]
         guard !file.isEmpty, file.contains(".") else { return nil }
         return SourceClaim(file: String(file), line: line)
+    }
+
+    /// The function the WARNING line names (`func+0x5/0x10 [mod]`), in each of its forms.
+    static func warningFunction(in message: Substring) -> Substring? {
+        guard message.hasPrefix("WARNING:"), let at = message.firstRange(of: " at ") else { return nil }
+        let afterAt = message[at.upperBound...]
+        let first = afterAt.prefix { $0 != " " }
+        if first.contains("+0x") {
+            // 6.17: "WARNING: kernel/dma/debug.c:598 at add_dma_entry+0x26c/0x328, CPU#1: (udev-worker)/773"
+            return afterAt.prefix { $0 != "," }
+        }
+        guard let space = afterAt.firstIndex(of: " ") else { return nil }
+        return afterAt[afterAt.index(after: space)...]
     }
 
     /// When the inline chain names the claimed file but never at the claimed

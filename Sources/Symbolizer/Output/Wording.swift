@@ -47,6 +47,8 @@ enum Wording {
         case .repeatsExceptionPC: return "first trace entry repeats the exception PC"
         case .handSetReturnAddress: return "return address at a function entry with no call before it: looked up as is"
         case .printedLocation: return "file:line as printed in the log"
+        case .warnByTailCall(let file, let line):
+            return "the WARN is at \(file):\(line) (the kernel's own file:line); its call to warn_slowpath_fmt was a tail call, so the return address is in this caller"
         }
     }
 

@@ -16,7 +16,10 @@ public enum FactScanner {
 
         /// Offers what was stated to `facts` (a later statement of the same kind replaces an earlier one).
         func apply(to facts: inout KernelFacts) {
-            if let architecture { facts.architecture.offer(architecture, .logLine, sameStrengthWins: true) }
+            // A powerpc register dump's NIP/LR lines do not say the byte order its MSR line said.
+            if let architecture, !(architecture == .powerpc64 && facts.architecture?.value == .powerpc64le) {
+                facts.architecture.offer(architecture, .logLine, sameStrengthWins: true)
+            }
             if let release { facts.noteRelease(release) }
             if let vmlinuxBuildID { facts.vmlinuxBuildID.offer(vmlinuxBuildID, .logLine, sameStrengthWins: true) }
             if let kaslrOffset { facts.kaslrOffset.offer(kaslrOffset, .logLine, sameStrengthWins: true) }

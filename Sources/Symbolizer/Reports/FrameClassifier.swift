@@ -92,6 +92,8 @@ extension LogProcessor {
                     }
                 }
                 plan.register = kind
+                if plan.mark == .interrupted { note = .afterExceptionEntry("an interrupt") }
+                if kind == .pc && plan.mark != .interrupted { plan.frame.pastInstruction = state.pcPastTrap }
                 if kind == .pc {
                     if state.registerPC == nil || state.inTrace {
                         state.registerPC = item.symbol
@@ -140,9 +142,10 @@ extension LogProcessor {
                 } else if !state.sawReturnFrame, let pc = state.registerPC, let symbol = item.symbol,
                     pc.name == symbol.name, pc.offset == symbol.offset
                 {
-                    // arm64/riscv repeat the exception PC as the first trace entry.
+                    // arm64/riscv/s390 repeat the exception PC as the first trace entry.
                     kind = .pc
                     note = .repeatsExceptionPC
+                    plan.frame.pastInstruction = state.pcPastTrap
                 }
                 if let name = item.symbol?.name, LogSyntax.exceptionEntries.contains(name), item.reliable {
                     state.nextIsExact = true

@@ -15,8 +15,14 @@ enum LineClasses {
             "<EOI>":
             return true
         default:
-            return message.hasPrefix("Exception stack(") || message.hasPrefix("---[ ")
+            return message.hasPrefix("Exception stack(") || message.hasPrefix("---[ ") 
+                || (message.hasPrefix("--- interrupt: ") && !ByteSearch.contains(message, " at "))
         }
+    }
+
+    /// x86-64's `<TASK>`, `<IRQ>`, `<NMI>` stack markers (and their ends).
+    static func isX86StackMarker(_ message: Substring) -> Bool {
+        message.hasPrefix("<") && message.hasSuffix(">") && message.count <= 10 && !message.contains("EOI")
     }
 
     /// A SysRq dump (Show State, Show Blocked State…) starts: not part of the report before it.

@@ -74,16 +74,19 @@ public final class LogProcessor {
             openReports[currentContext] = report
             openReports[""] = nil
         }
-        noteKernelFacts(message)
+        // Headers are known without the blanks a paste may put before every line.
+        let header = message.drop { $0 == " " || $0 == "\t" }
+        noteKernelFacts(header)
 
-        if LineClasses.isSysrq(message) {
+        if LineClasses.isSysrq(header) {
             finishOpenReport()
             return []
         }
-        if let format = ReportFormats.format(of: message) {
-            startOrRefine(format: format, line: line)
-            if let claim = SourceClaim.parse(message) { open?.pendingClaim = claim }
-            return warningLocation(in: message, line: line)
+        if let format = ReportFormats.format(of: header) {
+            startOrRefine(format: format, header: header, line: line)
+            if let claim = SourceClaim.parse(header) { open?.pendingClaim = claim }
+            if let past = LogSyntax.programCounterPastTrap(inHeader: header) { open?.pcPastTrap = past }
+            return warningLocation(in: header, line: line)
         }
         let trimmed = message.trimmingCharacters(in: " \t")
         if trimmed.hasPrefix("---[ end ") {
@@ -109,6 +112,10 @@ public final class LogProcessor {
             return []
         }
         if LineClasses.isContextMarker(trimmed) {
+            if LineClasses.isX86StackMarker(trimmed), (logFacts.architecture?.evidence ?? .binary) < .logLine {
+                logFacts.architecture.offer(.x86_64, .frameSyntax, sameStrengthWins: true)
+                open?.facts.architecture.offer(.x86_64, .frameSyntax)
+            }
             if open != nil {
                 open?.report.lastLine = line.number
                 open?.idleLines = 0
@@ -216,9 +223,11 @@ public final class LogProcessor {
         open = OpenReport(report: report, facts: logFacts.merged(with: symbolizer.facts))
     }
 
-    private func startOrRefine(format: ReportFormat, line: LogLine) {
-        let header = String(line.message.trimmingCharacters(in: " \t"))
-        if let existing = open, !existing.inTrace,
+    private func startOrRefine(format: ReportFormat, header message: Substring, line: LogLine) {
+        let header = String(message.trimmingCharacters(in: " \t"))
+        // "cut here" starts a WARN or BUG of its own; nothing follows a panic's header in its report.
+        if let existing = open, !existing.inTrace, existing.report.kind != "panic",
+            !header.hasPrefix("------------[ cut here ]"),
             existing.report.frames.allSatisfy({ $0.frame.fromRegisterDump || $0.frame.kind == .lr }),
             var current = takeOpen()
         {
@@ -294,11 +303,8 @@ public final class LogProcessor {
     /// `WARNING: CPU: 0 PID: 95 at crashmod/crashmod.c:63 crash_warn+0x5/0x10 [crashmod]`:
     /// where the WARN is (see ``ArchFixup/warnPrintsReturnAddress``).
     private func warningLocation(in message: Substring, line: LogLine) -> [ResolvedFrame] {
-        guard message.hasPrefix("WARNING:"), let at = message.firstRange(of: " at ") else { return [] }
-        let afterAt = message[at.upperBound...]
-        guard let space = afterAt.firstIndex(of: " ") else { return [] }
-        let expression = afterAt[afterAt.index(after: space)...]
-        guard let parsed = FrameParser.frames(in: expression).first, parsed.syntax == .traceEntry,
+        guard let expression = SourceClaim.warningFunction(in: message),
+            let parsed = FrameParser.frames(in: expression).first, parsed.syntax == .traceEntry,
             parsed.symbol?.offset != nil, var current = takeOpen()
         else { return [] }
         var frame = LogFrame(

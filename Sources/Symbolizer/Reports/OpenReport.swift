@@ -21,6 +21,8 @@ struct OpenReport {
     var provisionalHeader = false
     /// The kernel's own `file:line` of the report's WARN or BUG, for its first exact PC.
     var pendingClaim: SourceClaim?
+    /// Bytes the register dump's PC is past the trapping instruction (s390 monitor events).
+    var pcPastTrap: UInt64 = 0
     /// The register dump being read: its PC and LR frames (positions in
     /// `report.frames`), so that a second line printing the same register
     /// (ARM `PC is at` then `pc : [<…>]`) adds no frame; and whether it is

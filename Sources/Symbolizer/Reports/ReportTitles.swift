@@ -20,12 +20,9 @@ extension LogProcessor {
                 // whose stack was read frame by frame is not corrupted for lack of one.
                 let missingStackOnly = ["no stack trace in report", "extracted no frames"].contains(crash.corruptedReason ?? "")
                 let hasStack = report.frames.contains { $0.frame.kind == .return && $0.frame.reliable }
-                let symbolized = report.frames.contains { $0.locations.contains { $0.file != nil } }
-                if crash.title.hasSuffix(" in corrupted"), symbolized || (missingStackOnly && hasStack),
-                    let function = Self.keyFunction(of: report)
-                {
-                    // syzbot's text rules found no frame, the frames read here do.
-                    report.title = String(crash.title.dropLast("corrupted".count)) + ReportSignature.baseName(function)
+                if let function = Self.keyFunction(of: report).map(ReportSignature.baseName) {
+                    // Where syzbot's text rules name no function, the frames read here do.
+                    report.title = Self.titleNamingFunction(crash.title, function) ?? crash.title
                 }
                 report.alternativeTitles = crash.alternativeTitles
                 report.crashType = crash.type
@@ -52,6 +49,21 @@ extension LogProcessor {
         finished.sort { $0.firstLine < $1.firstLine }
     }
 
+    /// syzbot's title with the crash site named where syzbot's rules name
+    /// none (`… in corrupted`, `kernel panic: …`, the old `WARNING: at FILE:LINE`);
+    /// `nil` when its title already names a function.
+    static func titleNamingFunction(_ title: String, _ function: String) -> String? {
+        if title.hasSuffix(" in corrupted") { return String(title.dropLast("corrupted".count)) + function }
+        if let named = TitleNormalization.frame(of: title) {
+            // syzbot's rules named reporting machinery (ARM's __dabt_svc): the frames know better.
+            guard GenericFrames.contains(named), !GenericFrames.contains(function), named != function else { return nil }
+            return String(title.dropLast(named.count)) + function
+        }
+        if title.contains(" in ") { return nil }
+        if title.hasPrefix("WARNING: ") { return "WARNING in \(function)" }
+        return title + " in " + function
+    }
+
     /// The function a report's title names: its first reliable exact PC that
     /// is not reporting machinery (``GenericFrames``), else its first such frame.
     static func keyFunction(of report: Report) -> String? {
@@ -72,6 +84,8 @@ extension LogProcessor {
     static func headerTitle(_ header: String) -> String {
         var title = Substring(header)
         if let counter = title.firstRange(of: " [#") { title = title[..<counter.lowerBound] }
+        // "WARNING: CPU: 0 PID: 1 at fs/a.c:12 f+0x1/0x2", "WARNING: at fs/a.c:12 f()": the function comes from the frames.
+        if title.hasPrefix("WARNING: "), title.contains(" at "), SourceClaim.parse(title) != nil { return "WARNING" }
         var text = titleText(title)
         if text.count > 160 {
             let cut = text.prefix(160)

@@ -27,10 +27,15 @@ extension Symbolizer {
         let locations = Self.named(found, symbol: result.symbol)
         result.locations = locations
         if let claim = lookup.claim, !found.isEmpty, let said = claim.contradictingLocation(in: found) {
-            // The kernel's own file:line for a WARN/BUG must be the binary's.
-            prove(
-                .sourceLine(binary: binary.name, file: claim.file, line: claim.line, binaryLocation: said), binary: binary,
-                frame: &result)
+            if result.frame.isWarnLocation && result.frame.kind == .return {
+                // WARN calls warn_slowpath_fmt: a tail call to it leaves the caller's return address.
+                result.frame.note = .warnByTailCall(file: claim.file, line: claim.line)
+            } else {
+                // The kernel's own file:line for a WARN/BUG must be the binary's.
+                prove(
+                    .sourceLine(binary: binary.name, file: claim.file, line: claim.line, binaryLocation: said),
+                    binary: binary, frame: &result)
+            }
         }
         if result.symbol == nil && locations.isEmpty {
             if let error = binary.dwarf?.dwarfError {

@@ -73,11 +73,12 @@ extension Symbolizer {
         let runtime =
             frame.address ?? binary.runtimeAddress(ofSession: session, kaslrOffset: kaslrOffset(facts: facts, binary: binary))
 
-        // 2. Which instruction to look up.
-        let instruction = fixup.normalizeCodeAddress(session)
-        var lookup = binary.lookupAddress(of: session, isPC: isPC)
+        // 2. Which instruction to look up (an exact PC printed past its instruction is moved back to it).
+        let past = isPC ? frame.pastInstruction : 0
+        let instruction = fixup.normalizeCodeAddress(session) &- past
+        var lookup = binary.lookupAddress(of: session, isPC: isPC) &- past
         result.address = runtime
-        result.lookupAddress = runtime.map { binary.lookupAddress(of: $0, isPC: isPC) }
+        result.lookupAddress = runtime.map { binary.lookupAddress(of: $0, isPC: isPC) &- past }
         if !isPC, !binary.isPlausibleCallSite(lookup, returnAddress: instruction) {
             // A return address at a function's entry whose preceding bytes are
             // no function: a hand-set return address (ret_fast_syscall), not a call.
