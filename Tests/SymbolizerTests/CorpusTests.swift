@@ -10,6 +10,10 @@ enum Corpus {
     struct Entry: Sendable, CustomStringConvertible {
         var name: String
         var title: String?
+        /// `ALT:` titles.
+        var alternatives: [String] = []
+        /// `CORRUPTED: Y`.
+        var corrupted = false
         var log: [UInt8]
         var description: String { name }
     }
@@ -21,6 +25,8 @@ enum Corpus {
             let bytes = Array(data)
             // Header: KEY: value lines up to the first empty line.
             var title: String?
+            var alternatives: [String] = []
+            var corrupted = false
             var index = 0
             while index < bytes.count {
                 let end = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
@@ -28,8 +34,18 @@ enum Corpus {
                 index = end + 1
                 if line.isEmpty { break }
                 if line.hasPrefix("TITLE:") { title = line.dropFirst(6).trimmingCharacters(in: .whitespaces) }
+                if line.hasPrefix("ALT:") { alternatives.append(line.dropFirst(4).trimmingCharacters(in: .whitespaces)) }
+                if line.hasPrefix("CORRUPTED:") { corrupted = line.dropFirst(10).trimmingCharacters(in: .whitespaces) == "Y" }
             }
-            return Entry(name: name, title: title?.isEmpty == true ? nil : title, log: Array(bytes[min(index, bytes.count)...]))
+            var log = Array(bytes[min(index, bytes.count)...])
+            // An optional "REPORT:" section after the log holds syzkaller's expected report text, not the log.
+            let marker = Array("\nREPORT:\n".utf8)
+            if let cut = log.indices.dropLast(marker.count - 1).first(where: { log[$0..<$0 + marker.count].elementsEqual(marker) }) {
+                log = Array(log[...cut])
+            }
+            return Entry(
+                name: name, title: title?.isEmpty == true ? nil : title, alternatives: alternatives, corrupted: corrupted,
+                log: log)
         }
     }()
 }

@@ -49,7 +49,50 @@ struct ReportDetectionTests {
             ("divide error: 0000 [#1] PREEMPT SMP KASAN", "divide-error"),
         ])
     func kinds(header: String, kind: String) {
-        #expect(ReportFormats.format(of: header[...])?.kind == kind)
+        #expect(ReportTable.format(of: header[...])?.kind == kind)
+    }
+
+    @Test(
+        "lines the kernel's report table calls false positives start no report",
+        arguments: [
+            "WARNING: /etc/ssh/moduli does not exist, using fixed modulus",
+            "WARNING: The mand mount option has been deprecated and",
+            "WARNING: the mand mount option is being deprecated and",
+            "WARNING: Unprivileged eBPF is enabled with eIBRS on, data leaks possible via Spectre v2 BHB attacks!",
+            "BUG: no syscalls can create resource fd_bpf",
+            "general protection fault ip:7f1c2e4d5a90 sp:7ffd4e3c1a28 error:0 in libc.so.6[7f1c2e400000+195000]",
+        ])
+    func falsePositives(header: String) {
+        #expect(ReportTable.format(of: header[...]) == nil)
+        let log = "[   10.000001] \(header)\n[   10.000002] CPU: 0 PID: 1 Comm: init Not tainted 6.1.0 #1\n"
+        let (_, reports) = symbolize(bytes: Array(log.utf8))
+        #expect(reports.allSatisfy { !$0.isCrash }, "\(reports.map(\.title))")
+    }
+
+    @Test("an allocation-failure dump is listed but is not the crash; the oops after it is")
+    func stackDumpIsNotTheCrash() {
+        let log = """
+            [   12.000000] syz-executor: page allocation failure: order:4, mode:0x40cc0(GFP_KERNEL|__GFP_COMP)
+            [   12.000001] CPU: 0 PID: 4 Comm: syz-executor Not tainted 6.1.0 #1
+            [   12.000002] Call Trace:
+            [   12.000003]  <TASK>
+            [   12.000004]  dump_stack_lvl+0x1/0x2
+            [   12.000005]  warn_alloc+0x1/0x2
+            [   12.000006]  __alloc_pages+0x1/0x2
+            [   12.000007]  </TASK>
+            [   13.000000] general protection fault, probably for non-canonical address 0xdffffc0000000000: 0000 [#1] SMP KASAN
+            [   13.000001] RIP: 0010:foo_ioctl+0x1/0x2
+            [   13.000002] Call Trace:
+            [   13.000003]  <TASK>
+            [   13.000004]  vfs_ioctl+0x1/0x2
+            [   13.000005]  </TASK>
+
+            """
+        let (_, reports) = symbolize(bytes: Array(log.utf8))
+        #expect(reports.map(\.isCrash) == [false, true])
+        let verdict = CrashVerdict(reports: reports)
+        #expect(verdict?.reportIndex == 1)
+        #expect(verdict?.title == "general protection fault in foo_ioctl")
     }
 
     @Test(

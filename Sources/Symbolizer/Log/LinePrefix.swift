@@ -7,6 +7,7 @@
 /// | element | kind | examples |
 /// |---|---|---|
 /// | quote | outer | `> `, `>> `, `> > ` (e-mail, tracker quotes), `| ` (commit messages) |
+/// | dropped-messages notice | outer | `** 93 printk messages dropped ** ` (the console glues it before the next record) |
 /// | login prompt | outer | `host login: ` before a time stamp (serial consoles) |
 /// | `/dev/kmsg` record | outer | `4,1234,5678901,-;` |
 /// | `dmesg -x` facility | outer | `kern  :warn  : ` |
@@ -81,6 +82,7 @@ public enum LinePrefix {
         case UInt8(ascii: ">"): return quote(text)
         case UInt8(ascii: "|"): return text.dropFirst().first == " " ? text.dropFirst(2) : nil
         case UInt8(ascii: "["): return bracketedStamp(text)
+        case UInt8(ascii: "*"): return droppedNotice(text)
         case UInt8(ascii: "0")...UInt8(ascii: "9"):
             return kmsgRecord(text) ?? syslog(text) ?? leadingStamp(text)
         default:

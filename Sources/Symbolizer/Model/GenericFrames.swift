@@ -22,7 +22,8 @@ public enum GenericFrames {
         "show_stack_log_lvl", "dump_stack_print_info", "warn_alloc", "warn_alloc_show_mem", "dump_header",
         "__report_bad_irq", "note_interrupt", "__warn_printk", "check_panic_on_warn", "print_address_description",
         "kasan_report_invalid_free", "__kasan_check_read", "__kasan_check_write", "show_stack_loglvl",
-        "__might_sleep", "___might_sleep", "__might_resched", "__might_fault",
+        "__might_sleep", "___might_sleep", "__might_resched", "__might_fault", "check_preemption_disabled",
+        "debug_smp_processor_id", "__this_cpu_preempt_check",
     ]
 
     /// Whether `name` (clone suffixes and an ELFv1 leading dot allowed) is generic.

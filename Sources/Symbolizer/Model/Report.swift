@@ -2,8 +2,10 @@ import ArchFixups
 
 /// One report (oops, WARNING, BUG, panic…) found in a log, with its frames.
 public struct Report: Sendable {
-    /// Kind from ``ReportFormats`` (`oops`, `warning`, …) or `stack-dump`.
+    /// Kind from ``ReportTable`` (`oops`, `warning`, …) or `stack-dump`.
     public var kind: String
+    /// Whether the report is a crash a tracker files, not an informational stack dump.
+    public var isCrash: Bool { ReportTable.isCrash(kind: kind) }
     /// syzbot's title for the crash (see ``SyzbotTitles``) when the whole
     /// log was read; otherwise the header message and ` in FUNCTION`.
     public var title: String
@@ -26,6 +28,12 @@ public struct Report: Sendable {
     public var syzbotTitle: String?
     /// Other titles syzbot files duplicates of this crash under.
     public var alternativeTitles: [String] = []
+    /// syzbot's verdict on the report's text, when its rules titled it:
+    /// `true` when the report is truncated or intermixed beyond a reliable
+    /// title (its reason in ``syzbotCorruptedReason``). ``corrupted`` adds
+    /// what the frames read here show (a log ending inside the stack).
+    public var syzbotCorrupted: Bool?
+    public var syzbotCorruptedReason: String?
     /// syzbot's crash class (`KASAN-READ`, `WARNING`, `HANG`, `""` when none);
     /// `nil` when syzbot's rules did not title this report.
     public var crashType: String?

@@ -4,7 +4,9 @@ import FoundationEssentials
 /// The `--format json` document, version 1.
 ///
 /// ```
-/// {"version":1,"reports":[{"kind","title","arch","kernel_release","first_line","last_line",
+/// {"version":1,"crash":{"report","kind","title","alternative_titles","crash_type","corrupted",
+///   "corrupted_reason","signature"} or null,
+///  "reports":[{"kind","crash","title","arch","kernel_release","first_line","last_line",
 ///   "frames":[{"line","kind":"pc|return|lr","reliable","printed","module","address",
 ///              "symbol":{"name","offset","size"},"locations":[{"function","file","line","column"}],
 ///              "unresolved"}]}]}
@@ -12,10 +14,22 @@ import FoundationEssentials
 /// Fields are never renamed or removed; new ones may be added.
 public struct JSONDocument: Encodable {
     public var version = 1
+    /// The log's crash (``CrashVerdict``); `null` when it holds none.
+    public var crash: CrashVerdict?
     public var reports: [Report]
 
     public init(reports: [Report]) {
         self.reports = reports
+        crash = CrashVerdict(reports: reports)
+    }
+
+    enum CodingKeys: String, CodingKey { case version, crash, reports }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(crash, forKey: .crash)
+        try container.encode(reports, forKey: .reports)
     }
 
     /// The document as UTF-8 bytes, keys sorted, ending in a newline.
@@ -27,9 +41,28 @@ public struct JSONDocument: Encodable {
 }
 
 
+extension CrashVerdict: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case report, kind, title, alternativeTitles = "alternative_titles", crashType = "crash_type", corrupted,
+            corruptedReason = "corrupted_reason", signature
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(reportIndex, forKey: .report)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(title, forKey: .title)
+        try container.encode(alternativeTitles, forKey: .alternativeTitles)
+        try container.encode(crashType, forKey: .crashType)
+        try container.encode(corrupted, forKey: .corrupted)
+        try container.encode(corruptedReason, forKey: .corruptedReason)
+        try container.encode(signature, forKey: .signature)
+    }
+}
+
 extension Report: Encodable {
     enum CodingKeys: String, CodingKey {
-        case kind, title, arch, kernelRelease = "kernel_release", firstLine = "first_line", lastLine = "last_line",
+        case kind, crash, title, arch, kernelRelease = "kernel_release", firstLine = "first_line", lastLine = "last_line",
             frames, kallsymsMode = "kallsyms_mode", kallsymsModeEvidence = "kallsyms_mode_evidence", signature,
             corrupted, corruptedReason = "corrupted_reason", alternativeTitles = "alternative_titles",
             crashType = "crash_type", syzbotTitle = "syzbot_title", unrecognizedLines = "unrecognized_lines"
@@ -38,6 +71,7 @@ extension Report: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)
+        try container.encode(isCrash, forKey: .crash)
         try container.encode(title, forKey: .title)
         try container.encode(architecture?.rawValue, forKey: .arch)
         try container.encode(kernelRelease, forKey: .kernelRelease)

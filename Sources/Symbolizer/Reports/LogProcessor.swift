@@ -5,7 +5,7 @@ import ArchFixups
 /// annotated live).
 ///
 /// The parts: which messages start, continue and end a report (here, with
-/// ``ReportFormats`` and ``LineClasses``), what kind each frame is
+/// ``ReportTable`` and ``LineClasses``), what kind each frame is
 /// (`FrameClassifier.swift`), what the log states about the kernel
 /// (``FactScanner``, into ``KernelFacts``), and titles (`ReportTitles.swift`).
 public final class LogProcessor {
@@ -29,6 +29,8 @@ public final class LogProcessor {
     private var recentlyFinished: [Report] = []
     /// Every line's console text, for syzbot's title rules at the end (only when reports are retained).
     var textLines: [String] = []
+    /// The input line number of each of ``textLines`` (a line may hold several messages).
+    var textLineNumbers: [Int] = []
     private var endOfInput = false
     /// What the whole log has stated so far; each report starts from it.
     var logFacts = KernelFacts()
@@ -59,12 +61,17 @@ public final class LogProcessor {
     /// messages, one after the other; the frames of all of them are returned.
     public func process(_ line: LogLine) -> [ResolvedFrame] {
         let parts = line.messages
-        guard parts.count > 1 else { return processMessage(line) }
-        return parts.flatMap { processMessage($0) }
+        let resolved = parts.count > 1 ? parts.flatMap { processMessage($0) } : processMessage(line)
+        if retainReports {
+            // syzbot's rules read the line as printed, messages glued or not.
+            let corrected = resolved.contains { $0.kallsymsCorrection != nil }
+            textLines.append(Self.titleText(corrected ? Self.corrected(String(line.console), frames: resolved)[...] : line.console))
+            textLineNumbers.append(line.number)
+        }
+        return resolved
     }
 
     private func processMessage(_ line: LogLine) -> [ResolvedFrame] {
-        if retainReports { textLines.append(Self.titleText(line.console)) }
         let message = line.message
         currentContext = line.callerID.map(String.init) ?? ""
         if openReports[currentContext] == nil, currentContext != "", openReports.count == 1,
@@ -82,7 +89,7 @@ public final class LogProcessor {
             finishOpenReport()
             return []
         }
-        if let format = ReportFormats.format(of: header) {
+        if let format = ReportTable.format(of: header) {
             startOrRefine(format: format, header: header, line: line)
             if let claim = SourceClaim.parse(header) { open?.pendingClaim = claim }
             if let past = LogSyntax.programCounterPastTrap(inHeader: header) { open?.pcPastTrap = past }
@@ -103,7 +110,7 @@ public final class LogProcessor {
             return []
         }
         if LineClasses.isTraceStart(trimmed) {
-            if open == nil { start(kind: "stack-dump", title: "stack dump", line: line) }
+            if open == nil { start(kind: ReportTable.stackDumpKind, title: "stack dump", line: line) }
             open?.dumpFrames = [:]
             open?.userDump = false
             open?.inTrace = true
@@ -164,7 +171,7 @@ public final class LogProcessor {
     private func resolveFrames(_ planned: [PlannedFrame], line: LogLine) -> [ResolvedFrame] {
         if open == nil {
             guard !planned.isEmpty else { return [] }
-            start(kind: "stack-dump", title: "stack dump", line: line)
+            start(kind: ReportTable.stackDumpKind, title: "stack dump", line: line)
         }
         guard var current = takeOpen() else { return [] }
         current.report.lastLine = line.number
@@ -188,9 +195,6 @@ public final class LogProcessor {
             }
         }
         open = current
-        if retainReports, !textLines.isEmpty, resolved.contains(where: { $0.kallsymsCorrection != nil }) {
-            textLines[textLines.count - 1] = Self.titleText(Self.corrected(String(line.console), frames: resolved)[...])
-        }
         return resolved
     }
 
@@ -226,8 +230,21 @@ public final class LogProcessor {
     private func startOrRefine(format: ReportFormat, header message: Substring, line: LogLine) {
         let header = String(message.trimmingCharacters(in: " \t"))
         // "cut here" starts a WARN or BUG of its own; nothing follows a panic's header in its report.
-        if let existing = open, !existing.inTrace, existing.report.kind != "panic",
-            !header.hasPrefix("------------[ cut here ]"),
+        let isCutHere = header.hasPrefix("------------[ cut here ]")
+        if let existing = open, !isCutHere, existing.provisionalHeader, var current = takeOpen() {
+            // __warn() and the BUG handler print their header right after
+            // "cut here": what came between was printed by another CPU.
+            current.report.frames.removeAll()
+            current.dumpFrames = [:]
+            current.inTrace = false
+            current.sawReturnFrame = false
+            current.nextIsExact = false
+            current.registerPC = nil
+            current.registerPCAddress = nil
+            current.backtraceLines = 0
+            open = current
+        }
+        if let existing = open, !existing.inTrace, existing.report.kind != "panic", !isCutHere,
             existing.report.frames.allSatisfy({ $0.frame.fromRegisterDump || $0.frame.kind == .lr }),
             var current = takeOpen()
         {
@@ -244,7 +261,7 @@ public final class LogProcessor {
             return
         }
         start(kind: format.kind, title: header, line: line)
-        open?.provisionalHeader = header.hasPrefix("------------[ cut here ]")
+        open?.provisionalHeader = isCutHere
     }
 
     private func finishOpenReport() {

@@ -7,9 +7,11 @@ extension LogProcessor {
     /// a report of its own.
     func applySyzbotTitles() {
         for crash in SyzbotTitles.crashes(in: textLines) {
+            let textIndex = crash.startLine - 1
+            let startLine = textLineNumbers.indices.contains(textIndex) ? textLineNumbers[textIndex] : crash.startLine
             let index =
-                finished.firstIndex { $0.firstLine <= crash.startLine && crash.startLine <= $0.lastLine }
-                ?? finished.firstIndex { $0.firstLine > crash.startLine && $0.firstLine <= crash.startLine + 3 }
+                finished.firstIndex { $0.firstLine <= startLine && startLine <= $0.lastLine }
+                ?? finished.firstIndex { $0.firstLine > startLine && $0.firstLine <= startLine + 3 }
             if let index {
                 var report = finished[index]
                 guard report.crashType == nil else { continue }
@@ -26,22 +28,33 @@ extension LogProcessor {
                 }
                 report.alternativeTitles = crash.alternativeTitles
                 report.crashType = crash.type
-                if crash.corrupted && !(missingStackOnly && hasStack) {
+                if !report.isCrash {
+                    // syzbot's rules found a crash header inside what started as a stack dump.
+                    report.kind = ReportTable.kind(ofTitle: crash.title)
+                }
+                let corrupted = crash.corrupted && !(missingStackOnly && hasStack)
+                // A title naming no function (`… in corrupted`) is corrupted in syzbot's sense, whatever the frames say.
+                let syzbotCorrupted = corrupted || (crash.corrupted && crash.title.hasSuffix(" in corrupted"))
+                report.syzbotCorrupted = syzbotCorrupted
+                report.syzbotCorruptedReason = syzbotCorrupted ? crash.corruptedReason ?? "corrupted" : nil
+                if corrupted {
                     report.corrupted = true
                     report.corruptedReason = report.corruptedReason ?? crash.corruptedReason ?? "corrupted"
                 }
                 finished[index] = report
             } else {
                 // A crash only syzbot's rules found: its kind from its first line, as any report's.
-                let header = crash.startLine <= textLines.count ? LinePrefix.strip(textLines[crash.startLine - 1][...]).message : ""
-                let kind = ReportFormats.format(of: header.drop { $0 == " " })?.kind ?? ReportFormats.kind(ofTitle: crash.title)
-                var report = Report(kind: kind, title: crash.title, firstLine: crash.startLine)
+                let header = textLines.indices.contains(textIndex) ? LinePrefix.strip(textLines[textIndex][...]).message : ""
+                let kind = ReportTable.format(of: header.drop { $0 == " " })?.kind ?? ReportTable.kind(ofTitle: crash.title)
+                var report = Report(kind: kind, title: crash.title, firstLine: startLine)
                 report.syzbotTitle = crash.title
-                report.lastLine = crash.startLine
+                report.lastLine = startLine
                 report.alternativeTitles = crash.alternativeTitles
                 report.crashType = crash.type
                 report.corrupted = crash.corrupted
                 report.corruptedReason = crash.corruptedReason
+                report.syzbotCorrupted = crash.corrupted
+                report.syzbotCorruptedReason = crash.corruptedReason
                 report.kernelRelease = logFacts.release?.value
                 finished.append(report)
             }

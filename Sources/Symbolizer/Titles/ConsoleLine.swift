@@ -45,27 +45,10 @@ struct ConsoleLine {
     }
 }
 
-/// Console prefix patterns of Linux logs.
+/// Patterns of Linux console lines beyond their prefix (which ``LinePrefix/consolePrefix(of:)`` reads).
 enum LinuxConsole {
-    /// Timestamp prefix at a line start, with an optional caller id (group 2), possibly after a
-    /// dropped-messages notice, a login prompt (group 1) or a syslog level.
-    static let prefix = TitleRegex(
-        #"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(.* login: )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? "#)
-    /// `prefix` without its login prompt group: the same matches in a line without ` login: `,
-    /// where that group cannot match, and much faster (without the `.*`). The caller id is group 1.
-    static let prefixWithoutLogin = TitleRegex(
-        #"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:\<[0-9]+\>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? "#)
     static let cpuCaller = TitleRegex(#"\[ *C[0-9]+\]"#)
     static let questionableFrame = TitleRegex(#"(\[\<[0-9a-f]+\>\])? \? "#)
-
-    /// The console prefix of `line`: where it ends, whether a login prompt is part of it, and the
-    /// caller id.
-    static func prefix(of line: String) -> (end: String.Index, afterLogin: Bool, caller: String?)? {
-        if ByteSearch.contains(line, " login: ") {
-            return prefix.firstMatch(in: line).map { ($0.range.upperBound, $0.groups[0] != nil, $0.groups[1]) }
-        }
-        return prefixWithoutLogin.firstMatch(in: line).map { ($0.range.upperBound, false, $0.groups[0]) }
-    }
 
     /// Whether `line` may hold a questionable frame: ` ? ` in it, or ` (unreliable)` at its end.
     static func mayBeQuestionable(_ line: String) -> Bool {

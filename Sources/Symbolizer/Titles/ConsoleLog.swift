@@ -65,8 +65,8 @@ struct ConsoleLog {
         var headers = [Int?](repeating: nil, count: lines.count)
 
         for (index, text) in texts.enumerated() {
-            if let prefix = LinuxConsole.prefix(of: text) {
-                lines[index].context = prefix.caller.map { .caller($0) } ?? .console
+            if let prefix = LinePrefix.consolePrefix(of: text) {
+                lines[index].context = prefix.caller.map { .caller(String($0)) } ?? .console
                 if !prefix.afterLogin {
                     lines[index].stripped = String(text.unicodeScalars[prefix.end...])
                 } else if let close = ByteSearch.firstRange(of: "] ", in: text) {

@@ -25,6 +25,9 @@ struct OopsGroup: Sendable {
     func starts(_ line: String, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         ByteSearch.firstOffset(of: headerBytes, in: bytes) != nil && !anyFalsePositive.matches(line)
     }
+
+    /// Whether `line` is one of this group's false positives.
+    func isFalsePositive(_ line: String) -> Bool { anyFalsePositive.matches(line) }
 }
 
 /// How one kind of report becomes a title.

@@ -25,9 +25,23 @@ public struct ReportFormat: Sendable {
     }
 }
 
-/// The known report formats, most specific first.
-public enum ReportFormats {
-    public static let all: [ReportFormat] = [
+/// The one table of kernel reports: which messages start a report and of
+/// what kind (``rows``), and how each is titled — by the group of syzbot's
+/// table (`pkg/report`, ported as `LinuxOopses`) whose header the message
+/// contains, whose false positives also keep a message from starting a
+/// report (userspace `WARNING:` lines, mount and sshd notices…). The report
+/// list, the syzbot titles and the crash verdict all read it.
+public enum ReportTable {
+    /// Kind of the informational stack dumps (`dump_stack()`, allocation
+    /// failures, fault injection) that start without a header of this table:
+    /// context for a reader, not a crash.
+    public static let stackDumpKind = "stack-dump"
+
+    /// The known report headers, most specific first. Rows whose header is
+    /// in a group of syzbot's table are titled by that group's rules; the
+    /// others (architecture-specific oopses syzbot's table lacks) by their
+    /// header and the first function of their frames.
+    public static let rows: [ReportFormat] = [
         ReportFormat(kind: "kasan", match: .prefix("BUG: KASAN: ")),
         ReportFormat(kind: "kasan", match: .prefix("BUG: KASan: ")),
         ReportFormat(kind: "kfence", match: .prefix("BUG: KFENCE: ")),
@@ -80,10 +94,23 @@ public enum ReportFormats {
         ReportFormat(kind: "panic", match: .prefix("Kernel panic - not syncing")),
     ]
 
-    /// The format whose header `message` is, if any.
+    /// The format whose header `message` is, if any: `nil` also where the
+    /// message is a false positive of the syzbot group that would title it.
     public static func format(of message: Substring) -> ReportFormat? {
-        all.first { $0.matches(message) }
+        guard let format = rows.first(where: { $0.matches(message) }) else { return nil }
+        if let group = titleGroup(of: message), group.isFalsePositive(String(message)) { return nil }
+        return format
     }
+
+    /// The group of syzbot's table that titles a report starting with `message`:
+    /// the first (in syzbot's order) whose header the message contains.
+    static func titleGroup(of message: Substring) -> OopsGroup? {
+        LinuxOopses.groups.first { ByteSearch.contains(message, $0.header) }
+    }
+
+    /// Whether reports of `kind` are crashes a tracker files (every kind but
+    /// the informational ``stackDumpKind``).
+    public static func isCrash(kind: String) -> Bool { kind != stackDumpKind }
 
     /// The kind of a crash known only by its syzbot title (`possible deadlock
     /// in …`, `memory leak in …`, `unregister_netdevice: waiting for …`):
