@@ -39,6 +39,31 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The architecture a distribution's kernel release names
+    /// (`6.1.0-50-amd64`, `4.9.3-200.fc25.x86_64`, `5.14.0-70.el9.aarch64`,
+    /// `6.1.0-9-armmp`, `6.1.0-50-5kc-malta`, `6.1.21-v8+`); `nil` when it names none
+    /// (`6.8.0-45-generic`, `6.1.0`).
+    public init?(kernelRelease release: String) {
+        let tokens = release.lowercased().split { $0 == "-" || $0 == "." || $0 == "+" || $0 == "~" }
+        for token in tokens.reversed() {
+            switch token {
+            case "amd64", "x86_64": self = .x86_64
+            case "686", "i686", "i586", "486", "pae": self = .i386
+            case "arm64", "aarch64", "v8", "2712": self = .arm64
+            case "armmp", "armv7hl", "armv7l", "armhf", "armel", "lpae", "v7", "v7l", "marvell", "rpi": self = .arm
+            case "ppc64le", "ppc64el", "powerpc64le": self = .powerpc64le
+            case "ppc64", "powerpc64": self = .powerpc64
+            case "s390x": self = .s390x
+            case "riscv64": self = .riscv64
+            case "5kc", "octeon", "loongson", "mips64r2el", "mips64el", "mips64r6el": self = .mips64
+            case "4kc", "mips32r2el", "mips32r6el": self = .mips
+            default: continue
+            }
+            return
+        }
+        return nil
+    }
+
     /// The architecture of an ELF file, from its `e_machine` and class.
     ///
     /// - Parameters:

@@ -9,21 +9,31 @@ public enum LogSyntax {
     /// already removed), if only one does.
     public static func registerDump(_ message: Substring) -> Architecture? {
         let trimmed = message.drop { $0 == " " }
-        if trimmed.hasPrefix("RIP: ") || trimmed.hasPrefix("RIP  [<") { return .x86_64 }
+        if trimmed.hasPrefix("RIP: ") || trimmed.hasPrefix("RIP  [<") || trimmed.hasPrefix("RSP: ")
+            || trimmed.hasPrefix("RAX: ")
+        {
+            return .x86_64
+        }
         if trimmed.hasPrefix("EIP: ") || trimmed.hasPrefix("EIP is at ") { return .i386 }
         if trimmed.hasPrefix("PC is at ") || trimmed.hasPrefix("pc : [<") { return .arm }
         if trimmed.hasPrefix("pstate: ") || trimmed.hasPrefix("x29: ") { return .arm64 }
-        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("sepc: ")
-            || (trimmed.hasPrefix("status: ") && trimmed.contains("badaddr:"))
-        {
-            return .riscv64
+        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("sepc: ") {
+            // "epc : c05d2f74 ra : …" (8 digits): a 32-bit kernel; "epc : func+off" says nothing of the width.
+            let value = trimmed.dropFirst(6).prefix { $0.isHexDigit }
+            let next = trimmed.dropFirst(6 + value.count).first
+            return value.count == 8 && (next == " " || next == nil) ? .riscv32 : .riscv64
         }
+        if trimmed.hasPrefix("status: ") && trimmed.contains("badaddr:") { return .riscv64 }
         if trimmed.hasPrefix("epc   : ") {
             // 16 digits: a 64-bit kernel.
             let value = trimmed.dropFirst("epc   : ".count).prefix { $0.isHexDigit }
             return value.count > 8 ? .mips64 : .mips
         }
-        if trimmed.hasPrefix("NIP:  ") || trimmed.hasPrefix("NIP [") { return .powerpc64 }
+        if trimmed.hasPrefix("NIP:  ") || trimmed.hasPrefix("NIP [") {
+            // "NIP:  c048b9d0 LR: …", "NIP [c048b9d0] f+…" (8 digits): a 32-bit kernel.
+            let value = trimmed.dropFirst(trimmed.hasPrefix("NIP [") ? 5 : 6).prefix { $0.isHexDigit }
+            return value.count == 8 ? .powerpc : .powerpc64
+        }
         // "MSR:  8000000000009033 <SF,EE,ME,IR,DR,RI,LE>": the flags say 64-bit (SF) and little-endian (LE).
         if trimmed.hasPrefix("MSR:  "), let open = trimmed.firstIndex(of: "<") {
             let flags = trimmed[open...].dropFirst().prefix { $0 != ">" }.split(separator: ",")
@@ -58,10 +68,19 @@ public enum LogSyntax {
     static let functions: [String: Architecture] = [
         "entry_SYSCALL_64_after_hwframe": .x86_64, "do_syscall_64": .x86_64, "asm_exc_page_fault": .x86_64,
         "asm_sysvec_apic_timer_interrupt": .x86_64, "entry_SYSCALL_64": .x86_64,
+        // x86-64 entry, interrupt and start-up code of older kernels (3.x, 4.x).
+        "system_call_fastpath": .x86_64, "entry_SYSCALL_64_fastpath": .x86_64, "tracesys": .x86_64,
+        "ret_from_intr": .x86_64, "apic_timer_interrupt": .x86_64, "smp_apic_timer_interrupt": .x86_64,
+        "async_page_fault": .x86_64, "general_protection": .x86_64, "do_general_protection": .x86_64,
+        "x86_64_start_kernel": .x86_64, "x86_64_start_reservations": .x86_64, "secondary_startup_64": .x86_64,
+        "ia32_sysenter_target": .x86_64, "sysvec_apic_timer_interrupt": .x86_64, "asm_common_interrupt": .x86_64,
+        "swapgs_restore_regs_and_return_to_usermode": .x86_64, "native_safe_halt": .x86_64,
+        "sysenter_do_call": .i386, "sysenter_past_esp": .i386, "syscall_call": .i386, "resume_userspace": .i386,
         "do_int80_syscall_32": .i386, "entry_INT80_32": .i386, "do_fast_syscall_32": .i386,
         "entry_SYSENTER_32": .i386,
         "el0_svc": .arm64, "el0t_64_sync": .arm64, "el1h_64_sync": .arm64, "el1h_64_irq": .arm64, "el1_irq": .arm64,
-        "el0_sync": .arm64, "el1_sync": .arm64, "do_el0_svc": .arm64,
+        "el0_sync": .arm64, "el1_sync": .arm64, "do_el0_svc": .arm64, "el0_svc_naked": .arm64, "el1_da": .arm64,
+        "el1_ia": .arm64, "el0_da": .arm64, "el0_irq": .arm64,
         "__irq_svc": .arm, "ret_fast_syscall": .arm, "__dabt_svc": .arm, "__und_svc": .arm, "vector_swi": .arm,
         "__irq_usr": .arm,
         "system_call_exception": .powerpc64, "system_call_common": .powerpc64, "interrupt_return_srr": .powerpc64,
@@ -110,6 +129,8 @@ public enum LogSyntax {
             printed.distance(from: printed.index(printed.startIndex, offsetBy: 2), to: close) > 8
         else { return architecture }
         switch architecture {
+        // arm64 before 4.18 had ret_fast_syscall too.
+        case .arm: return .arm64
         case .mips: return .mips64
         case .powerpc: return .powerpc64
         case .riscv32: return .riscv64

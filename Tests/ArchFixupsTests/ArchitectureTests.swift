@@ -18,6 +18,25 @@ struct ArchitectureTests {
         #expect(architecture.fixups.callSiteAddress(forReturnAddress: returnAddress) == expected)
     }
 
+    @Test(
+        "architecture a distribution's kernel release names",
+        arguments: [
+            ("6.1.0-50-amd64", Architecture.x86_64), ("4.9.3-200.fc25.x86_64", .x86_64), ("6.1.0-9-686-pae", .i386),
+            ("5.14.0-70.el9.aarch64", .arm64), ("6.1.0-50-arm64", .arm64), ("6.1.21-v8+", .arm64),
+            ("6.6.31+rpt-rpi-2712", .arm64), ("6.6.31+rpt-rpi-v7l", .arm), ("6.1.0-50-armmp", .arm),
+            ("6.1.0-50-armmp-lpae", .arm), ("4.18.0-80.el8.ppc64le", .powerpc64le), ("6.1.0-50-powerpc64le", .powerpc64le),
+            ("3.10.0-1160.el7.ppc64", .powerpc64), ("6.1.0-50-s390x", .s390x), ("6.1.0-50-5kc-malta", .mips64),
+            ("6.1.0-50-4kc-malta", .mips), ("6.1.0-50-octeon", .mips64), ("6.1.0-50-riscv64", .riscv64),
+        ])
+    func releaseNames(release: String, architecture: Architecture) {
+        #expect(Architecture(kernelRelease: release) == architecture)
+    }
+
+    @Test("releases that name no architecture", arguments: ["6.8.0-45-generic", "6.1.0", "6.12.1-arch1-1", "5.15.0-rc3+", "4.9.22-622951-geb1249894645c-dirty"])
+    func releasesNamingNone(release: String) {
+        #expect(Architecture(kernelRelease: release) == nil)
+    }
+
     @Test("arm64 pointer authentication bits are stripped from kernel addresses")
     func pointerAuthentication() {
         let fixup = AArch64Fixup(vaBits: 48)

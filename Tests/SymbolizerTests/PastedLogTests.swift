@@ -420,6 +420,39 @@ struct PastedLogTests {
         #expect(s390.first?.frames.first?.frame.address == 0x12_345a)
     }
 
+    @Test(
+        "architecture from what a paste carries: register lines of every width, the release, a later dump",
+        arguments: [
+            // x86-64 register lines other than RIP (a WARNING's dump cut short).
+            ("WARNING: CPU: 3 PID: 1 at fs/a.c:1 f+0x1/0x2\nRSP: 0018:ffffc90000708b70 EFLAGS: 00010246\n", "x86_64"),
+            // 32-bit powerpc prints 8 digits; the MSR has no SF.
+            ("Oops: Kernel access of bad area, sig: 11 [#1]\nNIP:  c048b9d0 LR: c048b9d0 CTR: 00000000\nNIP [c048b9d0] f+0x10/0x20\n", "powerpc"),
+            // riscv32 prints 8 digits.
+            ("Unable to handle kernel paging request at virtual address 00000004\nepc : c05d2f74 ra : c04bd60c sp : df04fce0\n", "riscv32"),
+            // The release names it (Fedora, Debian), when nothing else does.
+            ("BUG: unable to handle kernel paging request\nCPU: 0 PID: 2979 Comm: chrome Not tainted 4.9.3-200.fc25.x86_64 #1\n", "x86_64"),
+            ("kernel BUG at mm/slub.c:1!\nCPU: 1 PID: 7 Comm: kworker Not tainted 6.1.0-50-armmp #1 Debian 6.1.158-1\n", "arm"),
+            // No-break spaces of a web paste read as spaces; the MSR's LE wins over the NIP line after it.
+            ("kernel BUG at lib/list_debug.c:32!\nMSR:\u{A0} 9000000000029033 <SF,HV,EE,ME,IR,DR,RI,LE>\u{A0} CR: 24004280\nNIP [c000000000e098fc] f+0xdc/0x140\n", "powerpc64le"),
+            // A register dump after a bare first report says the architecture of the whole log.
+            ("WARNING: CPU: 0 PID: 1 at a.c:1 f+0x1/0x2\n\n\n\n\nBUG: kernel NULL pointer dereference, address: 0000000000000000\nRIP: 0010:g+0x1/0x2\n", "x86_64"),
+            // x86-64 entry code of 4.x kernels in a trace without registers.
+            ("Call Trace:\n [<ffffffff81662d11>] dump_stack+0x45/0x56\n [<ffffffff8166ae29>] system_call_fastpath+0x16/0x1b\n", "x86_64"),
+        ])
+    func architectureFromPastes(log: String, arch: String) {
+        let (reports, _) = Self.reports(log)
+        #expect(!reports.isEmpty)
+        #expect(reports.allSatisfy { $0.architecture?.rawValue == arch }, "\(reports.map { $0.architecture?.rawValue ?? "nil" })")
+    }
+
+    @Test("no-break spaces are read as spaces but printed as they came")
+    func noBreakSpaces() {
+        let log = "NIP [c000000000e098fc]\u{A0}f+0xdc/0x140\n"
+        let (text, _) = symbolize(bytes: Array(log.utf8))
+        #expect(String(decoding: text, as: UTF8.self).hasPrefix("NIP [c000000000e098fc]\u{A0}f+0xdc/0x140"))
+        #expect(LogLine(number: 1, bytes: Array("MSR:\u{A0} 9".utf8), terminator: []).message == "MSR:  9")
+    }
+
     @Test("frame-looking lines that are not understood are counted; the RCU stall's (null) line is not one")
     func unrecognized() {
         let (reports, processor) = Self.reports(

@@ -95,6 +95,7 @@ public struct KernelFacts: Sendable, Equatable {
     /// A release line of the log: the release, and the kallsyms mode it suggests.
     public mutating func noteRelease(_ release: String) {
         self.release.offer(release, .logLine, sameStrengthWins: true)
+        if let named = Architecture(kernelRelease: release) { architecture.offer(named, .release(release)) }
         if let mode = KallsymsMode.likely(forRelease: release) {
             kallsymsMode.offer(mode, .release(release), sameStrengthWins: true)
         }

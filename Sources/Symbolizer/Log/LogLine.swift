@@ -6,7 +6,8 @@ public struct LogLine: Sendable {
     public var bytes: [UInt8]
     /// The terminator as read: `"\n"`, `"\r\n"`, or empty for a last line without one.
     public var terminator: [UInt8]
-    /// The line decoded as UTF-8 (invalid bytes replaced, NULs dropped), without terminator.
+    /// The line decoded as UTF-8 (invalid bytes replaced, NULs dropped,
+    /// no-break spaces read as spaces), without terminator.
     public var text: String
     /// The kernel message: `text` without syslog, journal, `<level>`,
     /// timestamp and caller-id prefixes.
@@ -24,6 +25,11 @@ public struct LogLine: Sendable {
         let cleaned = bytes.contains(0) ? bytes.filter { $0 != 0 } : bytes
         var text = String(decoding: cleaned, as: UTF8.self)
         if text.utf8.last == UInt8(ascii: "\r") { text.removeLast() }
+        if cleaned.contains(0xC2) || cleaned.contains(0xE2) {
+            // A paste from a web page or a mail client turns runs of blanks into
+            // no-break spaces: read as the spaces the kernel printed (the output keeps the bytes).
+            text = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{A0}" || $0 == "\u{202F}" ? " " : $0 }))
+        }
         self.text = text
         let parts = LinePrefix.split(text[...])
         self.message = parts.message

@@ -207,6 +207,13 @@ public final class LogProcessor {
         }
         finished.sort { $0.firstLine < $1.firstLine }
         if retainReports { applySyzbotTitles() }
+        if let architecture = logFacts.architecture?.value {
+            // One log, one kernel: what a later line said (a register dump
+            // after a first, bare report) holds for the reports before it.
+            for index in finished.indices where finished[index].architecture == nil {
+                finished[index].architecture = architecture
+            }
+        }
         return finished
     }
 
