@@ -10,7 +10,8 @@ struct KallsymsCommand: ParsableCommand {
             Diff the output against the crashed machine's `grep '\\[MODULE\\]' /proc/kallsyms` \
             to see which kallsyms behaviour its kernel has: on Thumb-2, `fixed` kernels \
             (Linux ≥ 5.0) list functions at even addresses, `raw` (older) ones at odd addresses.
-            """
+            """,
+        version: buildVersion
     )
 
     @Argument(help: "The module (.ko).")

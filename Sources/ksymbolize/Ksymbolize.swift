@@ -15,6 +15,8 @@ struct Ksymbolize: ParsableCommand {
             Exit status: 0 when every frame was symbolized, 2 when some frames could not \
             be (each says why), 1 on a fatal error (unreadable input), 64 on bad usage.
             """,
+        // From git when built (scripts/version.sh, through Plugins/VersionPlugin); every subcommand takes --version too.
+        version: buildVersion,
         subcommands: [SymbolizeCommand.self, AddrCommand.self, KallsymsCommand.self],
         defaultSubcommand: SymbolizeCommand.self
     )

@@ -4,7 +4,7 @@ import FoundationEssentials
 /// The `--format json` document, version 1.
 ///
 /// ```
-/// {"version":1,"reports":[{"kind","title","arch","kernel_release","first_line","last_line",
+/// {"version":1,"generator":"ksymbolize VERSION","reports":[{"kind","title","arch","kernel_release","first_line","last_line",
 ///   "frames":[{"line","kind":"pc|return|lr","reliable","printed","module","address",
 ///              "symbol":{"name","offset","size"},"locations":[{"function","file","line","column"}],
 ///              "unresolved"}]}]}
@@ -12,10 +12,14 @@ import FoundationEssentials
 /// Fields are never renamed or removed; new ones may be added.
 public struct JSONDocument: Encodable {
     public var version = 1
+    /// What wrote the document, `ksymbolize VERSION` (`ksymbolize --version`);
+    /// left out when nil.
+    public var generator: String?
     public var reports: [Report]
 
-    public init(reports: [Report]) {
+    public init(reports: [Report], generator: String? = nil) {
         self.reports = reports
+        self.generator = generator
     }
 
     /// The document as UTF-8 bytes, keys sorted, ending in a newline.
