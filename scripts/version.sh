@@ -8,8 +8,9 @@
 #   not a git checkout     unknown (a tarball)
 # Usage: version.sh             print it
 #        version.sh --deb       print it as a Debian version (1.2.0+3.gabc1234, 0.0.0+unknown)
-#        version.sh --swift F   write F, `let buildVersion = "…"`, unless it already says so
-#                               (the VersionPlugin build tool plugin, before every build)
+#        version.sh --swift F S write F, `let buildVersion = "…"`, unless it already says so,
+#                               and S, anew (Plugins/VersionPlugin, on every build: S is an
+#                               input of that command, so that it always runs again)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 # safe.directory: `sudo make install` in a checkout owned by another user still reads it.
@@ -35,16 +36,17 @@ case "${1-}" in
 	;;
 --swift)
 	file=$2
-	text="// Written by scripts/version.sh before every build (Plugins/VersionPlugin); not committed.
+	text="// Written by scripts/version.sh on every build (Plugins/VersionPlugin); not committed.
 let buildVersion = \"$version\""
 	if [ ! -f "$file" ] || [ "$(cat "$file")" != "$text" ]; then
 		mkdir -p "$(dirname "$file")"
 		printf '%s\n' "$text" >"$file.tmp"
 		mv "$file.tmp" "$file"
 	fi
+	[ -z "${3-}" ] || date +%s.%N >"$3"
 	;;
 *)
-	echo "usage: $0 [--deb | --swift FILE]" >&2
+	echo "usage: $0 [--deb | --swift FILE [STAMP]]" >&2
 	exit 64
 	;;
 esac
