@@ -14,12 +14,13 @@ struct KallsymsCommand: ParsableCommand {
         version: buildVersion
     )
 
-    @Argument(help: "The module (.ko).")
+    @Argument(help: "The module (.ko).", completion: .file())
     var module: String
 
     @Option(
         name: .customLong("module-sections"),
-        help: ArgumentHelp("The module's section addresses (`grep -r . /sys/module/*/sections/`).", valueName: "file"))
+        help: ArgumentHelp("The module's section addresses (`grep -r . /sys/module/*/sections/`).", valueName: "file"),
+        completion: .file())
     var moduleSections: String
 
     @Option(name: .customLong("kallsyms-mode"), help: "fixed (Linux ≥ 5.0) or raw.")
