@@ -2,6 +2,7 @@
 #   make sample   install what is missing, build, symbolize a bundled real oops
 #   make test     install what is missing, fetch sample binaries, run every test
 #   make install  the release binary, man pages and shell completions (PREFIX, DESTDIR)
+#   make deb      a Debian package of what make install installs (scripts/make-deb.sh)
 SWIFT ?= swift
 CACHE ?= $(or $(KSYMBOLIZE_CACHE),$(HOME)/.cache/ksymbolize)
 SAMPLE_CASE ?= first
@@ -23,7 +24,7 @@ RELEASE_FLAGS = -c release -Xswiftc -warnings-as-errors --disable-local-rpath
 GENERATED = .build/packaging
 MANUAL_OUTPUT = .build/plugins/GenerateManual/outputs/ksymbolize
 
-.PHONY: sample test build setup format clean fuzz man completions install uninstall
+.PHONY: sample test build setup format clean fuzz man completions install uninstall deb
 FUZZ_RUNS ?= 3000
 
 setup:
@@ -80,6 +81,17 @@ uninstall:
 	rm -f "$(DESTDIR)$(BINDIR)/ksymbolize" "$(DESTDIR)$(MANDIR)"/man1/ksymbolize.1 \
 	  "$(DESTDIR)$(MANDIR)"/man1/ksymbolize.*.1 "$(DESTDIR)$(BASH_COMPLETION_DIR)/ksymbolize" \
 	  "$(DESTDIR)$(ZSH_COMPLETION_DIR)/_ksymbolize" "$(DESTDIR)$(FISH_COMPLETION_DIR)/ksymbolize.fish"
+
+# .build/deb/ksymbolize_VERSION_ARCH.deb: make install into a staging root
+# (PREFIX=/usr, zsh's Debian directory), then control fields, copyright,
+# compressed man pages, dpkg-deb and lintian (scripts/make-deb.sh).
+DEB_DIR = .build/deb
+deb:
+	@bash scripts/setup.sh --deb
+	rm -rf $(DEB_DIR)/root
+	$(MAKE) install DESTDIR="$(CURDIR)/$(DEB_DIR)/root" PREFIX=/usr \
+	  ZSH_COMPLETION_DIR=/usr/share/zsh/vendor-completions
+	bash scripts/make-deb.sh $(DEB_DIR)/root $(DEB_DIR)
 
 format:
 	swift format lint --strict --recursive Sources Tests Package.swift
