@@ -43,10 +43,13 @@ sample: build
 	  --module-sections samples/arm-thumb2/prefix/$(SAMPLE_CASE).sections \
 	  samples/arm-thumb2/prefix/$(SAMPLE_CASE).log
 
-# Every test, then a short bounded fuzzing pass (make fuzz FUZZ_RUNS=200000 for a long one).
+# Every test, the installed files and the Debian package (scripts/test-install.sh),
+# then a short bounded fuzzing pass (make fuzz FUZZ_RUNS=200000 for a long one).
 # scripts/run-tests.sh starts a local debuginfod server for the debuginfod tests.
-test: setup
+test:
+	@bash scripts/setup.sh --test
 	bash scripts/run-tests.sh
+	bash scripts/test-install.sh
 	bash scripts/fuzz.sh $(FUZZ_RUNS)
 
 fuzz:

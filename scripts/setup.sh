@@ -5,13 +5,16 @@
 # layouts. Needs root (or sudo) only when something is missing.
 #   --deb   also what `make deb` needs: dpkg-dev (dpkg-shlibdeps,
 #           dpkg-gencontrol), lintian
+#   --test  also what the install tests need: those, man-db (man -l),
+#           bash-completion, zsh and fish (their completions are tried)
 set -euo pipefail
 packages=(libdw-dev libelf-dev libzstd-dev zstd pkg-config xz-utils binutils elfutils)
 case "${1-}" in
 --deb) packages+=(dpkg-dev lintian) ;;
+--test) packages+=(dpkg-dev lintian man-db groff-base bash-completion zsh fish) ;;
 "") ;;
 *)
-	echo "usage: $0 [--deb]" >&2
+	echo "usage: $0 [--deb | --test]" >&2
 	exit 64
 	;;
 esac
