@@ -72,16 +72,14 @@ check_binary() {
 	has "$what: JSON generator" "$output" "\"generator\" : \"ksymbolize $version\"" '"function" : "crash_read_value"'
 }
 
-# The values each fixed-set option offers, as --help's error message lists them.
-architectures=$(.build/release/ksymbolize --arch vax 2>&1 | sed -n 's/^  - //p' | tr '\n' ' ')
-architectures=${architectures% }
-# Completion cases: words typed (the last one being completed, often empty) = the values offered.
+# Completion cases: words typed (the last one being completed, often empty)
+# and the values offered (architectures: set once the binary is installed).
 completion_cases=(
 	"ksymbolize --format |text json markdown"
 	"ksymbolize symbolize --format |text json markdown"
 	"ksymbolize -r 6.1 --format j|json"
 	"ksymbolize addr --format |text json"
-	"ksymbolize --arch |$architectures"
+	"ksymbolize --arch |ARCHITECTURES"
 	"ksymbolize --kallsyms-mode |fixed raw"
 	"ksymbolize kallsyms --kallsyms-mode |fixed raw"
 	"ksymbolize oops.log --reports-o|--reports-only"
@@ -153,6 +151,11 @@ usr/local/share/man/man1/ksymbolize.help.1
 usr/local/share/man/man1/ksymbolize.kallsyms.1
 usr/local/share/man/man1/ksymbolize.symbolize.1
 usr/local/share/zsh/site-functions/_ksymbolize" "$(cd "$work/dest" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)"
+# The architectures --arch takes, as the binary's own error message lists them.
+architectures=$("$prefix/bin/ksymbolize" --arch vax 2>&1 | sed -n 's/^  - //p' | tr '\n' ' ')
+architectures=${architectures% }
+[ -n "$architectures" ] && pass "the architectures: $architectures" || fail "no architectures from ksymbolize --arch vax"
+completion_cases=("${completion_cases[@]/ARCHITECTURES/$architectures}")
 [ -x "$prefix/bin/ksymbolize" ] && pass "make install: the binary is executable" || fail "make install: $prefix/bin/ksymbolize is not executable"
 check_binary "make install" "$prefix/bin/ksymbolize"
 
