@@ -37,8 +37,11 @@ let package = Package(
             // FoundationEssentials needs; lld, as gold warns about libc's mktemp, which the static
             // FoundationEssentials uses.
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))],
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux]))],
+            // `buildVersion`, from git (scripts/version.sh), for --version and the JSON `generator`.
+            plugins: ["VersionPlugin"]
         ),
+        .plugin(name: "VersionPlugin", capability: .buildTool()),
         .testTarget(name: "ArchFixupsTests", dependencies: ["ArchFixups"]),
         .testTarget(
             name: "SymbolizerTests",

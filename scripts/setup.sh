@@ -3,8 +3,21 @@
 # libdw-dev (and libelf-dev, pkg-config) to build, xz-utils to unpack the
 # bundled vmlinux files, elfutils (eu-strip) for the tests' split-DWARF
 # layouts. Needs root (or sudo) only when something is missing.
+#   --deb   also what `make deb` needs: dpkg-dev (dpkg-shlibdeps,
+#           dpkg-gencontrol), lintian
+#   --test  also what the install tests need: those, man-db (man -l),
+#           bash-completion, zsh and fish (their completions are tried)
 set -euo pipefail
 packages=(libdw-dev libelf-dev libzstd-dev zstd pkg-config xz-utils binutils elfutils)
+case "${1-}" in
+--deb) packages+=(dpkg-dev lintian) ;;
+--test) packages+=(dpkg-dev lintian man-db groff-base bash-completion zsh fish) ;;
+"") ;;
+*)
+	echo "usage: $0 [--deb | --test]" >&2
+	exit 64
+	;;
+esac
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -13,7 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}" >&2
 	sudo_cmd=()
 	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-	"${sudo_cmd[@]}" apt-get update -q >&2
+	# A mirror that cannot be reached now may not be needed: the lists at hand may do.
+	"${sudo_cmd[@]}" apt-get update -q >&2 || echo "setup: apt-get update failed; installing from the package lists at hand" >&2
 	DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}" >&2
 fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6 toolchain needed)" >&2; exit 1; }

@@ -14,7 +14,8 @@ struct AddrCommand: ParsableCommand {
             Without a KASLR offset (--kaslr-offset, --kallsyms), vmlinux addresses are link-time addresses. \
             With --format json, one JSON object per input (JSON Lines), with the frame fields \
             of `ksymbolize --format json` plus "input".
-            """
+            """,
+        version: buildVersion
     )
 
     @Argument(help: "Addresses or expressions; standard input when none is given.")

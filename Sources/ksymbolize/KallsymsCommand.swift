@@ -10,15 +10,17 @@ struct KallsymsCommand: ParsableCommand {
             Diff the output against the crashed machine's `grep '\\[MODULE\\]' /proc/kallsyms` \
             to see which kallsyms behaviour its kernel has: on Thumb-2, `fixed` kernels \
             (Linux ≥ 5.0) list functions at even addresses, `raw` (older) ones at odd addresses.
-            """
+            """,
+        version: buildVersion
     )
 
-    @Argument(help: "The module (.ko).")
+    @Argument(help: "The module (.ko).", completion: .file())
     var module: String
 
     @Option(
         name: .customLong("module-sections"),
-        help: ArgumentHelp("The module's section addresses (`grep -r . /sys/module/*/sections/`).", valueName: "file"))
+        help: ArgumentHelp("The module's section addresses (`grep -r . /sys/module/*/sections/`).", valueName: "file"),
+        completion: .file())
     var moduleSections: String
 
     @Option(name: .customLong("kallsyms-mode"), help: "fixed (Linux ≥ 5.0) or raw.")

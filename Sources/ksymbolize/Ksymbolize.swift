@@ -10,11 +10,15 @@ struct Ksymbolize: ParsableCommand {
             Reads kernel logs (files, or standard input), finds the reports in them and \
             prints every line unchanged, with function, file:line and inline chain added \
             to each stack frame. Modules are relocated to the addresses the crashed \
-            kernel used (--module-sections).
+            kernel used (--module-sections). Without a subcommand, symbolize runs: \
+            `ksymbolize [OPTIONS] [LOG ...]` is `ksymbolize symbolize [OPTIONS] [LOG ...]`, \
+            whose options `ksymbolize symbolize --help` lists.
 
             Exit status: 0 when every frame was symbolized, 2 when some frames could not \
             be (each says why), 1 on a fatal error (unreadable input), 64 on bad usage.
             """,
+        // From git when built (scripts/version.sh, through Plugins/VersionPlugin); every subcommand takes --version too.
+        version: buildVersion,
         subcommands: [SymbolizeCommand.self, AddrCommand.self, KallsymsCommand.self],
         defaultSubcommand: SymbolizeCommand.self
     )

@@ -13,7 +13,8 @@ struct SymbolizeCommand: ParsableCommand {
             Every input line is printed unchanged and in order, as soon as it is read; \
             a frame line gets its file:line appended and one indented line per inlined caller. \
             With --format json, a JSON document of the reports is printed instead (see README).
-            """
+            """,
+        version: buildVersion
     )
 
     @Argument(
@@ -46,7 +47,8 @@ struct SymbolizeCommand: ParsableCommand {
         let symbolizer = Symbolizer(options: options)
         let output = OutputSink(fd: 1)
         let run = LogRun(
-            symbolizer: symbolizer, format: format, reportsOnly: reportsOnly, write: output.write, warn: Diagnostics.warn)
+            symbolizer: symbolizer, format: format, reportsOnly: reportsOnly, generator: "ksymbolize \(buildVersion)",
+            write: output.write, warn: Diagnostics.warn)
         // Start reading vmlinux, and the modules the logs' frames name, while the logs are read.
         run.preload(paths: logs)
         for input in logs.isEmpty ? ["-"] : logs {

@@ -139,6 +139,24 @@ struct CommandLineTests {
         for text in cliCase.stderrContains { #expect(result.stderr.contains(text), "stderr: \(result.stderr)") }
     }
 
+    /// `--version` on the root command and every subcommand, and the JSON
+    /// `generator`, all say what `scripts/version.sh` says of this checkout
+    /// (the build ran it through Plugins/VersionPlugin just before the tests).
+    @Test("--version and the JSON generator come from scripts/version.sh")
+    func version() throws {
+        let expected = try Samples.run("/bin/sh", [Samples.path("scripts/version.sh")]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(expected.wholeMatch(of: /(unknown|[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+-g[0-9a-f]{7,})?(-dirty)?)/) != nil, "\(expected)")
+        for arguments in [["--version"], ["symbolize", "--version"], ["addr", "--version"], ["kallsyms", "--version"]] {
+            let result = try CLI.run(arguments)
+            #expect(result.status == 0 && result.stdout == expected + "\n", "\(arguments): \(result.stdout) \(result.stderr)")
+        }
+        let json = try CLI.run(["--no-live", "--format", "json"], stdin: "nothing here\n")
+        #expect(json.stdout.contains("\"generator\" : \"ksymbolize \(expected)\""), "\(json.stdout)")
+        // JSON Lines of `addr` carry frames only.
+        let lines = try CLI.run(["addr", "--format", "json", "nothing"])
+        #expect(!lines.stdout.contains("generator"), "\(lines.stdout)")
+    }
+
     /// The CLI starts reading `--vmlinux` before it has parsed `--debug-dir`:
     /// a stripped vmlinux must still get its DWARF from the build-id tree.
     @Test("a stripped --vmlinux finds its DWARF under --debug-dir")

@@ -4,7 +4,8 @@ import FoundationEssentials
 /// The `--format json` document, version 1.
 ///
 /// ```
-/// {"version":1,"crash":{"report","kind","title","alternative_titles","crash_type","corrupted",
+/// {"version":1,"generator":"ksymbolize VERSION",
+///  "crash":{"report","kind","title","alternative_titles","crash_type","corrupted",
 ///   "corrupted_reason","signature"} or null,
 ///  "reports":[{"kind","crash","title","arch","kernel_release","first_line","last_line",
 ///   "frames":[{"line","kind":"pc|return|lr","reliable","printed","module","address",
@@ -14,20 +15,25 @@ import FoundationEssentials
 /// Fields are never renamed or removed; new ones may be added.
 public struct JSONDocument: Encodable {
     public var version = 1
+    /// What wrote the document, `ksymbolize VERSION` (`ksymbolize --version`);
+    /// left out when nil.
+    public var generator: String?
     /// The log's crash (``CrashVerdict``); `null` when it holds none.
     public var crash: CrashVerdict?
     public var reports: [Report]
 
-    public init(reports: [Report]) {
+    public init(reports: [Report], generator: String? = nil) {
         self.reports = reports
+        self.generator = generator
         crash = CrashVerdict(reports: reports)
     }
 
-    enum CodingKeys: String, CodingKey { case version, crash, reports }
+    enum CodingKeys: String, CodingKey { case version, generator, crash, reports }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(version, forKey: .version)
+        try container.encodeIfPresent(generator, forKey: .generator)
         try container.encode(crash, forKey: .crash)
         try container.encode(reports, forKey: .reports)
     }

@@ -53,13 +53,16 @@ struct ReportsOnlyTextPrinter: LogPrinter {
 
 /// The JSON document of the reports (``JSONDocument``), at the end.
 struct JSONPrinter: LogPrinter {
+    /// The document's `generator`.
+    var generator: String?
+
     func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8] {
         _ = processor.takeFinishedReports()
         return []
     }
 
     func finish(_ reports: [Report], processor: LogProcessor) throws -> [UInt8] {
-        try JSONDocument(reports: reports).encoded()
+        try JSONDocument(reports: reports, generator: generator).encoded()
     }
 }
 

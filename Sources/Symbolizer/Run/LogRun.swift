@@ -40,17 +40,18 @@ public final class LogRun {
     ///   - keepReports: keep every report for ``Summary/reports`` in the text
     ///     format too (JSON and markdown always do; streaming text otherwise
     ///     keeps memory bounded however long the log).
+    ///   - generator: the JSON document's `generator` (`ksymbolize VERSION`).
     ///   - write: where the output goes, as it is made.
     ///   - warn: messages for the user (each reason for an unresolved frame once).
     public init(
         symbolizer: Symbolizer, format: OutputFormat, reportsOnly: Bool = false, keepReports: Bool = false,
-        write: @escaping ([UInt8]) -> Void, warn: @escaping (String) -> Void
+        generator: String? = nil, write: @escaping ([UInt8]) -> Void, warn: @escaping (String) -> Void
     ) {
         self.symbolizer = symbolizer
         processor = LogProcessor(symbolizer: symbolizer, retainReports: keepReports || format != .text)
         switch format {
         case .text: printer = reportsOnly ? ReportsOnlyTextPrinter() : TextPrinter()
-        case .json: printer = JSONPrinter()
+        case .json: printer = JSONPrinter(generator: generator)
         case .markdown: printer = MarkdownLogPrinter()
         }
         self.write = write
