@@ -85,10 +85,11 @@ struct MaintainersTests {
         #expect(EmailAddress.format(name: name, address: address) == expected)
     }
 
-    @Test("Linux 6.1's MAINTAINERS parses with no problem")
+    @Test("Linux 6.1's MAINTAINERS parses, with two problems")
     func realFile() throws {
         let file = try KernelSource.tree().maintainersFile()
-        #expect(file.problems.isEmpty, "\(file.problems.prefix(10))")
+        // `L:\tMali DP Maintainers <malidp@foss.arm.com>`: get_maintainer.pl takes "Mali" for the list.
+        #expect(file.problems.map(\.line) == [1606, 1628], "\(file.problems.prefix(10))")
         #expect(file.subsystems.count > 2500)
         #expect(file.subsystems.last?.name == "THE REST")
     }
@@ -113,10 +114,12 @@ struct MaintainersTests {
         return (guilty + chosen + everyNth).filter { seen.insert($0).inserted }
     }
 
-    /// Runs get_maintainer.pl once per file, two at a time; its output, stderr and exit status by file.
-    static func getMaintainer(root: String, files: [String]) throws -> [String: (
-        out: String, err: String, status: Int32
-    )] {
+    /// What get_maintainer.pl said for one file.
+    typealias Said = (out: String, err: String, status: Int32)
+
+    /// Runs get_maintainer.pl once per file, two at a time (`meanwhile` runs
+    /// while it does); its output, stderr and exit status by file.
+    static func getMaintainer(root: String, files: [String], meanwhile: () -> Void) throws -> [String: Said] {
         let out = NSTemporaryDirectory() + "ksymbolize-get-maintainer-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -135,6 +138,7 @@ struct MaintainersTests {
         for (index, file) in files.enumerated() { arguments.append(Data("\(index)\0\(file)\0".utf8)) }
         input.fileHandleForWriting.write(arguments)
         try input.fileHandleForWriting.close()
+        meanwhile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw SampleError("xargs perl get_maintainer.pl: \(process.terminationStatus)")
@@ -197,19 +201,28 @@ struct MaintainersTests {
         let file = try tree.maintainersFile()
         let mailmap = tree.mailmap()
         let parseTime = clock.now - parsing
-        let files = try Self.sampleFiles(root: tree.root, count: 200)
+        // KSYMBOLIZE_MAINTAINERS_SAMPLE=N compares every (files/N)th file instead (a longer check).
+        let count = ProcessInfo.processInfo.environment["KSYMBOLIZE_MAINTAINERS_SAMPLE"].flatMap { Int($0) } ?? 200
+        let files = try Self.sampleFiles(root: tree.root, count: count)
         let started = clock.now
-        let perl = try Self.getMaintainer(root: tree.root, files: files)
+        var answers: [String: Result<MaintainersMatch, SourceTreeError>] = [:]
+        var slowest: (Duration, String) = (.zero, "")
+        var swiftTime = Duration.zero
+        let perl = try Self.getMaintainer(root: tree.root, files: files) {
+            for path in files {
+                let before = clock.now
+                answers[path] = Result { () throws(SourceTreeError) in try tree.maintainers(for: path, in: file) }
+                if clock.now - before > slowest.0 { slowest = (clock.now - before, path) }
+            }
+            swiftTime = clock.now - started
+        }
         let perlTime = clock.now - started
         var compared = 0
-        var slowest: (Duration, String) = (.zero, "")
         var (missing, withFileEmails, withKeywords) = (0, 0, 0)
         var reordered = 0
         for path in files {
             let expected = try #require(perl[path])
-            let before = clock.now
-            let answer = Result { () throws(SourceTreeError) in try tree.maintainers(for: path, in: file) }
-            if clock.now - before > slowest.0 { slowest = (clock.now - before, path) }
+            let answer = try #require(answers[path])
             switch answer {
             case .failure: missing += 1
             case .success(let match):
@@ -223,7 +236,9 @@ struct MaintainersTests {
                     "\(path): \(error); perl: \(expected)")
             case .success(let match):
                 #expect(expected.status == 0, "\(path): perl failed: \(expected.err)")
-                let lines = expected.out.split(separator: "\n").map(String.init)
+                // An empty line is an answer too (`L: Mali DP Maintainers <…>` prints one).
+                var lines = expected.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                if lines.last == "" { lines.removeLast() }
                 let same = match.getMaintainerLines(mailmap: mailmap) == lines
                 if !same { reordered += 1 }
                 #expect(
@@ -234,7 +249,7 @@ struct MaintainersTests {
         }
         #expect(compared >= 200)
         print(
-            "MaintainersTests: \(compared) paths compared with get_maintainer.pl (\(perlTime)): \(missing) not in the tree, \(withKeywords) with K: matches, \(withFileEmails) with addresses in the file; \(reordered) agreeing only up to its hash order; total \(clock.now - started), slowest \(slowest), MAINTAINERS read in \(parseTime)"
+            "MaintainersTests: \(compared) paths compared with get_maintainer.pl (\(perlTime)): \(missing) not in the tree, \(withKeywords) with K: matches, \(withFileEmails) with addresses in the file; \(reordered) agreeing only up to its hash order; Swift answered in \(swiftTime) (slowest \(slowest)) while perl ran; MAINTAINERS read in \(parseTime)"
         )
     }
 }

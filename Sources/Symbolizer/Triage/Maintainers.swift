@@ -119,6 +119,14 @@ public struct MaintainersFile: Sendable {
         if field.tag == "M" || field.tag == "R", !field.value.isEmpty, EmailAddress.parse(field.value).address.isEmpty {
             problems.append(Problem(line: field.line, message: "no e-mail address in '\(field.tag): \(field.value)'"))
         }
+        if field.tag == "L", !field.value.isEmpty, !MailingList(field: field.value).address.contains("@") {
+            problems.append(
+                Problem(
+                    line: field.line,
+                    message:
+                        "'L: \(field.value)' does not start with the list's address (get_maintainer.pl prints an empty line for it)"
+                ))
+        }
         return problems
     }
 }
@@ -155,7 +163,7 @@ public struct Subsystem: Sendable {
     /// `X:` patterns as written.
     public var excludedFiles: [String] { values("X") }
     /// `N:` regular expressions as written.
-    public var namePatternSources: [String] { values("N") }
+    public var namePatterns: [String] { values("N") }
     /// `K:` regular expressions as written.
     public var keywords: [String] { values("K") }
 

@@ -171,9 +171,12 @@ extension MaintainersFile {
     /// `K:` lines whose pattern occurs in `contents`, ordered by their index as text (Perl's `sort`).
     private func keywordEntries(_ contents: [UInt8]) -> [MaintainersMatch.Entry] {
         var found: [(key: String, entry: MaintainersMatch.Entry)] = []
+        let lowercased = EmailAddress.lowercased(contents)
         for subsystem in subsystems {
             for (field, pattern) in subsystem.patterns {
-                guard case .keyword(let regex) = pattern, regex.matches(contents) else { continue }
+                guard case .keyword(let regex) = pattern, regex.matches(contents, lowercased: lowercased) else {
+                    continue
+                }
                 found.append((String(field.index), .init(subsystem: subsystem, reason: .keyword(pattern: field.value))))
             }
         }

@@ -112,23 +112,29 @@ struct PerlRegex: Sendable {
     /// Whether the pattern matches somewhere in `text`.
     func matches(_ text: [UInt8]) -> Bool { firstMatch(in: text, from: 0) != nil }
 
+    /// Whether the pattern matches somewhere in `text`, given the text
+    /// lower-cased too (made once for many patterns).
+    func matches(_ text: [UInt8], lowercased: [UInt8]) -> Bool {
+        mayMatch(text, lowercased: lowercased) && firstMatch(in: text, from: 0, prefiltered: true) != nil
+    }
+
     /// Whether the pattern matches somewhere in `text`.
     func matches(_ text: String) -> Bool { matches(Array(text.utf8)) }
 
     /// Whether `text` holds one of the texts every match contains (searched
     /// with `memchr`/`memcmp`: most `K:` patterns are in no file, and this
     /// says so without running the matcher over the file).
-    private func mayMatch(_ text: [UInt8]) -> Bool {
+    private func mayMatch(_ text: [UInt8], lowercased: [UInt8]? = nil) -> Bool {
         guard let literals else { return true }
-        let haystack = caselessLiterals ? EmailAddress.lowercased(text) : text
+        let haystack = caselessLiterals ? lowercased ?? EmailAddress.lowercased(text) : text
         return haystack.withUnsafeBufferPointer { buffer in
             literals.contains { ByteSearch.firstOffset(of: $0, in: buffer) != nil }
         }
     }
 
     /// The leftmost match at or after `start`, ending where Perl's would.
-    func firstMatch(in text: [UInt8], from start: Int) -> Range<Int>? {
-        if start == 0, !mayMatch(text) { return nil }
+    func firstMatch(in text: [UInt8], from start: Int, prefiltered: Bool = false) -> Range<Int>? {
+        if start == 0, !prefiltered, !mayMatch(text) { return nil }
         var position = start
         while position <= text.count {
             if let firstBytes {
