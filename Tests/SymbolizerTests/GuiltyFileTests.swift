@@ -20,17 +20,12 @@ enum GuiltyCorpus {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         return names.sorted { Int($0) ?? 0 < Int($1) ?? 0 }.compactMap { name in
             guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+            // As syzkaller's parseGuiltyTest: the header ends at the first "\n\n".
             let bytes = Array(data)
-            var file = ""
-            var index = 0
-            while index < bytes.count {
-                let end = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-                let line = String(decoding: bytes[index..<end], as: UTF8.self)
-                index = end + 1
-                if line.isEmpty { break }
-                if line.hasPrefix("FILE:") { file = line.dropFirst(5).trimmingCharacters(in: .whitespaces) }
-            }
-            return Entry(name: name, file: file, log: Array(bytes[min(index, bytes.count)...]))
+            let end = bytes.indices.dropLast().first { bytes[$0] == 10 && bytes[$0 + 1] == 10 } ?? bytes.count
+            let header = String(decoding: bytes[..<end], as: UTF8.self).split(separator: "\n")
+            let file = header.first { $0.hasPrefix("FILE:") }?.dropFirst(5).trimmingCharacters(in: .whitespaces)
+            return Entry(name: name, file: file ?? "", log: Array(bytes[min(end + 2, bytes.count)...]))
         }
     }()
 
