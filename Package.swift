@@ -21,7 +21,9 @@ let package = Package(
         .target(name: "ArchFixups"),
         .target(
             name: "Symbolizer",
-            dependencies: ["CLibdw", "ArchFixups"]
+            dependencies: ["CLibdw", "ArchFixups"],
+            // README text for the lead to paste into README.md.
+            exclude: ["Triage/README-section.md"]
         ),
         // The invariants every input must keep, for the tests and the fuzzers (Fuzz/).
         .target(name: "SymbolizerTestSupport", dependencies: ["Symbolizer"]),
