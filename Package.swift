@@ -21,9 +21,7 @@ let package = Package(
         .target(name: "ArchFixups"),
         .target(
             name: "Symbolizer",
-            dependencies: ["CLibdw", "ArchFixups"],
-            // README text for the lead to paste into README.md.
-            exclude: ["Triage/README-section.md"]
+            dependencies: ["CLibdw", "ArchFixups"]
         ),
         // The invariants every input must keep, for the tests and the fuzzers (Fuzz/).
         .target(name: "SymbolizerTestSupport", dependencies: ["Symbolizer"]),

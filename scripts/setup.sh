@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(libdw-dev libelf-dev libzstd-dev zstd pkg-config xz-utils binutils elfutils)
 case "${1-}" in
 --deb) packages+=(dpkg-dev lintian) ;;
---test) packages+=(dpkg-dev lintian man-db groff-base bash-completion zsh fish) ;;
+--test) packages+=(dpkg-dev lintian man-db groff-base bash-completion zsh fish cmark-gfm) ;;
 "") ;;
 *)
 	echo "usage: $0 [--deb | --test]" >&2

@@ -26,6 +26,8 @@ struct SymbolizeCommand: ParsableCommand {
 
     @OptionGroup var kernel: KernelOptions
 
+    @OptionGroup(title: "Triage") var triage: TriageOptions
+
     @Option(name: .customLong("format"), help: "Output format: text, json or markdown (a bug-tracker comment per report).")
     var format: OutputFormat = .text
 
@@ -44,11 +46,12 @@ struct SymbolizeCommand: ParsableCommand {
                 logs.removeFirst()
             }
         }
+        let sources = try triage.makeSources()
         let symbolizer = Symbolizer(options: options)
         let output = OutputSink(fd: 1)
         let run = LogRun(
             symbolizer: symbolizer, format: format, reportsOnly: reportsOnly, generator: "ksymbolize \(buildVersion)",
-            write: output.write, warn: Diagnostics.warn)
+            triage: sources, write: output.write, warn: Diagnostics.warn)
         // Start reading vmlinux, and the modules the logs' frames name, while the logs are read.
         run.preload(paths: logs)
         for input in logs.isEmpty ? ["-"] : logs {

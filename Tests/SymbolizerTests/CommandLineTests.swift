@@ -107,7 +107,10 @@ struct CommandLineTests {
         CLICase(
             arguments: ["--format", "markdown", "--modules", thumb, "--module-sections", thumb + "/null.sections", thumb + "/null.log"],
             status: 2,
-            stdoutContains: ["### Unhandled fault in crash\\_null\\_deref", "| signature | `", "```text\n[    0.540409] Unhandled fault"]),
+            stdoutContains: [
+                "## Unhandled fault in crash\\_null\\_deref\n", "| signature | `", "**Crash site:** `crash_read_value`",
+                "<details><summary>Full report", "```text\n[    0.540409] Unhandled fault",
+            ]),
         CLICase(arguments: ["--format", "markdown"], stdin: "nothing here\n", status: 0, stdoutContains: ["No kernel report found in the input."]),
         CLICase(
             arguments: ["--reports-only"], stdin: "boot\n------------[ cut here ]------------\nWARNING: CPU: 0 PID: 1 at a.c:1 f+0x1/0x2\nCall Trace:\n g+0x1/0x2\n---[ end trace 0 ]---\nafter\n",

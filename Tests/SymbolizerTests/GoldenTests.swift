@@ -3,7 +3,8 @@ import Symbolizer
 import Testing
 
 /// Golden files: for every sample case, the text output and the JSON
-/// document, in `Golden/<sample>/<case>.txt|.json`. Run with
+/// document, in `Golden/<sample>/<case>.txt|.json`, and the markdown of each
+/// sample's `null` case (`null.md`). Run with
 /// `KSYMBOLIZE_UPDATE_GOLDEN=1` to rewrite them (the test then fails, so that
 /// the change is looked at before it is committed).
 @Suite("Golden output of the samples", .serialized)
@@ -13,11 +14,15 @@ struct GoldenTests {
 
     @Test("text and JSON output", arguments: Samples.allCases)
     func golden(_ sampleCase: SampleCase) throws {
-        let (text, reports) = try symbolize(
-            logPath: sampleCase.logPath, options: try sampleCase.sample.options(case: sampleCase.name))
-        let json = try JSONDocument(reports: reports).encoded()
+        let options = try sampleCase.sample.options(case: sampleCase.name)
+        let (text, summary) = try run(logPath: sampleCase.logPath, options: options, format: .text)
+        let json = try JSONDocument(reports: summary.reports, crash: .some(summary.crash)).encoded()
         try compare(Data(text), "\(sampleCase.sample.directory)/\(sampleCase.name).txt")
         try compare(Data(json), "\(sampleCase.sample.directory)/\(sampleCase.name).json")
+        if sampleCase.name == "null" {
+            let (markdown, _) = try run(logPath: sampleCase.logPath, options: options, format: .markdown)
+            try compare(Data(markdown), "\(sampleCase.sample.directory)/\(sampleCase.name).md")
+        }
     }
 
     @Test("the text output holds every input line, unchanged and in order", arguments: Samples.allCases)

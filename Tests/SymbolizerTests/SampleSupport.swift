@@ -120,13 +120,22 @@ struct SampleError: Error, CustomStringConvertible {
 func symbolize(logPath: String, options: SymbolizerOptions, systemRoot: String = "") throws -> (
     text: [UInt8], reports: [Report]
 ) {
-    var text: [UInt8] = []
+    let (text, summary) = try run(logPath: logPath, options: options, systemRoot: systemRoot, format: .text)
+    return (text, summary.reports)
+}
+
+/// The log through a ``LogRun`` in `format` (reports kept): what it wrote and its summary.
+func run(logPath: String, options: SymbolizerOptions, systemRoot: String = "", format: OutputFormat) throws -> (
+    output: [UInt8], summary: LogRun.Summary
+) {
+    var output: [UInt8] = []
     let run = LogRun(
-        symbolizer: Symbolizer(options: options, systemRoot: systemRoot), format: .text, keepReports: true,
-        write: { text += $0 }, warn: { _ in })
+        symbolizer: Symbolizer(options: options, systemRoot: systemRoot), format: format, keepReports: true,
+        write: { output += $0 }, warn: { _ in })
     let fd = open(logPath, O_RDONLY)
     guard fd >= 0 else { throw SampleError("cannot open \(logPath)") }
     defer { close(fd) }
     run.read(fd: fd)
-    return (text, try run.finish().reports)
+    let summary = try run.finish()
+    return (output, summary)
 }

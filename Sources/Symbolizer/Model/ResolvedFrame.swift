@@ -57,6 +57,9 @@ public struct ResolvedFrame: Sendable {
     /// the call was the last instruction of the function before it (a call
     /// to a `noreturn` function), which ``symbol`` names.
     public var callSiteInPreviousFunction = false
+    /// The source line of the innermost location from the kernel tree
+    /// (`--kernel-source`), or why it has none; `nil` without a tree.
+    public var source: SourceExcerpt?
 
     public init(frame: LogFrame) {
         self.frame = frame

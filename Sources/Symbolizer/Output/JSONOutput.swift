@@ -6,11 +6,11 @@ import FoundationEssentials
 /// ```
 /// {"version":1,"generator":"ksymbolize VERSION",
 ///  "crash":{"report","kind","title","alternative_titles","crash_type","corrupted",
-///   "corrupted_reason","signature"} or null,
+///   "corrupted_reason","signature","guilty_file","maintainers","subsystems","crash_site"} or null,
 ///  "reports":[{"kind","crash","title","arch","kernel_release","first_line","last_line",
 ///   "frames":[{"line","kind":"pc|return|lr","reliable","printed","module","address",
 ///              "symbol":{"name","offset","size"},"locations":[{"function","file","line","column"}],
-///              "unresolved"}]}]}
+///              "unresolved","source"}]}]}
 /// ```
 /// Fields are never renamed or removed; new ones may be added.
 public struct JSONDocument: Encodable {
@@ -22,10 +22,12 @@ public struct JSONDocument: Encodable {
     public var crash: CrashVerdict?
     public var reports: [Report]
 
-    public init(reports: [Report], generator: String? = nil) {
+    /// - Parameter crash: the verdict with its triage (``LogRun``); by
+    ///   default the verdict of `reports` alone (no maintainers, no source).
+    public init(reports: [Report], crash: CrashVerdict?? = nil, generator: String? = nil) {
         self.reports = reports
         self.generator = generator
-        crash = CrashVerdict(reports: reports)
+        self.crash = crash ?? CrashVerdict(reports: reports)
     }
 
     enum CodingKeys: String, CodingKey { case version, generator, crash, reports }
@@ -50,7 +52,38 @@ public struct JSONDocument: Encodable {
 extension CrashVerdict: Encodable {
     enum CodingKeys: String, CodingKey {
         case report, kind, title, alternativeTitles = "alternative_titles", crashType = "crash_type", corrupted,
-            corruptedReason = "corrupted_reason", signature
+            corruptedReason = "corrupted_reason", signature, guiltyFile = "guilty_file", maintainers, subsystems,
+            crashSite = "crash_site"
+    }
+
+    struct SubsystemJSON: Encodable {
+        var name: String
+        var status: String?
+        var maintainers: [String]
+        var reviewers: [String]
+        var lists: [String]
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(status, forKey: .status)
+            try container.encode(maintainers, forKey: .maintainers)
+            try container.encode(reviewers, forKey: .reviewers)
+            try container.encode(lists, forKey: .lists)
+        }
+        enum CodingKeys: String, CodingKey { case name, status, maintainers, reviewers, lists }
+    }
+
+    struct CrashSiteJSON: Encodable {
+        var site: CrashSite
+        enum CodingKeys: String, CodingKey { case report, frame, location, inlinedInto = "inlined_into", source }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(site.report, forKey: .report)
+            try container.encode(site.frame, forKey: .frame)
+            try container.encode(ResolvedFrame.LocationJSON(site.location), forKey: .location)
+            try container.encode(site.inlinedInto.map(ResolvedFrame.LocationJSON.init), forKey: .inlinedInto)
+            try container.encode(site.source.map(SourceJSON.init), forKey: .source)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -63,6 +96,40 @@ extension CrashVerdict: Encodable {
         try container.encode(corrupted, forKey: .corrupted)
         try container.encode(corruptedReason, forKey: .corruptedReason)
         try container.encode(signature, forKey: .signature)
+        try container.encode(guiltyFile?.file, forKey: .guiltyFile)
+        try container.encode(maintainers?.lines, forKey: .maintainers)
+        try container.encode(
+            maintainers?.subsystems.map {
+                SubsystemJSON(
+                    name: $0.name, status: $0.status, maintainers: $0.maintainers, reviewers: $0.reviewers,
+                    lists: $0.lists.map(\.address))
+            }, forKey: .subsystems)
+        try container.encode(crashSite.map(CrashSiteJSON.init), forKey: .crashSite)
+    }
+}
+
+/// A frame's `source`: `{"path","line","first_line","lines","unavailable"}`,
+/// the lines or the reason there are none.
+struct SourceJSON: Encodable {
+    var excerpt: SourceExcerpt
+    init(_ excerpt: SourceExcerpt) { self.excerpt = excerpt }
+    enum CodingKeys: String, CodingKey { case path, line, firstLine = "first_line", lines, unavailable }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch excerpt {
+        case .lines(let snippet):
+            try container.encode(snippet.file, forKey: .path)
+            try container.encode(snippet.line, forKey: .line)
+            try container.encode(snippet.firstLine, forKey: .firstLine)
+            try container.encode(snippet.lines, forKey: .lines)
+            try container.encodeNil(forKey: .unavailable)
+        case .unavailable(let file, let line, let reason):
+            try container.encode(file, forKey: .path)
+            try container.encode(line, forKey: .line)
+            try container.encodeNil(forKey: .firstLine)
+            try container.encodeNil(forKey: .lines)
+            try container.encode(reason.description, forKey: .unavailable)
+        }
     }
 }
 
@@ -100,7 +167,7 @@ extension ResolvedFrame: Encodable {
     enum CodingKeys: String, CodingKey {
         case line, kind, reliable, printed, module, address, symbol, locations, unresolved
         case lookupAddress = "lookup_address", printedSymbol = "printed_symbol", mismatch
-        case kallsymsCorrection = "kallsyms_corrected", inferred, note
+        case kallsymsCorrection = "kallsyms_corrected", inferred, note, source
     }
 
     struct PrintedSymbolJSON: Encodable {
@@ -131,6 +198,15 @@ extension ResolvedFrame: Encodable {
         var file: String?
         var line: Int?
         var column: Int?
+        init(function: String?, file: String?, line: Int?, column: Int?) {
+            self.function = function
+            self.file = file
+            self.line = line
+            self.column = column
+        }
+        init(_ location: SourceLocation) {
+            self.init(function: location.function, file: location.file, line: location.line, column: location.column)
+        }
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(function, forKey: .function)
@@ -167,5 +243,6 @@ extension ResolvedFrame: Encodable {
         try container.encode(kallsymsCorrection.map(Wording.correction), forKey: .kallsymsCorrection)
         try container.encode(inferred.map(Wording.inference), forKey: .inferred)
         try container.encode(frame.note.map(Wording.note), forKey: .note)
+        try container.encode(source.map(SourceJSON.init), forKey: .source)
     }
 }

@@ -4,7 +4,7 @@ protocol LogPrinter {
     /// The output for one input line (possibly nothing yet).
     mutating func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8]
     /// The output once the reports are finished.
-    mutating func finish(_ reports: [Report], processor: LogProcessor) throws -> [UInt8]
+    mutating func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) throws -> [UInt8]
 }
 
 /// Every line as read, frames annotated in place (``TextAnnotator``), streamed.
@@ -16,7 +16,7 @@ struct TextPrinter: LogPrinter {
         return annotator.render(line, frames: frames)
     }
 
-    func finish(_ reports: [Report], processor: LogProcessor) -> [UInt8] { [] }
+    func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) -> [UInt8] { [] }
 }
 
 /// Only the lines of the reports, annotated, each report printed once it is
@@ -34,7 +34,7 @@ struct ReportsOnlyTextPrinter: LogPrinter {
         return output
     }
 
-    mutating func finish(_ reports: [Report], processor: LogProcessor) -> [UInt8] { flush(processor) }
+    mutating func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) -> [UInt8] { flush(processor) }
 
     /// The lines of the reports finished since the last call.
     private mutating func flush(_ processor: LogProcessor) -> [UInt8] {
@@ -61,8 +61,8 @@ struct JSONPrinter: LogPrinter {
         return []
     }
 
-    func finish(_ reports: [Report], processor: LogProcessor) throws -> [UInt8] {
-        try JSONDocument(reports: reports, generator: generator).encoded()
+    func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) throws -> [UInt8] {
+        try JSONDocument(reports: reports, crash: crash, generator: generator).encoded()
     }
 }
 
@@ -78,9 +78,9 @@ struct MarkdownLogPrinter: LogPrinter {
         return []
     }
 
-    func finish(_ reports: [Report], processor: LogProcessor) -> [UInt8] {
+    func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) -> [UInt8] {
         Array(
-            MarkdownPrinter().render(reports) { number in
+            MarkdownPrinter().render(reports, crash: crash) { number in
                 number >= 1 && number <= rendered.count ? rendered[number - 1] : nil
             }.utf8)
     }

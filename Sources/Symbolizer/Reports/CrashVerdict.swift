@@ -26,6 +26,12 @@ public struct CrashVerdict: Sendable {
     public var corruptedReason: String?
     /// See ``ReportSignature``.
     public var signature: String?
+    /// The source file to blame, as syzbot picks it (``GuiltyFile``).
+    public var guiltyFile: GuiltyFile?
+    /// Who ``guiltyFile`` goes to; `nil` without a `MAINTAINERS` file.
+    public var maintainers: MaintainersAnswer?
+    /// Where the crash happened (``CrashSite``).
+    public var crashSite: CrashSite?
 
     /// The verdict of a log from its reports; `nil` when none is a crash.
     public init?(reports: [Report]) {

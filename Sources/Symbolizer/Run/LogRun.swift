@@ -19,6 +19,8 @@ public final class LogRun {
     /// What a finished run found, for its exit status.
     public struct Summary: Sendable {
         public var reports: [Report]
+        /// The log's crash (``CrashVerdict``), when the run kept its reports and one is a crash.
+        public var crash: CrashVerdict?
         /// Frames that could not be symbolized.
         public var unresolvedFrames: Int
         /// Lines in stack traces that look like frames but were not understood.
@@ -34,6 +36,10 @@ public final class LogRun {
     private let write: ([UInt8]) -> Void
     private let warn: (String) -> Void
     private var unresolvedFrames = 0
+    private let triage: TriageSources
+    /// The log's lines, for the guilty file (kept only when the reports are).
+    private var lines: [LogLine] = []
+    private let keepsLines: Bool
     private var warned: Set<String> = []
 
     /// - Parameters:
@@ -41,14 +47,17 @@ public final class LogRun {
     ///     format too (JSON and markdown always do; streaming text otherwise
     ///     keeps memory bounded however long the log).
     ///   - generator: the JSON document's `generator` (`ksymbolize VERSION`).
+    ///   - triage: `MAINTAINERS` and a kernel tree for the crash verdict and source lines.
     ///   - write: where the output goes, as it is made.
     ///   - warn: messages for the user (each reason for an unresolved frame once).
     public init(
         symbolizer: Symbolizer, format: OutputFormat, reportsOnly: Bool = false, keepReports: Bool = false,
-        generator: String? = nil, write: @escaping ([UInt8]) -> Void, warn: @escaping (String) -> Void
+        generator: String? = nil, triage: TriageSources = .init(), write: @escaping ([UInt8]) -> Void, warn: @escaping (String) -> Void
     ) {
         self.symbolizer = symbolizer
-        processor = LogProcessor(symbolizer: symbolizer, retainReports: keepReports || format != .text)
+        keepsLines = keepReports || format != .text
+        processor = LogProcessor(symbolizer: symbolizer, retainReports: keepsLines)
+        self.triage = triage
         switch format {
         case .text: printer = reportsOnly ? ReportsOnlyTextPrinter() : TextPrinter()
         case .json: printer = JSONPrinter(generator: generator)
@@ -69,6 +78,7 @@ public final class LogRun {
     /// Processes one line: its frames resolved, its output written.
     public func process(_ line: LogLine) {
         let frames = processor.process(line)
+        if keepsLines { lines.append(line) }
         for message in symbolizer.takeDiagnostics() { warn(message) }
         for frame in frames {
             guard let reason = frame.unresolved else { continue }
@@ -89,8 +99,9 @@ public final class LogRun {
     /// Finishes the reports, writes what the format prints at the end, says
     /// what was not understood, and returns the summary.
     public func finish() throws -> Summary {
-        let reports = processor.finish()
-        let output = try printer.finish(reports, processor: processor)
+        var reports = processor.finish()
+        let crash = keepsLines ? Triage.run(reports: &reports, lines: lines, sources: triage) : nil
+        let output = try printer.finish(reports, crash: crash, processor: processor)
         if !output.isEmpty { write(output) }
         let unrecognized = processor.unrecognizedFrameLines
         if let first = unrecognized.first {
@@ -98,6 +109,6 @@ public final class LogRun {
                 "\(unrecognized.count) line\(unrecognized.count == 1 ? "" : "s") in stack traces look like frames but were not understood (first: line \(first))"
             )
         }
-        return Summary(reports: reports, unresolvedFrames: unresolvedFrames, unrecognizedLines: unrecognized)
+        return Summary(reports: reports, crash: crash, unresolvedFrames: unresolvedFrames, unrecognizedLines: unrecognized)
     }
 }

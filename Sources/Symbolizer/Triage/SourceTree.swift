@@ -52,19 +52,23 @@ public struct KernelSourceTree: Sendable {
 
     /// Line `line` of `file` with up to `context` lines before and after it.
     public func snippet(file: String, line: Int, context: Int = 3) throws(SourceTreeError) -> SourceSnippet {
+        let (relative, lines) = try lines(of: file)
+        return try SourceSnippet(file: relative, line: line, context: context, of: lines)
+    }
+
+    /// The lines of `file` without their newlines (invalid UTF-8 replaced),
+    /// and its tree-relative path.
+    public func lines(of file: String) throws(SourceTreeError) -> (relative: String, lines: [String]) {
         let (relative, _) = try resolve(file)
         let bytes = try contents(of: file)
         var lines = bytes.split(separator: 10, omittingEmptySubsequences: false)
         if bytes.isEmpty || bytes.last == 10 { lines.removeLast() }  // a newline ends a line; it starts none
-        guard line >= 1, line <= lines.count else { throw .lineOutOfRange(file, line: line, lines: lines.count) }
-        let first = max(1, line - max(0, context))
-        let last = min(lines.count, line + max(0, context))
-        let text = lines[(first - 1)..<last].map { slice in
+        let text = lines.map { slice in
             var text = String(decoding: slice, as: UTF8.self)
             if text.hasSuffix("\r") { text.removeLast() }
             return text
         }
-        return SourceSnippet(file: relative, line: line, firstLine: first, lines: text)
+        return (relative, text)
     }
 }
 
@@ -84,6 +88,16 @@ public struct SourceSnippet: Sendable, Hashable {
         self.line = line
         self.firstLine = firstLine
         self.lines = lines
+    }
+
+    /// Line `line` of a file's `lines` with up to `context` lines around it.
+    ///
+    /// - Throws: ``SourceTreeError/lineOutOfRange(_:line:lines:)`` when the file has no such line.
+    public init(file: String, line: Int, context: Int, of lines: [String]) throws(SourceTreeError) {
+        guard line >= 1, line <= lines.count else { throw .lineOutOfRange(file, line: line, lines: lines.count) }
+        let first = max(1, line - max(0, context))
+        let last = min(lines.count, line + max(0, context))
+        self.init(file: file, line: line, firstLine: first, lines: Array(lines[(first - 1)..<last]))
     }
 
     /// Each line with its number, the asked-for one marked: `  12 | text`, `> 13 | text`.
