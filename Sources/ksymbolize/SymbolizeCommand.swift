@@ -28,7 +28,7 @@ struct SymbolizeCommand: ParsableCommand {
 
     @OptionGroup(title: "Triage") var triage: TriageOptions
 
-    @Option(name: .customLong("format"), help: "Output format: text, json or markdown (a bug-tracker comment per report).")
+    @Option(name: .customLong("format"), help: "Output format: text, json or markdown (a bug-tracker comment that leads with the crash).")
     var format: OutputFormat = .text
 
     @Flag(name: .customLong("reports-only"), help: "Print only the lines of the reports found, not the whole log.")

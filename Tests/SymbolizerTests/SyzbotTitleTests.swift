@@ -214,3 +214,12 @@ struct SyzbotCorpusLog {
         #expect(seconds < 12, "\(seconds) s")
     }
 }
+
+@Suite("syzbot's title tables")
+struct TitleTableTests {
+    @Test("every pattern compiles (they are compiled on first use otherwise)")
+    func patternsCompile() throws {
+        let count = try SyzbotTitles.compileAllPatterns()
+        #expect(count > 300, "\(count) patterns")
+    }
+}

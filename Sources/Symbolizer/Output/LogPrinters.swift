@@ -66,7 +66,7 @@ struct JSONPrinter: LogPrinter {
     }
 }
 
-/// A bug-tracker comment per report (``MarkdownPrinter``), quoting the
+/// The bug-tracker comment (``MarkdownPrinter``), quoting the
 /// reports' annotated lines, at the end.
 struct MarkdownLogPrinter: LogPrinter {
     private let annotator = TextAnnotator()

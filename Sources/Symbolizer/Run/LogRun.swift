@@ -8,7 +8,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case text
     /// The reports as one JSON document (version 1) at the end.
     case json
-    /// One bug-tracker comment per report, at the end.
+    /// A bug-tracker comment that leads with the crash verdict (``MarkdownPrinter``), at the end.
     case markdown
 }
 

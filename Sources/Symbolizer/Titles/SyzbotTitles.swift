@@ -1,6 +1,38 @@
 /// Crash titles by syzbot's rules (google/syzkaller `pkg/report`, Linux), so that a
 /// crash found here is filed under the same name syzbot would give it.
 public enum SyzbotTitles {
+    /// Compiles every pattern of the tables now (they are compiled on first
+    /// use otherwise: a log needs few of them) and returns how many there
+    /// are. A long-running process may call it to have them warm; the tests
+    /// call it to check that every pattern compiles.
+    @discardableResult
+    public static func compileAllPatterns() throws -> Int {
+        var count = 0
+        func visit(_ value: Any) throws {
+            if let regex = value as? TitleRegex {
+                try regex.compile()
+                count += 1
+                return
+            }
+            if value is LazyRegex { return }
+            for child in Mirror(reflecting: value).children { try visit(child.value) }
+        }
+        try visit(LinuxOopses.groups)
+        try visit(LinuxOopses.suppressions)
+        try visit(LinuxStack.rip)
+        try visit(LinuxStack.callTrace)
+        try visit(LinuxStack.warningTrap)
+        try visit(LinuxStack.stackStarts)
+        try visit(LinuxStack.anyStackStart)
+        try visit(LinuxStack.frameLines)
+        try visit(LinuxStack.corruptedLine)
+        try visit(LinuxStack.skipped)
+        try visit(LinuxStack.stallAnchors)
+        try visit(TitleNormalization.replacements)
+        try visit([LinuxConsole.cpuCaller, LinuxConsole.questionableFrame, LinuxCorruption.timestamp])
+        return count
+    }
+
     /// The first crash in a console log (lines without their "\n"; a trailing "\r" is tolerated).
     public static func firstCrash(in lines: [String]) -> CrashTitle? {
         ConsoleLog(lines).crash(from: 0)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One regular expression of syzbot's title tables, compiled once.
 ///
 /// Patterns are written as syzkaller writes them (Go RE2 syntax with its `{{PC}}`, `{{FUNC}}`,
@@ -11,25 +13,26 @@
 /// alone, for one beginning with plain text only where that text occurs (found by a byte search),
 /// and nowhere in a text lacking plain text that every match holds. A pattern that is plain text
 /// throughout is only searched for.
-struct TitleRegex: @unchecked Sendable {
-    // @unchecked: `Regex` is not declared Sendable, but is safe to share: a value whose compiled
-    // program is made on first use and stored atomically (swift-experimental-string-processing,
-    // `Regex.Program.loweredProgram`). The struct holds nothing else mutable.
+struct TitleRegex: Sendable {
     /// The pattern as written in the table, before translation.
     let source: String
     private let shape: PatternShape
-    /// The compiled pattern; nil for plain text, which is only searched for.
-    private let regex: Regex<AnyRegexOutput>?
+    /// The pattern, compiled on first use; nil for plain text, which is only searched for.
+    private let compiled: LazyRegex?
 
     init(_ source: String) {
         self.source = source
         let pattern = TitleRegex.translate(source)
         shape = PatternShape(pattern)
-        do {
-            regex = shape.isPlain ? nil : try Regex(pattern).matchingSemantics(.unicodeScalar)
-        } catch {
-            preconditionFailure("syzbot title table: bad pattern \(source) -> \(pattern): \(error)")
-        }
+        compiled = shape.isPlain ? nil : LazyRegex(pattern: pattern, source: source)
+    }
+
+    /// The compiled pattern (compiling it now if it was not yet); nil for plain text.
+    private var regex: Regex<AnyRegexOutput>? { compiled?.regex }
+
+    /// Compiles the pattern now (the tests check that every pattern of the tables compiles).
+    func compile() throws {
+        try compiled?.compile()
     }
 
     /// Expands syzkaller's macros and rewrites the RE2 syntax that means something else in Swift.
@@ -186,6 +189,39 @@ struct TitleRegex: @unchecked Sendable {
     /// before `index`, which only a `^` could tell (and `translate` keeps it at the start of a pattern).
     private func attempt(_ text: String, at index: String.Index) -> Regex<AnyRegexOutput>.Match? {
         regex.flatMap { Substring(text.unicodeScalars[index...]).prefixMatch(of: $0) }
+    }
+}
+
+/// A pattern compiled on first use: parsing a regex costs about a tenth of a
+/// millisecond, syzbot's tables hold hundreds, and a log needs a few of them.
+final class LazyRegex: @unchecked Sendable {
+    // @unchecked: `compiled` is written once, under `lock`. `Regex` is not declared Sendable but
+    // is safe to share: its program is made on first use and stored atomically
+    // (swift-experimental-string-processing, `Regex.Program.loweredProgram`).
+    private let pattern: String
+    private let source: String
+    private let lock = Mutex(())
+    private var compiled: Regex<AnyRegexOutput>?
+
+    init(pattern: String, source: String) {
+        self.pattern = pattern
+        self.source = source
+    }
+
+    var regex: Regex<AnyRegexOutput> {
+        do {
+            return try compile()
+        } catch {
+            preconditionFailure("syzbot title table: bad pattern \(source) -> \(pattern): \(error)")
+        }
+    }
+
+    @discardableResult
+    func compile() throws -> Regex<AnyRegexOutput> {
+        try lock.withLock { _ throws -> Void in
+            if compiled == nil { compiled = try Regex(pattern).matchingSemantics(.unicodeScalar) }
+        }
+        return compiled!
     }
 }
 
