@@ -18,7 +18,7 @@ struct TriageTests {
         let tree = try KernelSource.tree()
         let entries = GuiltyCorpus.entries
         #expect(entries.count == 34)
-        let answers = Locked([String: (file: String?, maintainers: [String]?)]())
+        let answers = Locked([String: (file: String?, maintainers: [String]?, site: String?)]())
         let perl = try MaintainersTests.getMaintainer(
             root: tree.root, files: Array(Set(entries.map(\.file).filter { !$0.isEmpty })).sorted()
         ) {
@@ -29,10 +29,21 @@ struct TriageTests {
                     let (object, _) = try? Self.json(["--kernel-source", tree.root, path])
                 else { continue }
                 let crash = object["crash"] as? [String: Any]
+                let site = (crash?["crash_site"] as? [String: Any])?["location"] as? [String: Any]
                 answers.withLock {
-                    $0[entry.name] = (crash?["guilty_file"] as? String, crash?["maintainers"] as? [String])
+                    $0[entry.name] = (
+                        crash?["guilty_file"] as? String, crash?["maintainers"] as? [String], site?["function"] as? String
+                    )
                 }
             }
+        }
+        // The crash site is the frame of the function the title names, where a frame names it.
+        let sites = [
+            "1": "ip6_finish_output2", "29": "add_wait_queue", "39": "__aa_lookupn_ns", "45": "cm109_submit_buzz_toggle",
+            "5": "__d_lookup_rcu", "13": "skb_pfmemalloc",
+        ]
+        for (name, function) in sites {
+            #expect(answers.withLock { $0[name]?.site } == function, "\(name)")
         }
         let file = try tree.maintainersFile()
         var notInTree = 0

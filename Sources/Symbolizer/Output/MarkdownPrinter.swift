@@ -27,9 +27,12 @@ public struct MarkdownPrinter: Sendable {
             text += table(report, crash: crash)
             text += crashSite(crash, reports: reports)
             let stackReport = crash.crashSite?.report ?? crash.reportIndex
+            let frames = reports[stackReport].frames
+            // From the faulting instruction on: the frames before it printed the report.
+            let start = frames.firstIndex { $0.frame.kind == .pc && $0.frame.reliable } ?? 0
             text += stack(
                 reports[stackReport], from: stackReport == crash.reportIndex ? nil : reports[stackReport],
-                startingAt: crash.crashSite?.frame ?? 0)
+                startingAt: start)
             text += details("Full report (log lines \(report.firstLine)–\(report.lastLine))", report, renderedLine)
         } else {
             text += "## No crash in the log\n\n"
@@ -103,7 +106,7 @@ public struct MarkdownPrinter: Sendable {
     }
 
     /// - Parameter other: the report the stack comes from when it is not the crash report.
-    /// - Parameter start: the crash site's frame: the frames before it are where the report was printed from.
+    /// - Parameter start: the faulting instruction's frame: the frames before it printed the report.
     private func stack(_ report: Report, from other: Report?, startingAt start: Int) -> String {
         var rows: [(function: String, place: String)] = []
         var skipped: [String] = []
@@ -146,7 +149,10 @@ public struct MarkdownPrinter: Sendable {
             notes.append(
                 "as printed by the \(Self.escapeInline(other.title)) report that follows (log lines \(other.firstLine)–\(other.lastLine))")
         }
-        if start > 0 { notes.append("from the crash site on (\(start) frame\(start == 1 ? "" : "s") of the exception before it left out)") }
+        if start > 0 {
+            notes.append(
+                "from the faulting instruction on (the \(start) frame\(start == 1 ? "" : "s") before it, which printed the report, left out)")
+        }
         if !skipped.isEmpty { notes.append("reporting frames left out: " + skipped.map { "`\($0)`" }.joined(separator: ", ")) }
         if unreliable > 0 { notes.append("\(unreliable) unreliable `?` frame\(unreliable == 1 ? "" : "s") left out") }
         let text = "\n**Stack**" + (notes.isEmpty ? "" : " — " + notes.joined(separator: "; "))
