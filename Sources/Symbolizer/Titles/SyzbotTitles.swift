@@ -14,10 +14,11 @@ public enum SyzbotTitles {
                 count += 1
                 return
             }
-            if value is LazyRegex { return }
+            if value is LazyRegex || value is Lazy<[TitleFormat]> { return }
             for child in Mirror(reflecting: value).children { try visit(child.value) }
         }
         try visit(LinuxOopses.groups)
+        try visit(LinuxOopses.groups.map(\.formats))
         try visit(LinuxOopses.suppressions)
         try visit(LinuxStack.rip)
         try visit(LinuxStack.callTrace)

@@ -1,10 +1,13 @@
+import Synchronization
+
 /// A family of reports recognised by one header text (`BUG:`, `WARNING:`…)
 /// and the formats that turn its text into a title.
 struct OopsGroup: Sendable {
     /// Plain, case-sensitive text a line must contain to start a report.
     let header: String
-    /// Formats in the order they are tried.
-    let formats: [TitleFormat]
+    /// Formats in the order they are tried (made on first use: most logs need one or two groups').
+    var formats: [TitleFormat] { lazyFormats.value }
+    private let lazyFormats: Lazy<[TitleFormat]>
     /// A line matching any of these does not start a report of this group.
     let falsePositives: [String]
     /// `header` as UTF-8.
@@ -12,9 +15,12 @@ struct OopsGroup: Sendable {
     /// `falsePositives`, compiled.
     private let anyFalsePositive: TitleRegexSet
 
-    init(_ header: String, _ formats: [TitleFormat], notWhen falsePositives: [String] = []) {
+    init(
+        _ header: String, _ formats: @autoclosure @escaping @Sendable () -> [TitleFormat],
+        notWhen falsePositives: [String] = []
+    ) {
         self.header = header
-        self.formats = formats
+        lazyFormats = Lazy(formats)
         self.falsePositives = falsePositives
         headerBytes = Array(header.utf8)
         anyFalsePositive = TitleRegexSet(falsePositives)
@@ -28,6 +34,23 @@ struct OopsGroup: Sendable {
 
     /// Whether `line` is one of this group's false positives.
     func isFalsePositive(_ line: String) -> Bool { anyFalsePositive.matches(line) }
+}
+
+/// A value made on first use, once, whichever thread asks first.
+final class Lazy<Value: Sendable>: Sendable {
+    private let make: @Sendable () -> Value
+    private let made = Mutex<Value?>(nil)
+
+    init(_ make: @escaping @Sendable () -> Value) { self.make = make }
+
+    var value: Value {
+        made.withLock { made in
+            if let made { return made }
+            let value = make()
+            made = value
+            return value
+        }
+    }
 }
 
 /// How one kind of report becomes a title.
