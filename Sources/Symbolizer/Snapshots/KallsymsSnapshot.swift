@@ -17,12 +17,10 @@ public struct KallsymsSnapshot: Sendable {
 
     /// Parses the text; lines that are not understood go to `problems`.
     public init(text: String, problems: inout [(line: Int, text: String)]) {
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: " \t\r")
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        for record in SnapshotText.records(text) {
+            let fields = record.fields
             guard fields.count >= 3, fields[1].count == 1, let address = parseHex(fields[0]) else {
-                problems.append((index + 1, String(line)))
+                problems.append((record.line, String(record.text)))
                 continue
             }
             var module: String?

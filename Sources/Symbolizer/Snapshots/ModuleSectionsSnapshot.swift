@@ -14,15 +14,12 @@ public struct ModuleSectionsSnapshot: Sendable {
     /// Parses the snapshot text. Lines that are not understood are collected
     /// in `problems` (with their line numbers) rather than stopping the parse.
     public init(text: String, problems: inout [(line: Int, text: String)]) {
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(rawLine)
-            if line.last == "\r" { line.removeLast() }
-            let trimmed = line.trimmingCharacters(in: " \t")
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+        for record in SnapshotText.records(text) {
+            let trimmed = record.text
             if let entry = Self.parseSysfs(trimmed) ?? Self.parseColumns(trimmed) {
                 add(module: entry.module, section: entry.section, address: entry.address)
             } else {
-                problems.append((index + 1, String(trimmed)))
+                problems.append((record.line, String(record.text)))
             }
         }
     }

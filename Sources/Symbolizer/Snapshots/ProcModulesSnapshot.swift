@@ -18,14 +18,12 @@ public struct ProcModulesSnapshot: Sendable {
 
     /// Parses the text; lines that are not understood go to `problems`.
     public init(text: String, problems: inout [(line: Int, text: String)]) {
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: " \t\r")
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        for record in SnapshotText.records(text) {
+            let fields = record.fields
             guard fields.count >= 6, ModuleName.isValid(fields[0]), let size = UInt64(fields[1]),
                 let base = parseHex(fields[5])
             else {
-                problems.append((index + 1, String(line)))
+                problems.append((record.line, String(record.text)))
                 continue
             }
             let taint = fields.count > 6 ? String(fields[6]) : nil
