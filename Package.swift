@@ -18,10 +18,16 @@ let package = Package(
             pkgConfig: "libdw",
             providers: [.apt(["libdw-dev", "libzstd-dev"])]
         ),
+        // The disassembler of the code around a faulting instruction (Debian's capstone 4).
+        .systemLibrary(
+            name: "CCapstone",
+            pkgConfig: "capstone",
+            providers: [.apt(["libcapstone-dev"])]
+        ),
         .target(name: "ArchFixups"),
         .target(
             name: "Symbolizer",
-            dependencies: ["CLibdw", "ArchFixups"]
+            dependencies: ["CLibdw", "CCapstone", "ArchFixups"]
         ),
         // The invariants every input must keep, for the tests and the fuzzers (Fuzz/).
         .target(name: "SymbolizerTestSupport", dependencies: ["Symbolizer"]),

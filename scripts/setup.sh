@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs what ksymbolize needs to build and test on Debian 12, when missing:
-# libdw-dev (and libelf-dev, pkg-config) to build, xz-utils to unpack the
+# libdw-dev (and libelf-dev, pkg-config) and libcapstone-dev to build, xz-utils to unpack the
 # bundled vmlinux files, elfutils (eu-strip) for the tests' split-DWARF
 # layouts. Needs root (or sudo) only when something is missing.
 #   --deb   also what `make deb` needs: dpkg-dev (dpkg-shlibdeps,
@@ -8,10 +8,10 @@
 #   --test  also what the install tests need: those, man-db (man -l),
 #           bash-completion, zsh and fish (their completions are tried)
 set -euo pipefail
-packages=(libdw-dev libelf-dev libzstd-dev zstd pkg-config xz-utils binutils elfutils)
+packages=(libdw-dev libelf-dev libzstd-dev libcapstone-dev zstd pkg-config xz-utils binutils elfutils)
 case "${1-}" in
 --deb) packages+=(dpkg-dev lintian) ;;
---test) packages+=(dpkg-dev lintian man-db groff-base bash-completion zsh fish cmark-gfm) ;;
+--test) packages+=(dpkg-dev lintian man-db groff-base bash-completion zsh fish cmark-gfm llvm-14) ;;
 "") ;;
 *)
 	echo "usage: $0 [--deb | --test]" >&2

@@ -54,3 +54,42 @@ public struct AArch64Fixup: ArchFixup {
         name == ".plt" || name == ".init.plt" || name == ".text.ftrace_trampoline"
     }
 }
+
+// Machine code: `Code:` words in `(…)`, `x0`…`x29` registers.
+extension AArch64Fixup {
+    public func instructionSet(thumb: Bool) -> InstructionSet? { .arm64 }
+
+    /// x0–x30 (and w0–w30), fp (x29), lr (x30), sp (31).
+    public func dwarfRegister(named name: String) -> Int? {
+        let register = name.lowercased()
+        switch register {
+        case "fp": return 29
+        case "lr": return 30
+        case "sp": return 31
+        default: break
+        }
+        guard let first = register.first, first == "x" || first == "w", let number = Int(register.dropFirst()),
+            (0...30).contains(number)
+        else { return nil }
+        return number
+    }
+
+    public func memoryOperand(in operands: String) -> MemoryOperand? { OperandSyntax.bracketed(operands) }
+
+    public func accessesMemory(mnemonic: String) -> Bool { !mnemonic.hasPrefix("prfm") }
+
+    /// Alternatives, static keys, ftrace's patchable entries and mcount calls.
+    public var patchSiteTables: [PatchSiteTable] {
+        [
+            PatchSiteTable(section: ".altinstructions", entrySizes: [12], encoding: .relative32, length: 4),
+            PatchSiteTable(section: "__jump_table", entrySizes: [16], encoding: .relative32, length: 4),
+            PatchSiteTable(section: "__patchable_function_entries", entrySizes: [8], encoding: .absolute, length: 8),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [8], encoding: .absolute, length: 4),
+        ]
+    }
+
+    /// R_AARCH64_ABS64 and PREL64 write 8 bytes; the rest one instruction.
+    public func relocatedBytes(type: UInt32, offset: UInt64) -> Range<UInt64> {
+        type == 257 || type == 260 ? offset..<(offset + 8) : offset..<(offset + 4)
+    }
+}

@@ -5,7 +5,7 @@
 /// only the hooks where it differs. All hooks are *views*: they compute a
 /// value from the raw ELF data and never modify what relocation reads (the
 /// same rule the kernel follows with `kallsyms_symbol_value()`).
-public protocol ArchFixup: Sendable {
+public protocol ArchFixup: MachineCodeRules, Sendable {
     /// The architecture these rules are for.
     var architecture: Architecture { get }
 

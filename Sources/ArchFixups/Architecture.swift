@@ -93,6 +93,15 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The byte order of the usual kernels of this architecture (a binary's
+    /// header says for sure): big-endian s390x, powerpc and ppc64 (ELFv1).
+    public var isLittleEndianByDefault: Bool {
+        switch self {
+        case .s390x, .powerpc, .powerpc64: return false
+        default: return true
+        }
+    }
+
     /// The hooks that hold this architecture's rules.
     public var fixups: any ArchFixup {
         switch self {

@@ -77,3 +77,45 @@ public struct MIPSFixup: ArchFixup {
         return address | 1
     }
 }
+
+// Machine code: `Code:` words in `<…>`, `$ 0   :` registers, `disp($reg)` operands.
+extension MIPSFixup {
+    public var codeDumpStyle: CodeDumpStyle { .angledWords }
+    public var registerDumpStyle: RegisterDumpStyle { .mipsDollar }
+
+    public func instructionSet(thumb: Bool) -> InstructionSet? { architecture == .mips64 ? .mips64 : .mips }
+
+    /// `$0`–`$31` and their o32/n64 names (`$a0`, `$t0`, `$sp`, `$ra`…).
+    public func dwarfRegister(named name: String) -> Int? {
+        var register = name.lowercased()
+        if register.hasPrefix("$") { register.removeFirst() }
+        if let number = Int(register.trimmingCharacters(in: " ")), (0...31).contains(number) { return number }
+        let names = [
+            "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7",
+            "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp", "fp", "ra",
+        ]
+        if let index = names.firstIndex(of: register) { return index }
+        // n64 names for $8–$11, and s8 for $30.
+        return ["a4": 8, "a5": 9, "a6": 10, "a7": 11, "s8": 30][register]
+    }
+
+    public func memoryOperand(in operands: String) -> MemoryOperand? { OperandSyntax.parenthesized(operands) }
+
+    public func accessesMemory(mnemonic: String) -> Bool { !mnemonic.hasPrefix("pref") && !mnemonic.hasPrefix("cache") }
+
+    /// Static keys and ftrace's call sites (absolute pointers).
+    public var patchSiteTables: [PatchSiteTable] {
+        let wide = architecture == .mips64
+        return [
+            PatchSiteTable(section: "__jump_table", entrySizes: [wide ? 24 : 12], encoding: .absolute, length: 4),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 8),
+        ]
+    }
+
+    /// R_MIPS_64 writes 8 bytes; the rest (part of) one instruction.
+    public func relocatedBytes(type: UInt32, offset: UInt64) -> Range<UInt64> {
+        if type == 18 { return offset..<(offset + 8) }
+        let start = offset & ~3
+        return start..<(start + 4)
+    }
+}

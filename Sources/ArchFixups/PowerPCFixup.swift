@@ -44,3 +44,41 @@ public struct PowerPCFixup: ArchFixup {
         address >= 4 ? address - 4 : 0
     }
 }
+
+// Machine code: `Instruction dump:` words, `GPR00:` registers, `disp(rN)` operands.
+extension PowerPCFixup {
+    public var codeDumpStyle: CodeDumpStyle { .powerpcInstructionDump }
+    public var registerDumpStyle: RegisterDumpStyle { .powerpcGPR }
+
+    public func instructionSet(thumb: Bool) -> InstructionSet? { architecture == .powerpc ? .powerpc : .powerpc64 }
+
+    /// GPR00–GPR31 as the dump prints them, r0–r31 as the disassembler does.
+    public func dwarfRegister(named name: String) -> Int? {
+        let register = name.lowercased()
+        let digits = register.hasPrefix("gpr") ? register.dropFirst(3) : register.hasPrefix("r") ? register.dropFirst() : ""
+        guard let number = Int(digits), (0...31).contains(number) else { return nil }
+        return number
+    }
+
+    public func memoryOperand(in operands: String) -> MemoryOperand? { OperandSyntax.parenthesized(operands) }
+
+    public func accessesMemory(mnemonic: String) -> Bool { !mnemonic.hasPrefix("dcb") }
+
+    /// Static keys and ftrace's call sites.
+    public var patchSiteTables: [PatchSiteTable] {
+        let wide = architecture != .powerpc
+        return [
+            PatchSiteTable(section: "__jump_table", entrySizes: [wide ? 16 : 12], encoding: .relative32, length: 4),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 4),
+            PatchSiteTable(section: "__patchable_function_entries", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 8),
+        ]
+    }
+
+    /// R_PPC64_ADDR64 and REL64 write 8 bytes, and R_PPC64_ENTRY lets the
+    /// loader rewrite the two-instruction TOC setup; the rest (part of) one instruction.
+    public func relocatedBytes(type: UInt32, offset: UInt64) -> Range<UInt64> {
+        if type == 38 || type == 44 || type == 118 { return offset..<(offset + 8) }
+        let start = offset & ~3
+        return start..<(start + 4)
+    }
+}

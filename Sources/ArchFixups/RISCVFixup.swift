@@ -23,3 +23,16 @@ public struct RISCVFixup: ArchFixup {
         name.hasPrefix(".L") || MappingSymbols.isMapping(name, letters: "xd")
     }
 }
+
+// Machine code: `Code:` halfwords or words in `(…)`, `ra`/`sp`/`a0`… registers.
+// Capstone 4, which Debian 12 ships, has no RISC-V: no instruction set to decode in.
+extension RISCVFixup {
+    /// x0–x31 by their ABI names as `show_regs()` prints them.
+    public func dwarfRegister(named name: String) -> Int? {
+        let names = [
+            "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+            "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+        ]
+        return names.firstIndex(of: name.lowercased())
+    }
+}

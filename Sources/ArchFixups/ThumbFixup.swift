@@ -73,3 +73,32 @@ enum MappingSymbols {
         return utf8.count == 2 || utf8[utf8.index(utf8.startIndex, offsetBy: 2)] == UInt8(ascii: ".")
     }
 }
+
+// Machine code: `Code:` words (ARM) or halfwords (Thumb-2) in `(…)`, `r0`…`pc` registers.
+extension ThumbFixup {
+    public func instructionSet(thumb: Bool) -> InstructionSet? { thumb ? .thumb : .arm }
+
+    /// r0–r15 and their APCS names (sb, sl, fp, ip, sp, lr, pc).
+    public func dwarfRegister(named name: String) -> Int? {
+        let register = name.lowercased()
+        if let index = ["sb": 9, "sl": 10, "fp": 11, "ip": 12, "sp": 13, "lr": 14, "pc": 15][register] { return index }
+        guard register.hasPrefix("r"), let number = Int(register.dropFirst()), (0...15).contains(number) else { return nil }
+        return number
+    }
+
+    public func memoryOperand(in operands: String) -> MemoryOperand? { OperandSyntax.bracketed(operands) }
+
+    public func accessesMemory(mnemonic: String) -> Bool { !mnemonic.hasPrefix("pld") && !mnemonic.hasPrefix("pli") }
+
+    /// ftrace's `mcount` calls and static keys (absolute pointers: no relative jump labels on ARM).
+    public var patchSiteTables: [PatchSiteTable] {
+        [
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [4], encoding: .absolute, length: 4),
+            PatchSiteTable(section: "__jump_table", entrySizes: [12], encoding: .absolute, length: 4),
+            PatchSiteTable(section: "__patchable_function_entries", entrySizes: [4], encoding: .absolute, length: 4),
+        ]
+    }
+
+    /// Every relocation ARM code uses rewrites (part of) one 4-byte instruction or word.
+    public func relocatedBytes(type: UInt32, offset: UInt64) -> Range<UInt64> { offset..<(offset + 4) }
+}

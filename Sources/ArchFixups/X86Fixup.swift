@@ -12,3 +12,64 @@ public struct X86Fixup: ArchFixup {
         architecture == .x86_64 ? address < 0x0000_8000_0000_0000 : address < 0xc000_0000
     }
 }
+
+// Machine code: `Code:` bytes, `RAX:`-style registers, AT&T operands (as objdump and decodecode print them).
+extension X86Fixup {
+    public var codeDumpStyle: CodeDumpStyle { .bytes }
+
+    public func instructionSet(thumb: Bool) -> InstructionSet? { architecture == .x86_64 ? .x86_64 : .i386 }
+
+    /// x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8–r15 (with their 32/16/8-bit
+    /// parts); i386: eax ecx edx ebx esp ebp esi edi.
+    public func dwarfRegister(named name: String) -> Int? {
+        var register = name.lowercased()
+        if register.hasPrefix("%") { register.removeFirst() }
+        if architecture == .i386 {
+            let order = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"]
+            if let index = order.firstIndex(of: register) { return index }
+            return ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"].firstIndex(of: register)
+        }
+        let order = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp"]
+        if let index = order.firstIndex(of: register) { return index }
+        if let index = ["eax", "edx", "ecx", "ebx", "esi", "edi", "ebp", "esp"].firstIndex(of: register) { return index }
+        if let index = ["ax", "dx", "cx", "bx", "si", "di", "bp", "sp"].firstIndex(of: register) { return index }
+        if let index = ["al", "dl", "cl", "bl", "sil", "dil", "bpl", "spl"].firstIndex(of: register) { return index }
+        if register.hasPrefix("r"), let number = Int(register.dropFirst().prefix { $0.isNumber }), (8...15).contains(number) {
+            let suffix = register.dropFirst().drop { $0.isNumber }
+            if suffix.isEmpty || suffix == "d" || suffix == "w" || suffix == "b" { return number }
+        }
+        return nil
+    }
+
+    public func memoryOperand(in operands: String) -> MemoryOperand? {
+        OperandSyntax.parenthesized(operands)
+    }
+
+    public func accessesMemory(mnemonic: String) -> Bool {
+        !(mnemonic.hasPrefix("lea") || mnemonic.hasPrefix("nop") || mnemonic.hasPrefix("prefetch"))
+    }
+
+    /// Alternatives, static keys, ftrace's `__fentry__` calls, return and
+    /// retpoline thunks, static calls, paravirt sites, IBT seals and SMP lock prefixes.
+    public var patchSiteTables: [PatchSiteTable] {
+        let wide = architecture == .x86_64
+        return [
+            PatchSiteTable(section: ".altinstructions", entrySizes: [12, 14, 13], encoding: .relative32, length: 5),
+            PatchSiteTable(section: "__jump_table", entrySizes: [wide ? 16 : 12], encoding: .relative32, length: 5),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 5),
+            PatchSiteTable(section: ".return_sites", entrySizes: [4], encoding: .relative32, length: 5),
+            PatchSiteTable(section: ".retpoline_sites", entrySizes: [4], encoding: .relative32, length: 6),
+            PatchSiteTable(section: ".call_sites", entrySizes: [4], encoding: .relative32, length: 5),
+            PatchSiteTable(section: ".static_call_sites", entrySizes: [8], encoding: .relative32, length: 5),
+            PatchSiteTable(section: ".ibt_endbr_seal", entrySizes: [4], encoding: .relative32, length: 4),
+            PatchSiteTable(section: ".parainstructions", entrySizes: [wide ? 16 : 8], encoding: .absolute, length: 5),
+            PatchSiteTable(section: ".smp_locks", entrySizes: [4], encoding: .relative32, length: 1),
+            PatchSiteTable(section: "__patchable_function_entries", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 5),
+        ]
+    }
+
+    /// R_X86_64_64 and R_X86_64_PC64 write 8 bytes; everything else a kernel uses, 4.
+    public func relocatedBytes(type: UInt32, offset: UInt64) -> Range<UInt64> {
+        architecture == .x86_64 && (type == 1 || type == 24) ? offset..<(offset + 8) : offset..<(offset + 4)
+    }
+}

@@ -19,6 +19,8 @@ final class LoadedBinary {
     let dwarf: DwarfModule?
     let fixup: any ArchFixup
     var isVmlinux: Bool { contents.kind.isKernelImage }
+    /// The code and what of it varies at run time, for the machine-code analysis (read on first use).
+    lazy var codeImage = CodeImage(path: path, fixup: fixup)
 
     init(
         name: String, path: String, contents: ElfContents, layout: ModuleLayout, symbols: SymbolIndex,

@@ -39,6 +39,9 @@ protocol DwarfBackend: AnyObject {
     /// The same for the unit whose CU DIE libdw found at `dieOffset`, when
     /// libdw, not ksymbolize's reader, reads it.
     func prepare(unitDieAt dieOffset: Dwarf_Off)
+
+    /// Makes the location lists readable by libdw (relocates them, where that is due).
+    func prepareLocationLists()
 }
 
 extension DwarfBackend {
@@ -50,6 +53,9 @@ extension DwarfBackend {
 
     /// Nothing to do: the DWARF is read as it is.
     func prepare(unitDieAt dieOffset: Dwarf_Off) {}
+
+    /// Nothing to do: the DWARF is read as it is.
+    func prepareLocationLists() {}
 }
 
 /// Calls `body` with every CU DIE of `dwarf`, in order, found by libdw alone

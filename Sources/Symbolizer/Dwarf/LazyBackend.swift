@@ -52,4 +52,8 @@ final class LazyBackend: DwarfBackend {
     func prepare(unitDieAt dieOffset: Dwarf_Off) {
         relocated.relocate(unitDieAt: dieOffset)
     }
+
+    func prepareLocationLists() {
+        relocated.relocateLocationLists()
+    }
 }

@@ -49,6 +49,9 @@ final class LazyRelocatedDwarf {
     private let sectionBases: [UInt64]
     private var info: RelocationSet?
     private var line: RelocationSet?
+    /// `.debug_loclists`/`.debug_loc`: relocated whole, when variables' locations are first asked for.
+    private var locationLists: [RelocationSet] = []
+    private var locationListsRelocated = false
     private var relocatedLines: Set<UInt64> = []
     /// CU header offsets, in order, and the end of the last.
     private var unitStarts: [UInt64] = []
@@ -167,7 +170,9 @@ final class LazyRelocatedDwarf {
                 line = set
             case ".debug_aranges", ".debug_rnglists", ".debug_addr", ".debug_str_offsets":
                 guard apply(set, 0..<set.count) else { return nil }
-            default: continue  // .debug_loclists, .debug_frame: never read by ksymbolize
+            case ".debug_loclists", ".debug_loc":
+                locationLists.append(set)
+            default: continue  // .debug_frame: never read by ksymbolize
             }
         }
         // Every CU header (unit_length is never relocated; the abbrev offset is).
@@ -277,6 +282,13 @@ final class LazyRelocatedDwarf {
             if length < 0xffff_fff0 { end = min(line.targetSize, offset + 4 + Int(length)) }
         }
         if !relocate(line, start..<UInt64(end)) { _ = apply(line, 0..<line.count) }
+    }
+
+    /// Relocates the location lists, once: read by libdw for the variables in scope at a PC.
+    func relocateLocationLists() {
+        guard !locationListsRelocated else { return }
+        locationListsRelocated = true
+        for set in locationLists { _ = apply(set, 0..<set.count) }
     }
 
     /// Relocates everything (for walks over all CUs).

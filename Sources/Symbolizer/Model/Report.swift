@@ -39,6 +39,13 @@ public struct Report: Sendable {
     public var crashType: String?
     /// Lines of the report's stack trace that look like frames but were not understood.
     public var unrecognizedLines: [Int] = []
+    /// The code around the faulting instruction, disassembled (from the log's
+    /// `Code:` line, else from the binary), when there is a PC to place it.
+    public var code: CodeListing?
+    /// Why ``code`` is missing or partial, when it is.
+    public var codeNote: String?
+    /// The register dump, each register with the variables it holds at the PC.
+    public var registers: [NamedRegister] = []
 
     public init(kind: String, title: String, firstLine: Int) {
         self.kind = kind

@@ -60,6 +60,9 @@ public struct ResolvedFrame: Sendable {
     /// The source line of the innermost location from the kernel tree
     /// (`--kernel-source`), or why it has none; `nil` without a tree.
     public var source: SourceExcerpt?
+    /// The instruction looked up, in the binary's own address space (see
+    /// ``LoadedBinary``): where the machine-code analysis reads the binary.
+    var sessionInstruction: UInt64?
 
     public init(frame: LogFrame) {
         self.frame = frame

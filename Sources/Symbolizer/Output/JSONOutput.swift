@@ -138,7 +138,8 @@ extension Report: Encodable {
         case kind, crash, title, arch, kernelRelease = "kernel_release", firstLine = "first_line", lastLine = "last_line",
             frames, kallsymsMode = "kallsyms_mode", kallsymsModeEvidence = "kallsyms_mode_evidence", signature,
             corrupted, corruptedReason = "corrupted_reason", alternativeTitles = "alternative_titles",
-            crashType = "crash_type", syzbotTitle = "syzbot_title", unrecognizedLines = "unrecognized_lines"
+            crashType = "crash_type", syzbotTitle = "syzbot_title", unrecognizedLines = "unrecognized_lines",
+            code, codeNote = "code_note", registers
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -160,6 +161,9 @@ extension Report: Encodable {
         try container.encode(crashType, forKey: .crashType)
         try container.encode(syzbotTitle, forKey: .syzbotTitle)
         try container.encode(unrecognizedLines, forKey: .unrecognizedLines)
+        try container.encode(code, forKey: .code)
+        try container.encode(codeNote, forKey: .codeNote)
+        try container.encode(registers, forKey: .registers)
     }
 }
 

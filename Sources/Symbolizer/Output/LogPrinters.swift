@@ -13,7 +13,7 @@ struct TextPrinter: LogPrinter {
 
     func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8] {
         _ = processor.takeFinishedReports()
-        return annotator.render(line, frames: frames)
+        return annotator.render(line, frames: frames, machine: processor.machineNotes)
     }
 
     func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) -> [UInt8] { [] }
@@ -28,7 +28,7 @@ struct ReportsOnlyTextPrinter: LogPrinter {
     private var printedReports = 0
 
     mutating func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8] {
-        let bytes = annotator.render(line, frames: frames)
+        let bytes = annotator.render(line, frames: frames, machine: processor.machineNotes)
         let output = flush(processor)
         if let first = processor.openReportFirstLine, line.number >= first { pending.append((line.number, bytes)) }
         return output

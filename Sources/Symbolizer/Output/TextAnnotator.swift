@@ -15,6 +15,33 @@ public struct TextAnnotator: Sendable {
     ///
     /// A line that ends in `\r\n` keeps its bytes whole, `\r` included: its
     /// annotation goes on a line of its own below it, as its inlined callers do.
+    public func render(_ line: LogLine, frames: [ResolvedFrame], machine: MachineNotes?) -> [UInt8] {
+        guard let machine else { return render(line, frames: frames) }
+        var extras: [String] = []
+        var line = line
+        switch machine {
+        case .registers(let named, inline: true):
+            // After the line's own text, as a frame's file:line (below it when the line ends in \r).
+            let tags = named.compactMap { register in MachineWording.registerTag(register).map { register.name + " " + $0 } }
+            if !tags.isEmpty {
+                let suffix = tags.joined(separator: " ")
+                if line.terminator.first == UInt8(ascii: "\r") { extras = [suffix] } else { line.bytes += Array(("  " + suffix).utf8) }
+            }
+        case .registers(let named, inline: false):
+            extras = named.map(MachineWording.registerLine)
+        case .code(let listing, let note):
+            extras = MachineWording.listingLines(listing, note: note)
+        }
+        var output = render(line, frames: frames)
+        let indent = String(repeating: " ", count: max(0, line.text.count - line.message.count) + 4)
+        for extra in extras {
+            if line.terminator.isEmpty { output += Array("\n".utf8) }
+            output += Array((indent + extra).utf8)
+            if !line.terminator.isEmpty { output += line.terminator }
+        }
+        return output
+    }
+
     public func render(_ line: LogLine, frames: [ResolvedFrame]) -> [UInt8] {
         guard !frames.isEmpty else { return line.bytes + line.terminator }
         var output = line.bytes

@@ -36,6 +36,8 @@ public final class LogProcessor {
     var logFacts = KernelFacts()
     /// Lines whose frames were never understood, across all reports so far.
     public private(set) var unrecognizedFrameLines: [Int] = []
+    /// What the last line processed printed of the machine state, for the text output.
+    public internal(set) var machineNotes: MachineNotes?
 
     /// Whether finished reports are kept for ``finish()`` (JSON needs them;
     /// streaming text does not, and then memory stays bounded however long
@@ -60,6 +62,7 @@ public final class LogProcessor {
     /// were lost: `… [    7.201455] #PF: …` in the middle) is read as those
     /// messages, one after the other; the frames of all of them are returned.
     public func process(_ line: LogLine) -> [ResolvedFrame] {
+        machineNotes = nil
         let parts = line.messages
         let resolved = parts.count > 1 ? parts.flatMap { processMessage($0) } : processMessage(line)
         if retainReports {
@@ -140,12 +143,21 @@ public final class LogProcessor {
             open = current
             return []
         }
+        if var current = takeOpen() {
+            machineNotes = readMachineState(message, report: &current)
+            open = current
+        }
         let parsed = FrameParser.frames(in: message)
         if parsed.isEmpty {
             noteLineWithoutFrames(trimmed, line: line)
             return []
         }
-        return resolveFrames(frames(from: parsed, line: line), line: line)
+        let resolved = resolveFrames(frames(from: parsed, line: line), line: line)
+        if var current = takeOpen() {
+            if let notes = placeProgramCounter(report: &current) { machineNotes = notes }
+            open = current
+        }
+        return resolved
     }
 
     /// A line with no frame: part of the report, a frame not understood, or a step away from it.
@@ -289,6 +301,7 @@ public final class LogProcessor {
         report.title = Self.headerTitle(report.title)
         if let function = Self.keyFunction(of: report) { report.title += " in \(function)" }
         report.unrecognizedLines = current.unrecognizedLines
+        finishMachineState(&current, into: &report)
         report.signature = ReportSignature.signature(of: report.frames)
         // A proof found late in the report (a WARN's line, a size) also
         // covers the binary's earlier frames in the report.

@@ -31,4 +31,6 @@ struct OpenReport {
     var userDump = false
     /// Lines in the stack trace that look like frames but were not understood.
     var unrecognizedLines: [Int] = []
+    /// The register and code dumps being read.
+    var machine = MachineScanner()
 }

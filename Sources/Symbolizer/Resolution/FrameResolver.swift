@@ -78,6 +78,7 @@ extension Symbolizer {
         let instruction = fixup.normalizeCodeAddress(session) &- past
         var lookup = binary.lookupAddress(of: session, isPC: isPC) &- past
         result.address = runtime
+        result.sessionInstruction = instruction
         result.lookupAddress = runtime.map { binary.lookupAddress(of: $0, isPC: isPC) &- past }
         if !isPC, !binary.isPlausibleCallSite(lookup, returnAddress: instruction) {
             // A return address at a function's entry whose preceding bytes are

@@ -1,0 +1,120 @@
+/// How an architecture's oops prints its general-purpose registers.
+public enum RegisterDumpStyle: Sendable {
+    /// `NAME: value` pairs, several to a line (`RAX: 0000… RBX: …`,
+    /// `r10: c19a5000  r9 : f093df80`, `x29: ffff… x28: …`).
+    case namedPairs
+    /// `GPR00: v v v v` (powerpc): four registers a line from the number printed.
+    case powerpcGPR
+    /// `$ 0   : v v v v` (MIPS): four registers a line from the number printed.
+    case mipsDollar
+    /// `Krnl GPRS: v v v v` then three lines of four (s390): `%r0` to `%r15`.
+    case s390GPRS
+}
+
+/// One register value printed in a register dump.
+public struct RegisterValue: Sendable, Equatable {
+    /// The name as ksymbolize reports it: as printed for named pairs (`RDI`,
+    /// `r9`, `x0`), `GPR03`-style for powerpc, `$4` for MIPS, `%r2` for s390.
+    public var name: String
+    public var value: UInt64
+    /// The register's number in DWARF (`DW_OP_reg<n>`), when the architecture maps it.
+    public var dwarfNumber: Int?
+    /// Digits printed: the register's width as the kernel shows it.
+    public var digits: Int
+
+    public init(name: String, value: UInt64, dwarfNumber: Int?, digits: Int) {
+        self.name = name
+        self.value = value
+        self.dwarfNumber = dwarfNumber
+        self.digits = digits
+    }
+}
+
+/// Reads the register dump of one report line by line.
+public struct RegisterDumpReader: Sendable {
+    public let style: RegisterDumpStyle
+    private let fixup: any ArchFixup
+    /// s390: the next register number of a dump in progress.
+    private var s390Next: Int?
+
+    public init(fixup: any ArchFixup) {
+        self.fixup = fixup
+        self.style = fixup.registerDumpStyle
+    }
+
+    /// The registers one message prints (console prefix removed); empty when none.
+    public mutating func read(_ message: Substring) -> [RegisterValue] {
+        let text = message.drop { $0 == " " || $0 == "\t" }.trimmingSuffix()
+        switch style {
+        case .namedPairs:
+            return namedPairs(text)
+        case .powerpcGPR:
+            guard text.hasPrefix("GPR"), let colon = text.firstIndex(of: ":"),
+                let first = Int(text[text.index(text.startIndex, offsetBy: 3)..<colon])
+            else { return [] }
+            return numbered(text[text.index(after: colon)...], first: first) { "GPR" + ($0 < 10 ? "0" : "") + String($0) }
+        case .mipsDollar:
+            guard text.hasPrefix("$"), let colon = text.firstIndex(of: ":"),
+                let first = Int(text[text.index(after: text.startIndex)..<colon].trimmingCharacters(in: " "))
+            else { return [] }
+            return numbered(text[text.index(after: colon)...], first: first) { "$" + String($0) }
+        case .s390GPRS:
+            if text.hasPrefix("Krnl GPRS:") {
+                let values = numbered(text.dropFirst("Krnl GPRS:".count), first: 0) { "%r" + String($0) }
+                s390Next = values.count == 4 ? 4 : nil
+                return values
+            }
+            guard let next = s390Next else { return [] }
+            let values = numbered(text, first: next) { "%r" + String($0) }
+            s390Next = values.count == 4 && next + 4 < 16 ? next + 4 : nil
+            return values
+        }
+    }
+
+    /// Values after a register number, each the next register; stops at the first token that is not hex.
+    private func numbered(_ text: Substring, first: Int, name: (Int) -> String) -> [RegisterValue] {
+        var registers: [RegisterValue] = []
+        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            guard token.count >= 8, token.count <= 16, let value = UInt64(token, radix: 16) else { break }
+            let number = first + registers.count
+            let label = name(number)
+            registers.append(
+                RegisterValue(name: label, value: value, dwarfNumber: fixup.dwarfRegister(named: label), digits: token.count))
+        }
+        return registers
+    }
+
+    /// `NAME: hex` or `NAME : hex` pairs; names a register only where the
+    /// architecture knows it (so `RSP: 0018:ffff…`, `EFLAGS:` and `CR2:` are
+    /// kept out, and `pc : [<bf00001c>]` is read inside its brackets).
+    private func namedPairs(_ text: Substring) -> [RegisterValue] {
+        var registers: [RegisterValue] = []
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        var index = 0
+        while index < tokens.count {
+            var name = tokens[index]
+            var valueIndex = index + 1
+            if name.hasSuffix(":") {
+                name = name.dropLast()
+            } else if valueIndex < tokens.count, tokens[valueIndex] == ":" {
+                valueIndex += 1
+            } else {
+                index += 1
+                continue
+            }
+            guard valueIndex < tokens.count, let dwarf = fixup.dwarfRegister(named: String(name)) else {
+                index = valueIndex
+                continue
+            }
+            var token = tokens[valueIndex]
+            if token.hasPrefix("[<"), token.hasSuffix(">]") { token = token.dropFirst(2).dropLast(2) }
+            // x86-64 `RSP: 0018:ffffd029c05ab9f0`: the segment selector, then the value.
+            if let colon = token.firstIndex(of: ":") { token = token[token.index(after: colon)...] }
+            if token.count >= 8, token.count <= 16, let value = UInt64(token, radix: 16) {
+                registers.append(RegisterValue(name: String(name), value: value, dwarfNumber: dwarf, digits: token.count))
+            }
+            index = valueIndex + 1
+        }
+        return registers
+    }
+}

@@ -1,0 +1,251 @@
+import ArchFixups
+
+/// Turns a report's code dump and register dump into typed values: the
+/// instructions around the faulting one with their source lines, whether the
+/// printed bytes are the binary's, and the variables each register holds.
+struct CodeAnalysis {
+    let fixup: any ArchFixup
+    let context: PCContext?
+
+    /// Bytes of the binary shown around the PC when the log printed none.
+    static let binaryWindowBefore = 24
+    static let binaryWindowAfter = 24
+
+    /// The listing of the log's dump; `nil` (with a note) when it cannot be decoded.
+    func listing(of dump: CodeDump) -> (CodeListing?, String?) {
+        let littleEndian = context?.code.littleEndian ?? fixup.architecture.isLittleEndianByDefault
+        let thumb = dump.unitSize == 2 && fixup.architecture == .arm || (context?.thumb ?? false)
+        guard let set = fixup.instructionSet(thumb: thumb) else {
+            return (nil, "no disassembler for \(fixup.architecture.rawValue) (capstone 4 has no RISC-V)")
+        }
+        guard let disassembler = Disassembler(instructionSet: set, littleEndian: littleEndian) else {
+            return (nil, "capstone cannot decode \(set.rawValue)")
+        }
+        let bytes = dump.bytes(littleEndian: littleEndian)
+        guard let fault = dump.faultByteOffset ?? dump.startAddress.flatMap({ _ in 0 }), fault < bytes.count else {
+            return (nil, "the code line marks no faulting instruction")
+        }
+        // Addresses: the binary's place for the PC when known; s390 prints its own.
+        var start = (context?.session ?? 0) &- UInt64(fault)
+        var pc = context?.session
+        if let printed = dump.startAddress {
+            start = context?.runtimeDelta.map { printed &- $0 } ?? printed
+            pc = pc ?? printed &+ UInt64(fault)
+        }
+        var instructions = decode(bytes, fault: fault, at: start, disassembler)
+        if let pc, pc != start &+ UInt64(fault) {
+            // s390 marks the instruction at the PSW; the PC may be the one before it (a monitor call).
+            for index in instructions.indices { instructions[index].faulting = instructions[index].address == pc }
+        }
+        var listing = CodeListing(source: .log, instructionSet: set, instructions: [], note: nil)
+        if instructions.first?.address != start {
+            let skipped = Int((instructions.first?.address ?? start) &- start)
+            if skipped > 0 { listing.note = "\(skipped) byte\(skipped == 1 ? "" : "s") before the first whole instruction not shown" }
+        }
+        if let context {
+            compare(bytes, start: start, fault: fault, context: context, into: &listing)
+            instructions = instructions.map { instruction in
+                var located = instruction
+                located.locations = context.locations(at: instruction.address)
+                return located
+            }
+        }
+        listing.instructions = instructions.map { runtime($0) }
+        return (listing, nil)
+    }
+
+    /// The binary's own bytes around the PC, for a report whose log printed no code.
+    func binaryListing() -> CodeListing? {
+        guard let context, let set = context.instructionSet,
+            let disassembler = Disassembler(instructionSet: set, littleEndian: context.code.littleEndian)
+        else { return nil }
+        // Start at an instruction boundary: the function's start where it is near, else the PC.
+        var start = context.session &- UInt64(Self.binaryWindowBefore)
+        if let function = context.function {
+            start = max(fixup.normalizeCodeAddress(function.start), start)
+        }
+        if !disassembler.isFixedWidth, start != context.function.map({ fixup.normalizeCodeAddress($0.start) }) {
+            start = context.session
+        }
+        start &= ~UInt64(disassembler.unit - 1)
+        let bytes = context.binaryBytes(at: start, count: Int(context.session &- start) + Self.binaryWindowAfter)
+        guard !bytes.isEmpty else { return nil }
+        let fault = Int(context.session &- start)
+        var listing = CodeListing(source: .binary, instructionSet: set, instructions: [], note: nil)
+        listing.instructions = decode(bytes, fault: fault, at: start, disassembler).map { instruction in
+            var located = instruction
+            located.locations = context.locations(at: instruction.address)
+            return runtime(located)
+        }
+        if !context.binary.isVmlinux { listing.note = "relocated fields shown as the file has them" }
+        return listing
+    }
+
+    /// Decodes the bytes so that an instruction starts at `fault`: fixed-width
+    /// code from the first whole unit; x86 from the earliest byte whose
+    /// decoding lands exactly on the faulting one (as `scripts/decodecode` does).
+    private func decode(_ bytes: [UInt8], fault: Int, at start: UInt64, _ disassembler: Disassembler)
+        -> [ListedInstruction]
+    {
+        var first = fault % disassembler.unit
+        if !disassembler.isFixedWidth {
+            first = fault
+            for candidate in stride(from: fault % disassembler.unit, to: fault, by: disassembler.unit) {
+                let before = disassembler.disassemble(Array(bytes[candidate..<fault]), at: start &+ UInt64(candidate))
+                if before.allSatisfy(\.decoded), before.map(\.bytes.count).reduce(0, +) == fault - candidate {
+                    first = candidate
+                    break
+                }
+            }
+        }
+        let decoded = disassembler.disassemble(Array(bytes[first...]), at: start &+ UInt64(first))
+        return decoded.map { instruction in
+            ListedInstruction(
+                address: instruction.address, bytes: instruction.bytes, text: instruction.text,
+                faulting: instruction.address == start &+ UInt64(fault), locations: [], access: nil)
+        }
+    }
+
+    /// Session → runtime addresses, where the runtime place is known.
+    private func runtime(_ instruction: ListedInstruction) -> ListedInstruction {
+        guard let delta = context?.runtimeDelta else { return instruction }
+        var moved = instruction
+        moved.address = instruction.address &+ delta
+        return moved
+    }
+
+    /// Compares the log's bytes with the binary's; bytes relocations fill in
+    /// and code the kernel patches at run time are excused (and counted).
+    private func compare(_ bytes: [UInt8], start: UInt64, fault: Int, context: PCContext, into listing: inout CodeListing) {
+        let binary = context.binaryBytes(at: start, count: bytes.count)
+        guard !binary.isEmpty else {
+            listing.note = context.code.failure ?? "the binary has no code at these addresses"
+            return
+        }
+        let sites = patchedRanges(context: context, start: start, count: binary.count)
+        var excused = 0
+        for index in 0..<binary.count where binary[index] != bytes[index] {
+            let address = start &+ UInt64(index)
+            if let place = context.filePlace(ofSession: address),
+                context.code.isRelocated(section: place.section, offset: place.offset)
+            {
+                excused += 1
+                continue
+            }
+            if sites.contains(where: { $0.contains(address) }) || isKaslrField(bytes, binary, index, context) {
+                excused += 1
+                continue
+            }
+            listing.matchesBinary = false
+            listing.mismatchOffset = index - fault
+            listing.excusedBytes = excused
+            return
+        }
+        listing.matchesBinary = true
+        listing.excusedBytes = excused
+        if binary.count < bytes.count {
+            listing.note = "the last \(bytes.count - binary.count) bytes lie past the binary's code section and were not compared"
+        }
+    }
+
+    /// Session address ranges the kernel may rewrite at run time, near `start`.
+    private func patchedRanges(context: PCContext, start: UInt64, count: Int) -> [Range<UInt64>] {
+        var ranges: [Range<UInt64>] = []
+        let code = context.code
+        for (section, sites) in code.patchSites {
+            for site in sites {
+                // Back to a session address: a module's sections sit at their layout place.
+                let address: UInt64
+                if context.binary.isVmlinux {
+                    address = site.offset
+                } else {
+                    guard let base = context.binary.layout.sectionAddresses[section] else { continue }
+                    address = base &+ site.offset
+                }
+                guard address &+ 16 >= start, address < start &+ UInt64(count) else { continue }
+                // At least the site's length, and the whole instruction the binary has there.
+                var length = UInt64(site.length)
+                if let set = context.instructionSet,
+                    let disassembler = Disassembler(instructionSet: set, littleEndian: code.littleEndian),
+                    let first = disassembler.disassemble(context.binaryBytes(at: address, count: 16), at: address).first
+                {
+                    length = max(length, UInt64(first.bytes.count))
+                }
+                ranges.append(address..<(address &+ length))
+            }
+        }
+        return ranges
+    }
+
+    /// vmlinux: a 4- or 8-byte field around `index` whose value is the binary's plus the KASLR offset.
+    private func isKaslrField(_ log: [UInt8], _ binary: [UInt8], _ index: Int, _ context: PCContext) -> Bool {
+        guard context.binary.isVmlinux, let delta = context.runtimeDelta, delta != 0 else { return false }
+        for width in [4, 8] {
+            for first in max(0, index - width + 1)...index where first + width <= binary.count {
+                var logValue: UInt64 = 0
+                var binaryValue: UInt64 = 0
+                for byte in (0..<width).reversed() {
+                    logValue = logValue << 8 | UInt64(log[first + byte])
+                    binaryValue = binaryValue << 8 | UInt64(binary[first + byte])
+                }
+                let mask: UInt64 = width == 8 ? ~0 : 0xffff_ffff
+                if (logValue &- binaryValue) & mask == delta & mask { return true }
+            }
+        }
+        return false
+    }
+
+    /// The register dump with the variables each register holds at the PC.
+    /// - Parameter faultingBase: the DWARF number of the register the faulting instruction accesses memory through.
+    func namedRegisters(_ values: [RegisterValue], faultingBase: Int? = nil) -> [NamedRegister] {
+        values.map { value in
+            let scoped = value.dwarfNumber.map { context?.variables(inRegister: $0) ?? [] } ?? []
+            let pointer = scoped.contains(where: \.isPointer) || (faultingBase != nil && value.dwarfNumber == faultingBase)
+            return NamedRegister(
+                name: value.name, value: value.value, digits: value.digits, variables: scoped.map(Self.registerVariable),
+                hint: RegisterHint.hint(value.value, digits: value.digits, pointer: pointer))
+        }
+    }
+
+    /// The DWARF number of the register the listing's faulting instruction accesses memory through.
+    func faultingBase(of listing: CodeListing?) -> Int? {
+        guard let instruction = listing?.instructions.first(where: \.faulting) else { return nil }
+        let parts = instruction.text.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, fixup.accessesMemory(mnemonic: String(parts[0])),
+            let operand = fixup.memoryOperand(in: String(parts[1]))
+        else { return nil }
+        return fixup.dwarfRegister(named: operand.base)
+    }
+
+    /// The faulting instruction's memory access: the base register, its value and what it holds.
+    func access(of instruction: ListedInstruction, registers: [RegisterValue]) -> MemoryAccess? {
+        let parts = instruction.text.split(separator: " ", maxSplits: 1)
+        guard let mnemonic = parts.first, parts.count == 2, fixup.accessesMemory(mnemonic: String(mnemonic)),
+            let operand = fixup.memoryOperand(in: String(parts[1])), let number = fixup.dwarfRegister(named: operand.base)
+        else { return nil }
+        let value = registers.first { $0.dwarfNumber == number }?.value
+        let variables = (context?.variables(inRegister: number) ?? []).map { scoped in
+            var variable = Self.registerVariable(scoped)
+            if !operand.indexed, let layout = scoped.pointee {
+                variable.member = layout.member(at: operand.displacement)
+                variable.structName = layout.name
+            }
+            return variable
+        }
+        return MemoryAccess(register: operand.base, displacement: operand.displacement, value: value, variables: variables)
+    }
+
+    private static func registerVariable(_ scoped: ScopedVariable) -> RegisterVariable {
+        var partial = false
+        if case .register(_, let piece) = scoped.place { partial = piece }
+        return RegisterVariable(
+            name: scoped.name, kind: scoped.isParameter ? .parameter : .variable, function: scoped.function,
+            partial: partial, member: nil, structName: nil)
+    }
+}
+
+extension Disassembler {
+    /// Every instruction has the same size (ARM, arm64, powerpc, MIPS); x86,
+    /// Thumb-2 and s390 mix sizes, so a dump's first bytes may be the middle of one.
+    var isFixedWidth: Bool { [.arm, .arm64, .powerpc64, .powerpc, .mips64, .mips].contains(instructionSet) }
+}
