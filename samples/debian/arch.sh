@@ -163,3 +163,21 @@ arch_config() {
 		KIMAGE LINK_EXTRA KO_DWARF LLVM_FUNCTIONS BREAK_START ARCH_CASES CALL_RE KASLR_SYM EXC_ENTRY \
 		PC_RE LR_RE TRACE_RE TRACE_START KREL KVER ABI KO_COMP_DIR ALL_CASES
 }
+
+# module_config MODULE    (after arch_config) which module of samples/ is built and captured:
+#   crashmod (default)  cases $ARCH_CASES, results in samples/$SAMPLE, work files as they always were
+#   crashleaf           case leaf, results in samples/leaf/$SAMPLE, work files with the suffix -crashleaf
+# sets MODULE, MOD_CASES, MOD_SAMPLE (results directory under samples/), SUFFIX (for the work files
+# that are not named after the module: initramfs, logs, cross-check report)
+module_config() {
+	MODULE=$1
+	case $MODULE in
+	crashmod)  MOD_CASES=$ARCH_CASES MOD_SAMPLE=$SAMPLE SUFFIX= ;;
+	crashleaf) MOD_CASES=leaf MOD_SAMPLE=leaf/$SAMPLE SUFFIX=-crashleaf ;;
+	*)
+		echo "module_config: unknown module '$MODULE' (crashmod crashleaf)" >&2
+		return 2
+		;;
+	esac
+	export MODULE MOD_CASES MOD_SAMPLE SUFFIX
+}

@@ -15,13 +15,16 @@
 # computed from kallsyms/the vmlinux.  The report goes to stderr, ending in a summary.
 #
 # Usage: cross-check.sh DEBIAN-ARCH [CASE...]      (default: every CASE.log in samples/$SAMPLE)
+# Env:   KSYM_MODULE=crashleaf checks samples/leaf/$SAMPLE and crashleaf.ko instead (arch.sh's module_config);
+#        "crashmod" above is then that module.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SAMPLES=$(cd "$HERE/.." && pwd)
 . "$HERE/arch.sh"
 arch_config "${1:?usage: cross-check.sh DEBIAN-ARCH [CASE...]}"
 shift
-OUTDIR=$SAMPLES/$SAMPLE
+module_config "${KSYM_MODULE:-crashmod}"
+OUTDIR=$SAMPLES/$MOD_SAMPLE
 WORK=${KSYM_WORK:-/root/ksym-work}/$SAMPLE/cross-check
 mkdir -p "$WORK"
 VMLINUX=$("$SAMPLES/fetch-vmlinux.sh" "$DEBIAN_ARCH")
@@ -36,7 +39,8 @@ import bisect, os, re, subprocess, sys
 
 here, work, vmlinux, cases = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 E = os.environ
-ko = os.path.join(here, 'crashmod.ko')
+MODULE = E['MODULE']
+ko = os.path.join(here, MODULE + '.ko')
 KO_COMP_DIR = E['KO_COMP_DIR']
 STYLE, RETURN, LD = E['STYLE'], E['RETURN'], E['LD']
 CALL_RE = re.compile(E['CALL_RE'])
@@ -178,7 +182,7 @@ def same(a, b):
         x[0] == y[0] and x[2] == y[2] and (x[1].endswith(y[1]) or y[1].endswith(x[1]))
         for x, y in zip(na, nb))
 
-total = {'crashmod': [0, 0], 'vmlinux': [0, 0], 'raw': [0, 0]}   # rows, agreeing rows; raw: equal, different
+total = {MODULE: [0, 0], 'vmlinux': [0, 0], 'raw': [0, 0]}   # rows, agreeing rows; raw: equal, different
 differ, noncall, rawbad, etrel_only = [], [], [], []
 
 for case in cases:
@@ -186,7 +190,7 @@ for case in cases:
     ksyms, rt_kaslr = {}, None
     for l in open(base + '.kallsyms'):
         p = l.split()
-        if len(p) == 4 and p[3] == '[crashmod]':
+        if len(p) == 4 and p[3] == '[%s]' % MODULE:
             ksyms[p[2]] = int(p[0], 16)
         elif len(p) == 3 and p[2] == E['KASLR_SYM']:
             rt_kaslr = int(p[0], 16)
@@ -198,8 +202,8 @@ for case in cases:
     # scratch copy of crashmod.ko linked at the runtime section addresses, for llvm-symbolizer
     # (objcopy --change-section-address alone is not enough: LLVM 14 then finds the symbols but
     # no line table, as the DWARF relocations of the ET_REL are not re-applied)
-    moved = os.path.join(work, case + '.crashmod-linked.elf')
-    script = os.path.join(work, case + '.crashmod-linked.ld')
+    moved = os.path.join(work, '%s.%s-linked.elf' % (case, MODULE))
+    script = os.path.join(work, '%s.%s-linked.ld' % (case, MODULE))
     with open(script, 'w') as f:
         f.write('SECTIONS {\n')
         for s_, a in sorted(secs.items(), key=lambda x: x[1]):
@@ -298,10 +302,10 @@ for case in cases:
         if not fm:
             report('%s:%d: cannot parse frame %r' % (case, i, printed)); continue
         sym, off, size, mod = fm.group(2), int(fm.group(3), 16), int(fm.group(4), 16), fm.group(5)
-        if mod and mod != 'crashmod':
+        if mod and mod != MODULE:
             report('%s:%d: frame in module %s skipped' % (case, i, mod)); continue
         module = mod or 'vmlinux'
-        if module == 'crashmod':
+        if module == MODULE:
             address = ksyms[sym] + off
         else:
             # the printed size is the distance to the next symbol (padding included); nm's is st_size
@@ -325,7 +329,7 @@ for case in cases:
                 rawbad.append('%s:%d %s: printed 0x%s, computed 0x%x' % (case, i, printed, raw_addr, address))
                 report('%s:%d: RAW ADDRESS MISMATCH: printed 0x%s, computed 0x%x' % (case, i, raw_addr, address))
         lookup = lookup_of(kind, address)
-        if module == 'crashmod':
+        if module == MODULE:
             cont = [(a, s) for s, a in secs.items() if a <= lookup < a + ko_secsize.get(s, 0)]
             if len(cont) != 1:
                 report('%s:%d: no unique section for 0x%x' % (case, i, lookup)); continue
@@ -343,7 +347,7 @@ for case in cases:
                 # (short: DWARF names; the symbol-table override would take any section's symbol at
                 # that offset, e.g. crash_work_fn of .text.unlikely for crash_recurse of .text)
                 second = llvm_symbolize(ko, soff, 'short')
-                where2 = 'crashmod.ko .text+0x%x' % soff
+                where2 = '%s.ko .text+0x%x' % (MODULE, soff)
             else:
                 second = llvm_symbolize(moved, lookup)
                 where2 = 'linked .ko @0x%x' % lookup
@@ -359,7 +363,7 @@ for case in cases:
             vs = vaddrs[bisect.bisect_right(vaddrs, link) - 1]
             insn = vmlinux_insn(vs, link) if kind != 'pc' else None
         ok = same(locations, second)
-        if not ok and module == 'crashmod' and where2.startswith('crashmod.ko'):
+        if not ok and module == MODULE and where2.startswith(MODULE + '.ko'):
             # LLVM 14 on the ET_REL .ko misses some inlined-subroutine/subprogram ranges ("??"):
             # ask it the linked copy too, and say which one agreed
             linked = llvm_symbolize(moved, lookup)
@@ -389,17 +393,17 @@ for case in cases:
         f.write('#line\tkind\tmodule\tprinted\taddress\tlookup\tsection_offset\tlocations\n')
         for r in rows:
             f.write('\t'.join(str(x) for x in r) + '\n')
-    nmod = sum(1 for r in rows if r[2] == 'crashmod')
-    report('%s: %d rows (%d crashmod, %d vmlinux), KASLR offset 0x%x (runtime %s 0x%x)' % (
-        case, len(rows), nmod, len(rows) - nmod, kaslr, E['KASLR_SYM'], rt_kaslr))
+    nmod = sum(1 for r in rows if r[2] == MODULE)
+    report('%s: %d rows (%d %s, %d vmlinux), KASLR offset 0x%x (runtime %s 0x%x)' % (
+        case, len(rows), nmod, MODULE, len(rows) - nmod, kaslr, E['KASLR_SYM'], rt_kaslr))
 
 report('')
-report('SUMMARY %s: crashmod rows %d (llvm-symbolizer agrees on %d), vmlinux rows %d (agrees on %d)' % (
-    E['DEBIAN_ARCH'], total['crashmod'][0], total['crashmod'][1], total['vmlinux'][0], total['vmlinux'][1]))
+report('SUMMARY %s: %s rows %d (llvm-symbolizer agrees on %d), vmlinux rows %d (agrees on %d)' % (
+    E['DEBIAN_ARCH'], MODULE, total[MODULE][0], total[MODULE][1], total['vmlinux'][0], total['vmlinux'][1]))
 for d in differ:
     report('  DIFFER ' + d)
 if etrel_only:
-    report('crashmod rows where llvm-symbolizer on the ET_REL .ko differed but agreed on the linked copy: %d' % len(etrel_only))
+    report('%s rows where llvm-symbolizer on the ET_REL .ko differed but agreed on the linked copy: %d' % (MODULE, len(etrel_only)))
     for r in etrel_only:
         report('  ET_REL ' + r)
 if total['raw'] != [0, 0]:

@@ -15,7 +15,10 @@
 #           crashmod.ko, so this keeps the committed .ko files reproducible byte for byte)
 # Cache:    ${KSYMBOLIZE_CACHE:-~/.cache/ksymbolize}/debian (.debs, package indexes)
 # Env:      KSYM_NO_CROSS_CHECK=1 skips step 6; QEMU_TIMEOUT overrides the per-arch timeout;
-#           KSYM_BUILD_ONLY=1 stops after building crashmod.ko and the initramfs (nothing in samples/ changes).
+#           KSYM_BUILD_ONLY=1 stops after building crashmod.ko and the initramfs (nothing in samples/ changes);
+#           KSYM_MODULE=crashleaf builds, boots and captures samples/crashleaf instead (case leaf) into
+#           samples/leaf/$SAMPLE/ (work files: build/crashleaf, initramfs-crashleaf*, logs-crashleaf/);
+#           the default crashmod's paths and files are unchanged.
 #
 # No foreign architecture is added to dpkg: file names come from the archive's
 # dists/bookworm/main/binary-ARCH/Packages.xz, the .debs from pool/, checked against its SHA256.
@@ -26,8 +29,9 @@ SAMPLES=$(cd "$HERE/.." && pwd)
 . "$HERE/arch.sh"
 arch_config "${1:?usage: make-sample.sh DEBIAN-ARCH [CASE...]}"
 shift
-CASES=${*:-$ARCH_CASES}
-OUTDIR=$SAMPLES/$SAMPLE
+module_config "${KSYM_MODULE:-crashmod}"
+CASES=${*:-$MOD_CASES}
+OUTDIR=$SAMPLES/$MOD_SAMPLE
 CACHE=${KSYMBOLIZE_CACHE:-$HOME/.cache/ksymbolize}/debian
 WORK=${KSYM_WORK:-/root/ksym-work}/$SAMPLE
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -92,38 +96,39 @@ VMLINUZ=$ROOT/$KIMAGE
 # samples/crashmod/Makefile adds -g and -ffile-prefix-map=$(src)/=crashmod/ (DW_AT_name
 # crashmod/crashmod.c); KCFLAGS maps the unpack directory away, so that DW_AT_comp_dir and the
 # header paths read as with installed headers (/usr/src/linux-headers-$KREL, …-common/include/…).
-BUILD=$WORK/build/crashmod
+BUILD=$WORK/build/$MODULE
 KCFLAGS_SAMPLE="-fdebug-prefix-map=$ROOT="
 MAKE_ARGS=(ARCH="$KARCH")
 [ -z "$CROSS" ] || MAKE_ARGS+=(CROSS_COMPILE="$CROSS")
-if [ ! -e "$BUILD/crashmod.ko" ] || ! cmp -s "$SAMPLES/crashmod/crashmod.c" "$BUILD/crashmod.c" \
-	|| ! cmp -s "$SAMPLES/crashmod/Makefile" "$BUILD/Makefile" \
+if [ ! -e "$BUILD/$MODULE.ko" ] || ! cmp -s "$SAMPLES/$MODULE/$MODULE.c" "$BUILD/$MODULE.c" \
+	|| ! cmp -s "$SAMPLES/$MODULE/Makefile" "$BUILD/Makefile" \
 	|| [ "$(cat "$BUILD/.kcflags" 2>/dev/null)" != "$KCFLAGS_SAMPLE ${MAKE_ARGS[*]}" ]; then
-	log "building crashmod.ko: make ${MAKE_ARGS[*]}"
+	log "building $MODULE.ko: make ${MAKE_ARGS[*]}"
 	rm -rf "$BUILD"; mkdir -p "$BUILD"
-	cp "$SAMPLES/crashmod/crashmod.c" "$SAMPLES/crashmod/Makefile" "$BUILD/"
+	cp "$SAMPLES/$MODULE/$MODULE.c" "$SAMPLES/$MODULE/Makefile" "$BUILD/"
 	make -C "$KDIR" M="$BUILD" "${MAKE_ARGS[@]}" KCFLAGS="$KCFLAGS_SAMPLE" -j2 modules >&2
 	echo "$KCFLAGS_SAMPLE ${MAKE_ARGS[*]}" > "$BUILD/.kcflags"
 fi
-KO=$BUILD/crashmod.ko
+KO=$BUILD/$MODULE.ko
 BUILD_ID=$(readelf -n "$KO" | awk '/Build ID:/ {print $3}')
-log "crashmod.ko build id $BUILD_ID"
-if [ -e "$OUTDIR/crashmod.ko" ]; then
-	if cmp -s "$KO" "$OUTDIR/crashmod.ko"; then log "crashmod.ko is byte-identical to $OUTDIR/crashmod.ko"
-	else log "NOTE: the freshly built crashmod.ko differs from $OUTDIR/crashmod.ko; the new one is used (and copied unless KSYM_BUILD_ONLY)"; fi
+log "$MODULE.ko build id $BUILD_ID"
+if [ -e "$OUTDIR/$MODULE.ko" ]; then
+	if cmp -s "$KO" "$OUTDIR/$MODULE.ko"; then log "$MODULE.ko is byte-identical to $OUTDIR/$MODULE.ko"
+	else log "NOTE: the freshly built $MODULE.ko differs from $OUTDIR/$MODULE.ko; the new one is used (and copied unless KSYM_BUILD_ONLY)"; fi
 fi
 
 # ---- 3. initramfs ------------------------------------------------------------------------
-IRD=$WORK/initramfs
-INITRD=$WORK/initramfs.cpio.gz
+IRD=$WORK/initramfs$SUFFIX
+INITRD=$WORK/initramfs$SUFFIX.cpio.gz
 if [ ! -e "$INITRD" ] || [ "$KO" -nt "$INITRD" ] || [ "$0" -nt "$INITRD" ] || [ "$BB_DEB" -nt "$INITRD" ]; then
 	log "building initramfs"
 	rm -rf "$IRD"; mkdir -p "$IRD"/{bin,proc,sys,dev,tmp}
 	bbroot=$WORK/busybox; rm -rf "$bbroot"; mkdir -p "$bbroot"; dpkg-deb -x "$BB_DEB" "$bbroot"
 	cp "$bbroot/bin/busybox" "$IRD/bin/busybox"
 	for a in sh mount echo cat grep insmod hexdump uname poweroff sleep sed ls od; do ln -sf busybox "$IRD/bin/$a"; done
-	cp "$KO" "$IRD/crashmod.ko"
-	cat > "$IRD/init" <<'INIT'
+	cp "$KO" "$IRD/$MODULE.ko"
+	# the /init below names crashmod (the .ko, /sys/module/…, kallsyms, debugfs): renamed for $MODULE
+	sed "s/crashmod/$MODULE/g" > "$IRD/init" <<'INIT'
 #!/bin/sh
 export PATH=/bin
 mount -t proc proc /proc
@@ -169,9 +174,10 @@ fi
 if [ -n "${KSYM_BUILD_ONLY:-}" ]; then log "KSYM_BUILD_ONLY: $KO, $INITRD"; exit 0; fi
 
 # ---- 4. boot once per case, one qemu at a time ----------------------------------------------
-mkdir -p "$WORK/logs"
+LOGS=$WORK/logs$SUFFIX
+mkdir -p "$LOGS"
 for c in $CASES; do
-	raw=$WORK/logs/$c.raw
+	raw=$LOGS/$c.raw
 	log "booting for case $c"
 	rm -f "$raw"
 	# panic=-1: reboot at once on panic; -no-reboot turns that into an exit of qemu
@@ -187,12 +193,12 @@ section() {  # section NAME FILE : lines between the markers, CR stripped, kerne
 	sed -n "/=== KSYM $1 BEGIN ===/,/=== KSYM $1 END ===/p" "$2" | tr -d '\r' | sed '1d;$d' \
 		| grep -av '^\[ *[0-9]*\.[0-9]*\] ' || true
 }
-cp "$KO" "$OUTDIR/crashmod.ko"
-echo "$BUILD_ID" > "$OUTDIR/crashmod.build-id"
+cp "$KO" "$OUTDIR/$MODULE.ko"
+echo "$BUILD_ID" > "$OUTDIR/$MODULE.build-id"
 # which Debian kernel the sample is from (the tests fetch its vmlinux with ../fetch-vmlinux.sh)
 echo "$DEBIAN_ARCH" > "$OUTDIR/debian-kernel"
 for c in $CASES; do
-	raw=$WORK/logs/$c.raw
+	raw=$LOGS/$c.raw
 	[ -s "$raw" ] || { log "no log for $c"; continue; }
 	# cut the boot noise before the module load marker; keep the raw bytes after it
 	start=$(grep -an '=== KSYM INSMOD ===' "$raw" | head -n1 | cut -d: -f1)
@@ -208,16 +214,16 @@ for c in $CASES; do
 	kr=$(section UNAME "$raw")
 	[ "$kr" = "$KREL" ] || log "WARNING: $c: uname -r in the guest is '$kr', not $KREL"
 done
-if [ "$CASES" != "$ARCH_CASES" ]; then
-	log "note: only '$CASES' re-captured; if crashmod.ko changed, re-run all cases (the other logs belong to the old build id)"
+if [ "$CASES" != "$MOD_CASES" ]; then
+	log "note: only '$CASES' re-captured; if $MODULE.ko changed, re-run all cases (the other logs belong to the old build id)"
 fi
 
 # ---- 6. notes (what /sys/kernel/notes and the module's build-id note show) and expected results
 if [ -z "${KSYM_NO_CROSS_CHECK:-}" ]; then
 	VMLINUX=$("$SAMPLES/fetch-vmlinux.sh" "$DEBIAN_ARCH")
-	"$SAMPLES/extract-notes.sh" "$VMLINUX" "$OUTDIR/crashmod.ko" "$OUTDIR/notes" >&2
-	"$HERE/cross-check.sh" "$DEBIAN_ARCH" $CASES 2> "$WORK/cross-check.report" \
-		|| { log "cross-check failed, see $WORK/cross-check.report"; exit 1; }
-	log "cross-check report: $WORK/cross-check.report"
+	"$SAMPLES/extract-notes.sh" "$VMLINUX" "$OUTDIR/$MODULE.ko" "$OUTDIR/notes" >&2
+	KSYM_MODULE=$MODULE "$HERE/cross-check.sh" "$DEBIAN_ARCH" $CASES 2> "$WORK/cross-check$SUFFIX.report" \
+		|| { log "cross-check failed, see $WORK/cross-check$SUFFIX.report"; exit 1; }
+	log "cross-check report: $WORK/cross-check$SUFFIX.report"
 fi
 log "done"
