@@ -145,8 +145,10 @@ public struct CodeDumpReader: Sendable {
 
     private static func singleLine(_ body: Substring, style: CodeDumpStyle) -> CodeDumpEvent {
         let text = body.trimmingSuffix()
-        if text.hasPrefix("Unable to access opcode bytes") || text.hasPrefix("Bad RIP value") || text.hasPrefix("Bad PC value")
-            || text.hasPrefix("Bad EIP value")
+        // x86 "Unable to access opcode bytes at …" / "Bad RIP value."; ARM, arm64 "bad PC value".
+        let lowered = text.lowercased()
+        if lowered.hasPrefix("unable to access opcode bytes") || lowered.hasPrefix("bad rip value")
+            || lowered.hasPrefix("bad pc value") || lowered.hasPrefix("bad eip value")
         {
             return .unavailable(String(text))
         }

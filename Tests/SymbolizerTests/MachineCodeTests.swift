@@ -76,8 +76,7 @@ struct MachineCodeTests {
         let faulting = try #require(instructions.first { $0["faulting"] as? Bool == true }, "no faulting instruction")
         let address = try #require(UInt64((faulting["address"] as! String).dropFirst(2), radix: 16))
         let text = faulting["text"] as! String
-        // s390's Krnl Code is not yet placed in the module's bytes (see README, Machine code).
-        if code["source"] as? String == "log", code["instruction_set"] as? String != "s390x" {
+        if code["source"] as? String == "log" {
             #expect(code["matches_binary"] as? Bool == true, "\(capture): the log's bytes are the module's")
         }
         // The module section holding the PC, and llvm-objdump's instruction there.
@@ -87,6 +86,11 @@ struct MachineCodeTests {
             try Self.objdump(capture.sample.path + "/crashmod.ko", section: section.0, offset: address - section.1),
             "llvm-objdump has no instruction at \(section.0)+0x\(String(address - section.1, radix: 16))")
         let mnemonic = String(text.split(separator: " ").first ?? "")
+        // Capstone 4 has no s390 `mc` (the BUG trap): listed as data of the instruction's length.
+        if reference.0 == "mc" {
+            #expect(mnemonic == ".byte" && (faulting["bytes"] as? String)?.hasPrefix("af") == true, "\(capture): \(text)")
+            return
+        }
         // BUG() as data (`.word`/raw bytes in llvm-objdump): the trap instruction the kernel decodes.
         guard !reference.0.allSatisfy(\.isHexDigit), !reference.0.hasPrefix(".") else {
             #expect(["udf", "ud2", "trap", "break", "mc", "tw", "twi"].contains(mnemonic), "\(capture): \(text)")
@@ -124,13 +128,57 @@ struct MachineCodeTests {
         #expect(node?["struct"] as? String == "struct crash_node")
     }
 
+    /// `samples/leaf/expected-registers.tsv`: per architecture, the register
+    /// DWARF puts `o` in at the faulting PC and llvm-objdump's instruction there.
+    static let leafExpectations: [[String]] = {
+        let text = (try? String(contentsOfFile: Samples.path("samples/leaf/expected-registers.tsv"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: "\t").map(String.init) }
+    }()
+
+    /// Hex numbers written in decimal, so that `0x28(%rdi)` and `40(%rdi)`, `#0x28` and `#40` compare equal.
+    static func decimalized(_ text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let range = rest.firstRange(of: "0x") {
+            result += rest[..<range.lowerBound]
+            let digits = rest[range.upperBound...].prefix { $0.isHexDigit }
+            result += UInt64(digits, radix: 16).map(String.init) ?? "0x" + digits
+            rest = rest[range.upperBound...].dropFirst(digits.count)
+        }
+        return (result + rest).filter { $0 != " " }
+    }
+
+    @Test("crash_null_leaf (real captures, no code bytes in the log): o named in its register, o->value, the binary's instruction", arguments: leafExpectations)
+    func nullLeaf(_ expected: [String]) throws {
+        let sample = Samples.Sample(directory: "leaf/" + expected[0])
+        let document = try Self.json(sample, "leaf", modules: sample.path)
+        let crash = try #require(Self.reports(document).first { $0["crash"] as? Bool == true })
+        let code = try #require(crash["code"] as? [String: Any])
+        #expect(code["source"] as? String == "binary")
+        #expect((crash["code_note"] as? String ?? "").contains("the log printed no code"))
+        let faulting = try #require((code["instructions"] as? [[String: Any]])?.first { $0["faulting"] as? Bool == true })
+        #expect(Self.decimalized(faulting["text"] as? String ?? "") == Self.decimalized(expected[7]), "\(faulting["text"] ?? "") vs \(expected[7])")
+        let access = try #require(faulting["access"] as? [String: Any])
+        #expect(access["register"] as? String == expected[4])
+        let pointer = (access["variables"] as? [[String: Any]])?.first { $0["name"] as? String == expected[3] }
+        #expect(pointer?["member"] as? String == "value")
+        #expect(pointer?["struct"] as? String == "struct crash_obj")
+        let registers = try #require(crash["registers"] as? [[String: Any]])
+        let held = registers.first { register in
+            (register["variables"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == expected[3] }
+        }
+        #expect(held?["hint"] as? String == "NULL", "the register holding \(expected[3]) is 0")
+        #expect((held?["name"] as? String)?.lowercased() == expected[4], "\(held?["name"] ?? "none") holds \(expected[3])")
+    }
+
     @Test("text output: the disassembly under Code:, the variables after the register values")
     func textOutput() throws {
         let sample = Samples.Sample(directory: "x86_64")
         let result = try CLI.run([
             "--modules", sample.path, "--module-sections", sample.path + "/null.sections", sample.path + "/null.log",
         ])
-        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character: split on both line ends.
+        let lines = result.stdout.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         let code = try #require(lines.firstIndex { $0.contains("] Code: ") })
         try #require(code + 1 < lines.count, "output ends at the Code: line")
         #expect(lines[code + 1].contains("Code (x86_64, from the log, same bytes as the binary"))
@@ -160,7 +208,7 @@ struct MachineCodeTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let firstCode = try #require(original.range(of: "Code: cc cc 83 ef 01"))
-        let lineEnd = try #require(original[firstCode.lowerBound...].firstIndex(of: "\r"))
+        let lineEnd = try #require(original[firstCode.lowerBound...].firstIndex { $0 == "\r\n" || $0 == "\n" })
         for (name, replacement) in [
             ("unable", "Code: Unable to access opcode bytes at 0xffffffffc05da035."), ("garbled", "Code: 8b zz <10> qq"),
         ] {
@@ -179,7 +227,7 @@ struct MachineCodeTests {
             } else {
                 #expect(note.contains("not understood"), "\(note)")
                 let text = try CLI.run(["--modules", sample.path, "--module-sections", sample.path + "/null.sections", log])
-                #expect(text.stdout.contains(replacement + "\r\n"), "the garbled line passes through unchanged")
+                #expect(text.stdout.contains("] " + replacement + "\r\n"), "the garbled line passes through unchanged")
             }
         }
     }

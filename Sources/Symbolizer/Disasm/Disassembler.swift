@@ -87,8 +87,14 @@ public struct Disassembler: Sendable {
                 cs_free(decoded, count)
             }
             guard offset < bytes.count else { break }
-            // Not decodable here: one unit as data, then go on.
-            let end = min(offset + unit, bytes.count)
+            // Not decodable here: one unit as data (an s390 instruction's own
+            // length, which its first two bits give), then go on.
+            var length = unit
+            if instructionSet == .s390x {
+                let kind = bytes[offset] >> 6
+                length = kind == 0 ? 2 : kind == 3 ? 6 : 4
+            }
+            let end = min(offset + length, bytes.count)
             let data = Array(bytes[offset..<end])
             result.append(
                 Instruction(

@@ -54,7 +54,9 @@ extension DwarfModule {
     /// address), innermost scope first: inlined functions' own, then their
     /// callers' up to the containing function. `nil` when DWARF has no unit for it.
     func variables(at address: UInt64) -> [ScopedVariable]? {
-        guard dwarfError == nil, let found = backend.unitDie(containing: address) ?? unitDieByRanges(containing: address)
+        guard dwarfError == nil,
+            let found = ownIndexUnitDie(containing: address) ?? backend.unitDie(containing: address)
+                ?? unitDieByRanges(containing: address)
         else { return nil }
         var unit = found.die
         let bias = found.bias
@@ -97,6 +99,20 @@ extension DwarfModule {
             } while Self.nextSibling(&child)
         }
         return result
+    }
+
+    /// The CU DIE of the unit ksymbolize's own `.debug_aranges` index finds
+    /// for `address`: libdw reaches it by its offset, without building its
+    /// own address table (which reads every unit header first).
+    private func ownIndexUnitDie(containing address: UInt64) -> (die: Dwarf_Die, bias: Dwarf_Addr)? {
+        guard let own = ownDwarf, let unitOffset = own.index.unit(containing: address &- own.bias),
+            let header = UnitHeader(info: own.sections.info, offset: unitOffset)
+        else { return nil }
+        backend.prepare(unitAt: unitOffset)
+        guard let dwarf = own.libdw() else { return nil }
+        var die = Dwarf_Die()
+        guard dwarf_offdie(dwarf, Dwarf_Off(header.firstDie), &die) != nil else { return nil }
+        return (die, own.bias)
     }
 
     /// The CU DIE whose ranges hold `address`, found by walking every unit

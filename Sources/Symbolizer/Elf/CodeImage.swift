@@ -29,12 +29,23 @@ final class CodeImage: @unchecked Sendable {
     /// Per section: byte ranges (section offsets) that relocations rewrite, sorted.
     private(set) var relocated: [UInt32: [Range<UInt64>]] = [:]
     /// Per section: patch sites (section offsets for a `.ko`, link addresses for vmlinux) and their lengths.
-    private(set) var patchSites: [UInt32: [(offset: UInt64, length: Int)]] = [:]
+    /// vmlinux's tables are read on first use (only a comparison needs them).
+    var patchSites: [UInt32: [(offset: UInt64, length: Int)]] {
+        if !tablesRead {
+            tablesRead = true
+            try? ElfReader.withElf(path: path) { (elf: OpaquePointer) throws(SymbolizerError) in self.readTables(elf) }
+        }
+        return sites
+    }
+    private var sites: [UInt32: [(offset: UInt64, length: Int)]] = [:]
+    private var tablesRead = false
+    private let fixup: any ArchFixup
     /// Why the file could not be read, when it could not.
     private(set) var failure: String?
 
     init(path: String, fixup: any ArchFixup) {
         self.path = path
+        self.fixup = fixup
         littleEndian = true
         is64Bit = true
         var little = true
@@ -55,7 +66,13 @@ final class CodeImage: @unchecked Sendable {
     }
 
     /// Up to `count` bytes of section `index` from `offset` (section-relative).
+    /// vmlinux's sections are read on first use, each once.
     func bytes(section index: UInt32, offset: UInt64, count: Int) -> [UInt8] {
+        if let section = sections[index], section.bytes == nil {
+            try? ElfReader.withElf(path: path) { (elf: OpaquePointer) throws(SymbolizerError) in
+                if let scn = elf_getscn(elf, Int(index)) { self.sections[index]?.bytes = Self.data(scn) ?? [] }
+            }
+        }
         guard let section = sections[index], let bytes = section.bytes, offset < UInt64(bytes.count) else { return [] }
         let end = min(bytes.count, Int(offset) + count)
         return Array(bytes[Int(offset)..<end])
@@ -84,7 +101,7 @@ final class CodeImage: @unchecked Sendable {
                 if shdr.sh_flags & UInt64(SHF_EXECINSTR) != 0, shdr.sh_type == UInt32(SHT_PROGBITS) {
                     sections[index] = Section(
                         index: index, name: name, address: relocatable ? 0 : shdr.sh_addr, size: shdr.sh_size,
-                        bytes: Self.data(current))
+                        bytes: relocatable ? Self.data(current) : nil)
                 }
                 if shdr.sh_type == UInt32(SHT_RELA) || shdr.sh_type == UInt32(SHT_REL) {
                     relocationSections.append((current, shdr))
@@ -95,16 +112,30 @@ final class CodeImage: @unchecked Sendable {
         }
         let tables = Dictionary(fixup.patchSiteTables.map { ($0.section, $0) }, uniquingKeysWith: { first, _ in first })
         if relocatable {
+            tablesRead = true
             guard let symtab else { return }
             readRelocations(relocationSections, symtab: symtab, elf: elf, fixup: fixup, tables: tables, byIndex: byName)
-        } else {
-            for (name, table) in tables {
-                guard let scn = byName[name] else { continue }
-                readTable(table, scn: scn, little: little, wide: wide)
-            }
         }
         for key in relocated.keys { relocated[key]!.sort { $0.lowerBound < $1.lowerBound } }
-        for key in patchSites.keys { patchSites[key]!.sort { $0.offset < $1.offset } }
+        for key in sites.keys { sites[key]!.sort { $0.offset < $1.offset } }
+    }
+
+    /// vmlinux: its patch tables, decoded.
+    private func readTables(_ elf: OpaquePointer) {
+        var shstrndx = 0
+        guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { return }
+        let tables = Dictionary(fixup.patchSiteTables.map { ($0.section, $0) }, uniquingKeysWith: { first, _ in first })
+        var scn = elf_nextscn(elf, nil)
+        while let current = scn {
+            var shdr = GElf_Shdr()
+            if gelf_getshdr(current, &shdr) != nil,
+                let name = elf_strptr(elf, shstrndx, Int(shdr.sh_name)).map({ String(cString: $0) }), let table = tables[name]
+            {
+                readTable(table, scn: current, little: littleEndian, wide: is64Bit)
+            }
+            scn = elf_nextscn(elf, current)
+        }
+        for key in sites.keys { sites[key]!.sort { $0.offset < $1.offset } }
     }
 
     /// A `.ko`: each relocation of a code section masks the bytes it fills in;
@@ -157,7 +188,7 @@ final class CodeImage: @unchecked Sendable {
                 let site = symbol.st_value &+ UInt64(bitPattern: addend)
                 let section = UInt32(symbol.st_shndx)
                 guard sections[section] != nil else { continue }
-                patchSites[section, default: []].append((site, table.length))
+                sites[section, default: []].append((site, table.length))
             }
         }
     }
@@ -188,7 +219,7 @@ final class CodeImage: @unchecked Sendable {
                     : UInt64(Self.read32(bytes, entry, little: little))
             }
             if let section = sections.values.first(where: { site >= $0.address && site < $0.address &+ $0.size }) {
-                patchSites[section.index, default: []].append((site, table.length))
+                sites[section.index, default: []].append((site, table.length))
             }
             entry += entrySize
         }

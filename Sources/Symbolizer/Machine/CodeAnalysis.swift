@@ -35,7 +35,9 @@ struct CodeAnalysis {
         var instructions = decode(bytes, fault: fault, at: start, disassembler)
         if let pc, pc != start &+ UInt64(fault) {
             // s390 marks the instruction at the PSW; the PC may be the one before it (a monitor call).
-            for index in instructions.indices { instructions[index].faulting = instructions[index].address == pc }
+            // The instruction holding the PC.
+            let holding = instructions.lastIndex { $0.address <= pc }
+            for index in instructions.indices { instructions[index].faulting = index == holding }
         }
         var listing = CodeListing(source: .log, instructionSet: set, instructions: [], note: nil)
         if instructions.first?.address != start {
@@ -89,14 +91,16 @@ struct CodeAnalysis {
     {
         var first = fault % disassembler.unit
         if !disassembler.isFixedWidth {
-            first = fault
-            for candidate in stride(from: fault % disassembler.unit, to: fault, by: disassembler.unit) {
-                let before = disassembler.disassemble(Array(bytes[candidate..<fault]), at: start &+ UInt64(candidate))
-                if before.allSatisfy(\.decoded), before.map(\.bytes.count).reduce(0, +) == fault - candidate {
-                    first = candidate
-                    break
-                }
+            // The earliest start that decodes cleanly up to the fault; failing
+            // that (an instruction capstone lacks, s390's `mc`), the earliest
+            // whose undecodable units still land on it.
+            let candidates = Array(stride(from: fault % disassembler.unit, to: fault, by: disassembler.unit))
+            let decodings = candidates.lazy.map { candidate in
+                (candidate, disassembler.disassemble(Array(bytes[candidate..<fault]), at: start &+ UInt64(candidate)))
             }
+            first =
+                decodings.first { $0.1.allSatisfy(\.decoded) }?.0
+                ?? decodings.first { $0.1.first?.decoded == true }?.0 ?? fault
         }
         let decoded = disassembler.disassemble(Array(bytes[first...]), at: start &+ UInt64(first))
         return decoded.map { instruction in
@@ -117,14 +121,16 @@ struct CodeAnalysis {
     /// Compares the log's bytes with the binary's; bytes relocations fill in
     /// and code the kernel patches at run time are excused (and counted).
     private func compare(_ bytes: [UInt8], start: UInt64, fault: Int, context: PCContext, into listing: inout CodeListing) {
-        let binary = context.binaryBytes(at: start, count: bytes.count)
+        // Bytes before the binary's code section (a dump that starts in front of `.text`) are not compared.
+        let skip = (0..<bytes.count).first { context.filePlace(ofSession: start &+ UInt64($0)) != nil } ?? bytes.count
+        let binary = context.binaryBytes(at: start &+ UInt64(skip), count: bytes.count - skip)
         guard !binary.isEmpty else {
             listing.note = context.code.failure ?? "the binary has no code at these addresses"
             return
         }
-        let sites = patchedRanges(context: context, start: start, count: binary.count)
+        let sites = patchedRanges(context: context, start: start, count: bytes.count)
         var excused = 0
-        for index in 0..<binary.count where binary[index] != bytes[index] {
+        for index in skip..<(skip + binary.count) where binary[index - skip] != bytes[index] {
             let address = start &+ UInt64(index)
             if let place = context.filePlace(ofSession: address),
                 context.code.isRelocated(section: place.section, offset: place.offset)
@@ -132,7 +138,7 @@ struct CodeAnalysis {
                 excused += 1
                 continue
             }
-            if sites.contains(where: { $0.contains(address) }) || isKaslrField(bytes, binary, index, context) {
+            if sites.contains(where: { $0.contains(address) }) || isKaslrField(bytes, binary, index - skip, skip, context) {
                 excused += 1
                 continue
             }
@@ -143,8 +149,9 @@ struct CodeAnalysis {
         }
         listing.matchesBinary = true
         listing.excusedBytes = excused
-        if binary.count < bytes.count {
-            listing.note = "the last \(bytes.count - binary.count) bytes lie past the binary's code section and were not compared"
+        if skip + binary.count < bytes.count || skip > 0 {
+            let outside = bytes.count - binary.count
+            listing.note = "\(outside) byte\(outside == 1 ? "" : "s") outside the binary's code section not compared"
         }
     }
 
@@ -178,14 +185,14 @@ struct CodeAnalysis {
     }
 
     /// vmlinux: a 4- or 8-byte field around `index` whose value is the binary's plus the KASLR offset.
-    private func isKaslrField(_ log: [UInt8], _ binary: [UInt8], _ index: Int, _ context: PCContext) -> Bool {
+    private func isKaslrField(_ log: [UInt8], _ binary: [UInt8], _ index: Int, _ skip: Int, _ context: PCContext) -> Bool {
         guard context.binary.isVmlinux, let delta = context.runtimeDelta, delta != 0 else { return false }
         for width in [4, 8] {
             for first in max(0, index - width + 1)...index where first + width <= binary.count {
                 var logValue: UInt64 = 0
                 var binaryValue: UInt64 = 0
                 for byte in (0..<width).reversed() {
-                    logValue = logValue << 8 | UInt64(log[first + byte])
+                    logValue = logValue << 8 | UInt64(log[skip + first + byte])
                     binaryValue = binaryValue << 8 | UInt64(binary[first + byte])
                 }
                 let mask: UInt64 = width == 8 ? ~0 : 0xffff_ffff

@@ -80,6 +80,7 @@ extension Symbolizer {
         case .failure: binary = nil
         }
         guard let binary else { return nil }
-        return PCContext(binary: binary, session: session, runtime: frame.address.map(binary.fixup.normalizeCodeAddress))
+        // The looked-up address: the instruction itself, also where the kernel printed the PC past it (s390 traps).
+        return PCContext(binary: binary, session: session, runtime: frame.lookupAddress)
     }
 }

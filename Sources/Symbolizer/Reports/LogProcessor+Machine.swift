@@ -48,7 +48,10 @@ extension LogProcessor {
 
     /// The report's final machine state: a dump still open, the binary's
     /// code when the log printed none, every register named, the faulting access.
-    func finishMachineState(_ current: inout OpenReport, into report: inout Report) {
+    ///
+    /// Only where the reports are kept (JSON, markdown): streamed text has printed what it shows already.
+    func finishMachineState(_ current: inout OpenReport, into report: inout Report, retained: Bool) {
+        guard retained else { return }
         current.machine.finish(architecture: report.architecture)
         if !current.machine.contextKnown, let index = current.dumpFrames[.pc], index < report.frames.count, !current.userDump {
             current.machine.contextKnown = true
@@ -61,6 +64,7 @@ extension LogProcessor {
             report.code = listing
         }
         guard let analysis = current.machine.analysis else { return }
+        // The access again, now that every register of the dump is known.
         report.registers = analysis.namedRegisters(current.machine.registers, faultingBase: analysis.faultingBase(of: report.code))
         if let index = report.code?.instructions.firstIndex(where: \.faulting), let code = report.code {
             report.code?.instructions[index].access = analysis.access(
@@ -73,18 +77,20 @@ extension LogProcessor {
         guard let analysis = current.machine.analysis else { return (nil, "the architecture is not known") }
         switch event {
         case .dump(let dump):
-            var (listing, note) = analysis.listing(of: dump)
-            if var found = listing, let index = found.instructions.firstIndex(where: \.faulting) {
-                found.instructions[index].access = analysis.access(
-                    of: found.instructions[index], registers: current.machine.registers)
-                listing = found
-            }
-            return (listing, note)
+            let (listing, note) = analysis.listing(of: dump)
+            return (withAccess(listing, analysis, current.machine.registers), note)
         case .unavailable(let reason):
-            let listing = analysis.binaryListing()
+            let listing = withAccess(analysis.binaryListing(), analysis, current.machine.registers)
             return (listing, "the log printed no code (\(reason))" + (listing == nil ? "" : "; the binary's bytes are shown"))
         case .malformed(let reason):
             return (nil, "code line not understood: \(reason)")
         }
+    }
+
+    /// The listing with its faulting instruction's memory access named.
+    private func withAccess(_ listing: CodeListing?, _ analysis: CodeAnalysis, _ registers: [RegisterValue]) -> CodeListing? {
+        guard var found = listing, let index = found.instructions.firstIndex(where: \.faulting) else { return listing }
+        found.instructions[index].access = analysis.access(of: found.instructions[index], registers: registers)
+        return found
     }
 }

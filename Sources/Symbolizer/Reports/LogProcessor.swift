@@ -301,7 +301,7 @@ public final class LogProcessor {
         report.title = Self.headerTitle(report.title)
         if let function = Self.keyFunction(of: report) { report.title += " in \(function)" }
         report.unrecognizedLines = current.unrecognizedLines
-        finishMachineState(&current, into: &report)
+        finishMachineState(&current, into: &report, retained: retainReports)
         report.signature = ReportSignature.signature(of: report.frames)
         // A proof found late in the report (a WARN's line, a size) also
         // covers the binary's earlier frames in the report.
