@@ -171,6 +171,20 @@ struct MachineCodeTests {
         #expect((held?["name"] as? String)?.lowercased() == expected[4], "\(held?["name"] ?? "none") holds \(expected[3])")
     }
 
+    @Test("markdown: the crash site gives the faulting instruction and the registers that hold variables")
+    func markdownCrashSite() throws {
+        let sample = Samples.Sample(directory: "leaf/x86_64")
+        let result = try CLI.run([
+            "--format", "markdown", "--modules", sample.path, "--module-sections", sample.path + "/leaf.sections",
+            sample.path + "/leaf.log",
+        ])
+        let site = try #require(result.stdout.range(of: "**Crash site:**"))
+        let stack = try #require(result.stdout.range(of: "**Stack**"))
+        let between = result.stdout[site.upperBound..<stack.lowerBound]
+        #expect(between.contains("**Faulting instruction** (from the binary): `movl 0x28(%rdi), %eax` `[through rdi = 0x0 (NULL): o->value]`"))
+        #expect(between.contains("**Registers:** `RDI` = `0000000000000000` `[o, NULL]`"))
+    }
+
     @Test("text output: the disassembly under Code:, the variables after the register values")
     func textOutput() throws {
         let sample = Samples.Sample(directory: "x86_64")

@@ -102,6 +102,30 @@ public struct MarkdownPrinter: Sendable {
             text += "\n_No source line: \(Self.escapeInline(reason.description))._\n"
         case nil: break
         }
+        return text + machineState(reports[site.report])
+    }
+
+    /// The faulting instruction and the registers that hold variables, under the crash site.
+    private func machineState(_ report: Report) -> String {
+        var text = ""
+        if let code = report.code, let faulting = code.instructions.first(where: \.faulting) {
+            text += "\n**Faulting instruction** (\(code.source == .log ? "from the log" : "from the binary")"
+            if code.matchesBinary == false { text += ", **not the binary's bytes**" }
+            text += "): `\(Self.escapeInline(faulting.text))`"
+            if let access = faulting.access, let described = MachineWording.accessText(access) {
+                text += " `\(described)`"
+            }
+            text += "\n"
+        }
+        let named = report.registers.filter { !$0.variables.isEmpty }
+        if !named.isEmpty {
+            text += "\n**Registers:** "
+            text += named.map { register in
+                "`\(register.name)` = `\(String(hex(register.value)).leftPadded(to: register.digits))` `"
+                    + (MachineWording.registerTag(register) ?? "") + "`"
+            }.joined(separator: ", ")
+            text += "\n"
+        }
         return text
     }
 
