@@ -13,6 +13,8 @@ final class CompilationUnit {
     private let lineTableOffset: Int?
     private let source: any ScopeSource
     lazy var scopes = ScopeTree(source: source)
+    /// The unit's DIEs as ksymbolize's own reader reads them, when it does.
+    var ownDies: UnitDies? { (source as? OwnScopes)?.dies }
     /// Where to decode the line table without libdw (mapped vmlinux).
     var lineSections: LineTable.Sections?
     private var table: LineTable?

@@ -33,7 +33,7 @@ final class DwarfModule {
 
     /// A DWARF section's bytes, where ksymbolize can read them itself: in
     /// the mapped file (vmlinux) or in a module relocated by ksymbolize.
-    private func sectionBuffer(_ name: String) -> UnsafeRawBufferPointer? {
+    func sectionBuffer(_ name: String) -> UnsafeRawBufferPointer? {
         backend.section(named: name)
     }
 
@@ -112,7 +112,7 @@ final class DwarfModule {
     /// The unit holding `address`: found by our own index and read by our
     /// own reader where the backend allows, else found by libdw, else (no
     /// `.debug_aranges`) by every unit's ranges.
-    private func unit(containing address: UInt64) -> CompilationUnit? {
+    func unit(containing address: UInt64) -> CompilationUnit? {
         if let own = ownDwarf, let unitOffset = own.index.unit(containing: address &- own.bias) {
             if let unit = ownUnit(at: unitOffset, own) { return unit }
         }

@@ -103,6 +103,9 @@ final class ScopeTree {
         }
     }
 
+    /// The scope's DIE offset in `.debug_info`.
+    func die(_ scope: Int32) -> Int { nodes[Int(scope)].die }
+
     /// The scope's `DW_AT_name` (through `DW_AT_abstract_origin`), read once.
     func name(_ scope: Int32) -> String? {
         if let cached = names[scope] { return cached }

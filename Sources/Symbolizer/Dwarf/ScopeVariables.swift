@@ -54,6 +54,7 @@ extension DwarfModule {
     /// address), innermost scope first: inlined functions' own, then their
     /// callers' up to the containing function. `nil` when DWARF has no unit for it.
     func variables(at address: UInt64) -> [ScopedVariable]? {
+        if options.readUnits, let own = ownVariables(at: address) { return own }
         guard dwarfError == nil,
             let found = ownIndexUnitDie(containing: address) ?? backend.unitDie(containing: address)
                 ?? unitDieByRanges(containing: address)

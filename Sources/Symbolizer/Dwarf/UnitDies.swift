@@ -61,6 +61,12 @@ final class UnitDies {
         var callFile: Int?
         var callLine: Int?
         var callColumn: Int?
+        /// `DW_AT_location` (its form and where its value is), `DW_AT_type`,
+        /// `DW_AT_byte_size`, `DW_AT_data_member_location` (a constant): for variables and types.
+        var location: (form: UInt64, position: Int)?
+        var type: Int?
+        var byteSize: UInt64?
+        var memberOffset: UInt64?
         /// A form or reference this reader does not follow was present.
         var unsupported = false
 
@@ -161,6 +167,14 @@ final class UnitDies {
                 case DW_AT_call_line: entry.callLine = number
                 default: entry.callColumn = number
                 }
+            case DW_AT_location:
+                entry.location = (form, start)
+            case DW_AT_type:
+                entry.type = FormReader.unitReference(form: form, &cursor, unit)
+            case DW_AT_byte_size:
+                entry.byteSize = readUnsigned(form, attribute, &cursor)
+            case DW_AT_data_member_location:
+                entry.memberOffset = readUnsigned(form, attribute, &cursor)
             case DW_AT_comp_dir where offset == header.firstDie:
                 compilationDirectory = readString(form, &cursor)
             case DW_AT_stmt_list where offset == header.firstDie:
@@ -327,7 +341,7 @@ final class UnitDies {
     }
 
     /// A section offset (`DW_FORM_sec_offset`, or `data4`/`data8` in DWARF 4).
-    private func readOffset(_ form: UInt64, _ cursor: inout ByteCursor) -> Int? {
+    func readOffset(_ form: UInt64, _ cursor: inout ByteCursor) -> Int? {
         switch Int(form) {
         case DW_FORM_sec_offset, DW_FORM_data4: return cursor.u32().map { Int($0) }
         case DW_FORM_data8: return cursor.u64().flatMap { Int(exactly: $0) }

@@ -120,17 +120,19 @@ struct CodeAnalysis {
 
     /// Compares the log's bytes with the binary's; bytes relocations fill in
     /// and code the kernel patches at run time are excused (and counted).
+    /// A dump may span sections (`.text` into `.text.unlikely`); bytes in none
+    /// of the binary's code sections are not compared.
     private func compare(_ bytes: [UInt8], start: UInt64, fault: Int, context: PCContext, into listing: inout CodeListing) {
-        // Bytes before the binary's code section (a dump that starts in front of `.text`) are not compared.
-        let skip = (0..<bytes.count).first { context.filePlace(ofSession: start &+ UInt64($0)) != nil } ?? bytes.count
-        let binary = context.binaryBytes(at: start &+ UInt64(skip), count: bytes.count - skip)
-        guard !binary.isEmpty else {
+        let binary = context.binaryBytes(spanning: start, count: bytes.count)
+        let compared = binary.compactMap { $0 }.count
+        guard compared > 0 else {
             listing.note = context.code.failure ?? "the binary has no code at these addresses"
             return
         }
         let sites = patchedRanges(context: context, start: start, count: bytes.count)
         var excused = 0
-        for index in skip..<(skip + binary.count) where binary[index - skip] != bytes[index] {
+        for index in bytes.indices {
+            guard let own = binary[index], own != bytes[index] else { continue }
             let address = start &+ UInt64(index)
             if let place = context.filePlace(ofSession: address),
                 context.code.isRelocated(section: place.section, offset: place.offset)
@@ -138,7 +140,7 @@ struct CodeAnalysis {
                 excused += 1
                 continue
             }
-            if sites.contains(where: { $0.contains(address) }) || isKaslrField(bytes, binary, index - skip, skip, context) {
+            if sites.contains(where: { $0.contains(address) }) || isKaslrField(bytes, binary, index, context) {
                 excused += 1
                 continue
             }
@@ -149,9 +151,9 @@ struct CodeAnalysis {
         }
         listing.matchesBinary = true
         listing.excusedBytes = excused
-        if skip + binary.count < bytes.count || skip > 0 {
-            let outside = bytes.count - binary.count
-            listing.note = "\(outside) byte\(outside == 1 ? "" : "s") outside the binary's code section not compared"
+        if compared < bytes.count {
+            let outside = bytes.count - compared
+            listing.note = "\(outside) byte\(outside == 1 ? "" : "s") outside the binary's code sections not compared"
         }
     }
 
@@ -185,18 +187,23 @@ struct CodeAnalysis {
     }
 
     /// vmlinux: a 4- or 8-byte field around `index` whose value is the binary's plus the KASLR offset.
-    private func isKaslrField(_ log: [UInt8], _ binary: [UInt8], _ index: Int, _ skip: Int, _ context: PCContext) -> Bool {
+    private func isKaslrField(_ log: [UInt8], _ binary: [UInt8?], _ index: Int, _ context: PCContext) -> Bool {
         guard context.binary.isVmlinux, let delta = context.runtimeDelta, delta != 0 else { return false }
         for width in [4, 8] {
             for first in max(0, index - width + 1)...index where first + width <= binary.count {
                 var logValue: UInt64 = 0
                 var binaryValue: UInt64 = 0
+                var known = true
                 for byte in (0..<width).reversed() {
-                    logValue = logValue << 8 | UInt64(log[skip + first + byte])
-                    binaryValue = binaryValue << 8 | UInt64(binary[first + byte])
+                    guard let own = binary[first + byte] else {
+                        known = false
+                        break
+                    }
+                    logValue = logValue << 8 | UInt64(log[first + byte])
+                    binaryValue = binaryValue << 8 | UInt64(own)
                 }
                 let mask: UInt64 = width == 8 ? ~0 : 0xffff_ffff
-                if (logValue &- binaryValue) & mask == delta & mask { return true }
+                if known, (logValue &- binaryValue) & mask == delta & mask { return true }
             }
         }
         return false

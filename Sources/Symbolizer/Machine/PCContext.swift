@@ -62,6 +62,23 @@ final class PCContext {
         return code.bytes(section: place.section, offset: place.offset, count: count)
     }
 
+    /// The binary's byte at each of `count` session addresses from `address`,
+    /// across code sections; `nil` where no code section of the file is.
+    func binaryBytes(spanning address: UInt64, count: Int) -> [UInt8?] {
+        var result: [UInt8?] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            let here = address &+ UInt64(result.count)
+            let run = binaryBytes(at: here, count: count - result.count)
+            if run.isEmpty {
+                result.append(nil)
+            } else {
+                result += run.map { Optional($0) }
+            }
+        }
+        return result
+    }
+
     /// The DWARF inline chain of the instruction at session address `address`.
     func locations(at address: UInt64) -> [SourceLocation] {
         guard let dwarf = binary.dwarf else { return [] }
