@@ -164,27 +164,14 @@ private struct OwnVariableReader {
         var cursor = ByteCursor(bytes: bytes, position: position)
         cursor.limit = min(bytes.count, position + length)
         guard length > 0, let atom = cursor.u8() else { return .elsewhere("an empty location") }
-        let op = Int32(atom)
-        var register: Int?
-        switch op {
-        case Int32(DW_OP_reg0)...Int32(DW_OP_reg31): register = Int(op - Int32(DW_OP_reg0))
-        case Int32(DW_OP_regx):
+        var operand: Int?
+        if Int32(atom) == Int32(DW_OP_regx) {
             guard let number = cursor.uleb().flatMap({ Int(exactly: $0) }) else { return nil }
-            register = number
-        case Int32(DW_OP_entry_value), Int32(DW_OP_GNU_entry_value):
-            return .elsewhere("only its value at function entry is known (DW_OP_entry_value)")
-        case Int32(DW_OP_fbreg), Int32(DW_OP_breg0)...Int32(DW_OP_breg31), Int32(DW_OP_bregx), Int32(DW_OP_addr):
-            return .elsewhere("in memory")
-        case Int32(DW_OP_implicit_value), Int32(DW_OP_lit0)...Int32(DW_OP_lit31), Int32(DW_OP_constu), Int32(DW_OP_consts):
-            return .elsewhere("a computed value")
-        default:
-            return .elsewhere("a DWARF expression ksymbolize does not evaluate (DW_OP 0x" + hex(UInt64(atom)) + ")")
+            operand = number
         }
-        guard let register else { return nil }
-        // A register alone, or a register as the first piece.
-        if cursor.position == cursor.limit { return .register(register, piece: false) }
-        if cursor.u8().map({ Int32($0) }) == Int32(DW_OP_piece) { return .register(register, piece: true) }
-        return .elsewhere("a computed value")
+        let alone = cursor.position == cursor.limit
+        let thenPiece = !alone && cursor.u8().map { Int32($0) } == Int32(DW_OP_piece)
+        return ScopedVariable.Place(firstAtom: atom, register: operand, alone: alone, thenPiece: thenPiece)
     }
 
     /// The type at `offset` with typedefs and qualifiers looked through.

@@ -21,6 +21,30 @@ struct ScopedVariable: Sendable, Equatable {
     var isPointer = false
 }
 
+extension ScopedVariable.Place {
+    /// What a location expression's first operation says: a register (alone,
+    /// or the first piece), or where else the value is. `register` is
+    /// `DW_OP_regx`'s operand.
+    init(firstAtom atom: UInt8, register operand: Int?, alone: Bool, thenPiece: Bool) {
+        let op = Int32(atom)
+        switch op {
+        case Int32(DW_OP_reg0)...Int32(DW_OP_reg31) where alone || thenPiece:
+            self = .register(Int(op - Int32(DW_OP_reg0)), piece: thenPiece)
+        case Int32(DW_OP_regx) where (alone || thenPiece) && operand != nil:
+            self = .register(operand!, piece: thenPiece)
+        case Int32(DW_OP_entry_value), Int32(DW_OP_GNU_entry_value):
+            self = .elsewhere("only its value at function entry is known (DW_OP_entry_value)")
+        case Int32(DW_OP_fbreg), Int32(DW_OP_breg0)...Int32(DW_OP_breg31), Int32(DW_OP_bregx), Int32(DW_OP_addr):
+            self = .elsewhere("in memory")
+        case Int32(DW_OP_reg0)...Int32(DW_OP_reg31), Int32(DW_OP_regx), Int32(DW_OP_implicit_value),
+            Int32(DW_OP_lit0)...Int32(DW_OP_lit31), Int32(DW_OP_constu), Int32(DW_OP_consts):
+            self = .elsewhere("a computed value")
+        default:
+            self = .elsewhere("a DWARF expression ksymbolize does not evaluate (DW_OP 0x" + hex(UInt64(atom)) + ")")
+        }
+    }
+}
+
 /// The members of a struct or union, flattened: nested structs' members
 /// named `outer.inner` at their offsets from the start.
 struct StructLayout: Sendable, Equatable {
@@ -64,22 +88,43 @@ extension DwarfModule {
         backend.prepare(unitDieAt: dwarf_dieoffset(&unit))
         backend.prepareLocationLists()
         let pc = address &- bias
-        var scopes: UnsafeMutablePointer<Dwarf_Die>?
-        let count = dwarf_getscopes(&unit, pc, &scopes)
-        guard count > 0, let scopes else { return [] }
-        defer { free(scopes) }
+        // The concrete scopes holding the PC, outermost first: subprogram,
+        // lexical blocks, inlined subroutines (dwarf_getscopes would follow an
+        // inlined function into its abstract definition, not its callers).
+        var chain: [Dwarf_Die] = []
+        var parent = unit
+        while chain.count < 64 {
+            var child = Dwarf_Die()
+            guard dwarf_child(&parent, &child) == 0 else { break }
+            var next: Dwarf_Die?
+            repeat {
+                let tag = Int(dwarf_tag(&child))
+                if tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block,
+                    dwarf_haspc(&child, pc) > 0
+                {
+                    next = child
+                    break
+                }
+            } while Self.nextSibling(&child)
+            guard let found = next else { break }
+            chain.append(found)
+            parent = found
+        }
+        guard !chain.isEmpty else { return [] }
+        let count = chain.count
+        var scopes = Array(chain.reversed())
         var result: [ScopedVariable] = []
         var functionName: String?
         // The function of each scope: the nearest inlined subroutine or subprogram outward.
-        var functions: [String?] = Array(repeating: nil, count: Int(count))
-        for index in stride(from: Int(count) - 1, through: 0, by: -1) {
+        var functions: [String?] = Array(repeating: nil, count: count)
+        for index in stride(from: count - 1, through: 0, by: -1) {
             let tag = Int(dwarf_tag(&scopes[index]))
             if tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine {
                 functionName = Self.attributeString(&scopes[index], DW_AT_name)
             }
             functions[index] = functionName
         }
-        for index in 0..<Int(count) {
+        for index in 0..<count {
             let tag = Int(dwarf_tag(&scopes[index]))
             guard tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block else {
                 continue
@@ -141,29 +186,17 @@ extension DwarfModule {
             return .elsewhere(found < 0 ? "location not readable: \(LibraryErrors.dwarf)" : "not available at this address")
         }
         let first = expression[0]
-        let piece = length > 1 && expression[1].atom == UInt8(DW_OP_piece)
-        switch Int32(first.atom) {
-        case Int32(DW_OP_reg0)...Int32(DW_OP_reg31) where length == 1 || piece:
-            return .register(Int(Int32(first.atom) - Int32(DW_OP_reg0)), piece: piece)
-        case Int32(DW_OP_regx) where length == 1 || piece:
-            return .register(Int(first.number), piece: piece)
-        case Int32(DW_OP_entry_value), Int32(DW_OP_GNU_entry_value):
-            return .elsewhere("only its value at function entry is known (DW_OP_entry_value)")
-        case Int32(DW_OP_fbreg), Int32(DW_OP_breg0)...Int32(DW_OP_breg31), Int32(DW_OP_bregx), Int32(DW_OP_addr):
-            return .elsewhere("in memory")
-        case Int32(DW_OP_implicit_value), Int32(DW_OP_lit0)...Int32(DW_OP_lit31), Int32(DW_OP_constu), Int32(DW_OP_consts):
-            return .elsewhere("a computed value")
-        default:
-            return .elsewhere(String(format0x: first.atom))
-        }
+        return ScopedVariable.Place(
+            firstAtom: first.atom, register: Int(exactly: first.number), alone: length == 1,
+            thenPiece: length > 1 && expression[1].atom == UInt8(DW_OP_piece))
     }
 
+    /// The struct or union a pointer variable points to, when it is one.
     private static func isPointer(_ die: inout Dwarf_Die) -> Bool {
         guard var type = typeDie(of: &die) else { return false }
         return Int(dwarf_tag(&type)) == DW_TAG_pointer_type
     }
 
-    /// The struct or union a pointer variable points to, when it is one.
     private static func pointee(of die: inout Dwarf_Die) -> StructLayout? {
         guard var type = typeDie(of: &die), Int(dwarf_tag(&type)) == DW_TAG_pointer_type, var target = typeDie(of: &type)
         else { return nil }
@@ -240,12 +273,5 @@ extension DwarfModule {
             return nil
         }
         return String(cString: text)
-    }
-}
-
-extension String {
-    /// `DW_OP 0x9c`-style text for an operation ksymbolize does not evaluate.
-    fileprivate init(format0x atom: UInt8) {
-        self = "a DWARF expression ksymbolize does not evaluate (DW_OP 0x" + hex(UInt64(atom)) + ")"
     }
 }

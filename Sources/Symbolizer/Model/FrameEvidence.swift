@@ -25,6 +25,9 @@ public enum MismatchProof: Sendable, Equatable {
     case sourceLine(binary: String, file: String, line: Int, binaryLocation: SourceLocation?)
     /// The `file:line` a tool printed for the frame (syzbot, decode_stacktrace.sh) is not the binary's.
     case printedLocation(binary: String, file: String, line: Int, binaryLocation: SourceLocation?)
+    /// The code bytes the kernel printed (`Code:`) are not the binary's at the PC
+    /// (`offset` from the faulting instruction), and no run-time patching explains it.
+    case codeBytes(binary: String, offset: Int)
 }
 
 /// How something about a frame was inferred rather than read.

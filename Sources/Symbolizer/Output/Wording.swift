@@ -100,6 +100,8 @@ extension MismatchProof {
             return "the kernel printed \(file):\(line), \(binary) has \(location?.fileAndLine ?? "nothing") there"
         case .printedLocation(let binary, let file, let line, let location):
             return "the log printed \(file):\(line) for this frame, \(binary) has \(location?.fileAndLine ?? "nothing")"
+        case .codeBytes(let binary, let offset):
+            return "the Code: bytes differ from \(binary)'s at PC\(offset < 0 ? "-" : "+")\(abs(offset))"
         }
     }
 }

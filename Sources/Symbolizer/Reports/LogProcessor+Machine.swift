@@ -78,6 +78,14 @@ extension LogProcessor {
         switch event {
         case .dump(let dump):
             let (listing, note) = analysis.listing(of: dump)
+            if listing?.matchesBinary == false, let context = current.machine.context {
+                // A proof like the others: this binary is not the build that crashed.
+                let proof = MismatchProof.codeBytes(binary: context.binary.path, offset: listing?.mismatchOffset ?? 0)
+                symbolizer.noteProvenMismatch(proof, of: context.binary.name)
+                if let index = current.dumpFrames[.pc], index < current.report.frames.count {
+                    current.report.frames[index].noteMismatch(proof)
+                }
+            }
             return (withAccess(listing, analysis, current.machine.registers), note)
         case .unavailable(let reason):
             let listing = withAccess(analysis.binaryListing(), analysis, current.machine.registers)
