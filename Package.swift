@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -10,7 +10,15 @@ let package = Package(
         .library(name: "SymbolizerTestSupport", targets: ["SymbolizerTestSupport"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // ksymbolize serve (Sources/Service).
+        // No package traits: Hummingbird's defaults bring in the whole Foundation and swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -25,10 +33,26 @@ let package = Package(
         ),
         // The invariants every input must keep, for the tests and the fuzzers (Fuzz/).
         .target(name: "SymbolizerTestSupport", dependencies: ["Symbolizer"]),
+        // ksymbolize serve: the HTTP service over the library, its caches, limits and metrics.
+        .target(
+            name: "Service",
+            dependencies: [
+                "Symbolizer",
+                "ArchFixups",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "ksymbolize",
             dependencies: [
                 "Symbolizer",
+                "Service",
                 "ArchFixups",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

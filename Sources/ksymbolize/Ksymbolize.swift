@@ -19,7 +19,7 @@ struct Ksymbolize: ParsableCommand {
             """,
         // From git when built (scripts/version.sh, through Plugins/VersionPlugin); every subcommand takes --version too.
         version: buildVersion,
-        subcommands: [SymbolizeCommand.self, AddrCommand.self, KallsymsCommand.self],
+        subcommands: [SymbolizeCommand.self, AddrCommand.self, KallsymsCommand.self, ServeCommand.self],
         defaultSubcommand: SymbolizeCommand.self
     )
 
