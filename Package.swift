@@ -5,6 +5,7 @@ let package = Package(
     name: "ksymbolize",
     products: [
         .executable(name: "ksymbolize", targets: ["ksymbolize"]),
+        .executable(name: "ksymbolize-serve", targets: ["ksymbolize-serve"]),
         .library(name: "Symbolizer", targets: ["Symbolizer"]),
         .library(name: "ArchFixups", targets: ["ArchFixups"]),
         .library(name: "SymbolizerTestSupport", targets: ["SymbolizerTestSupport"]),
@@ -33,13 +34,19 @@ let package = Package(
         ),
         // The invariants every input must keep, for the tests and the fuzzers (Fuzz/).
         .target(name: "SymbolizerTestSupport", dependencies: ["Symbolizer"]),
+        // The command line's options (binaries, snapshots, triage, the service's limits), shared by
+        // ksymbolize and ksymbolize-serve.
+        .target(
+            name: "CommandLineOptions",
+            dependencies: ["Symbolizer", "ArchFixups", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // ksymbolize serve: the HTTP service over the library, its caches, limits and metrics.
         .target(
             name: "Service",
             dependencies: [
                 "Symbolizer",
                 "ArchFixups",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CommandLineOptions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -52,7 +59,7 @@ let package = Package(
             name: "ksymbolize",
             dependencies: [
                 "Symbolizer",
-                "Service",
+                "CommandLineOptions",
                 "ArchFixups",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -63,6 +70,16 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux]))],
             // `buildVersion`, from git (scripts/version.sh), for --version and the JSON `generator`.
+            plugins: ["VersionPlugin"]
+        ),
+        // What `ksymbolize serve` runs (execs, installed beside it): the service's NIO and
+        // Hummingbird stay out of the command line's binary, whose start they would slow
+        // (~2 ms more: the runtime scans every protocol conformance of the image).
+        .executableTarget(
+            name: "ksymbolize-serve",
+            dependencies: ["Symbolizer", "CommandLineOptions", "Service", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld"], .when(platforms: [.linux]))],
             plugins: ["VersionPlugin"]
         ),
         .plugin(name: "VersionPlugin", capability: .buildTool()),

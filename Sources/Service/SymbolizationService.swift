@@ -1,3 +1,4 @@
+import CommandLineOptions
 import Dispatch
 import FoundationEssentials
 import HTTPTypes
@@ -178,7 +179,9 @@ struct Answers<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             let (status, message) = Self.describe(error)
-            let body: [UInt8] = (try? Self.encoder.encode(["error": message])).map { [UInt8]($0) + [10] } ?? []
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            let body: [UInt8] = (try? encoder.encode(["error": message])).map { [UInt8]($0) + [10] } ?? []
             response = SymbolizationService.response(status, body, type: "application/json")
             if status == .tooManyRequests { response.headers[.retryAfter] = "1" }
         }
@@ -193,12 +196,6 @@ struct Answers<Context: RequestContext>: RouterMiddleware {
             ])
         return response
     }
-
-    private static let encoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
 
     static func describe(_ error: any Error) -> (HTTPResponse.Status, String) {
         switch error {

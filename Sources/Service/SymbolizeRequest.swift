@@ -126,7 +126,8 @@ struct SymbolizeRequest: Sendable {
     }
 
     private static func base64(_ text: String, field: String) throws(Invalid) -> [UInt8] {
-        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else { throw Invalid("\(field): not base64") }
+        // Line breaks (as base64(1) writes them) are allowed; nothing else.
+        guard let data = Data(base64Encoded: text.filter { !$0.isWhitespace }), !text.isEmpty else { throw Invalid("\(field): not base64") }
         return Array(data)
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineOptions
 import Symbolizer
 
 @main
@@ -25,7 +26,10 @@ struct Ksymbolize: ParsableCommand {
 
     static func main() {
         // Reading vmlinux takes as long as parsing the options: start it now.
-        if let vmlinux = KernelOptions.vmlinuxArgument(in: CommandLine.arguments.dropFirst()) {
+        // (Not for serve, which execs ksymbolize-serve.)
+        if CommandLine.arguments.dropFirst().first != "serve",
+            let vmlinux = KernelOptions.vmlinuxArgument(in: CommandLine.arguments.dropFirst())
+        {
             EarlyVmlinux.start(path: vmlinux)
         }
         main(nil)

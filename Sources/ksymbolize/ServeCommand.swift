@@ -1,6 +1,12 @@
 import ArgumentParser
-import Service
+import CommandLineOptions
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `ksymbolize serve`: its options here (help, man page, completions); the
+/// service is `ksymbolize-serve`, installed beside this binary, which this execs.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -8,14 +14,16 @@ struct ServeCommand: ParsableCommand {
         discussion: "POST /v1/symbolize?format=text|json|markdown&reports_only=1 answers what `ksymbolize` would print (exit status in the Ksymbolize-Status header); GET /healthz, GET /metrics. See README, Service.",
         version: buildVersion)
 
-    @OptionGroup var kernel: KernelOptions
-    @OptionGroup(title: "Triage") var triage: TriageOptions
-    @OptionGroup(title: "Service") var service: ServiceOptions
+    @OptionGroup var arguments: ServeArguments
 
     func run() throws {
-        let server = SymbolizationService(
-            options: try kernel.makeOptions(), triage: try triage.makeSources(), settings: service,
-            generator: "ksymbolize \(buildVersion)")
-        try server.run()
+        var own = [UInt8](repeating: 0, count: 4096)
+        let length = own.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+        let executable = length > 0 ? String(decoding: own[..<length], as: UTF8.self) : CommandLine.arguments[0]
+        let path = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)]) + "/ksymbolize-serve"
+        let argv = [path] + CommandLine.arguments.drop { $0 != "serve" }.dropFirst()
+        var cArgs = argv.map { strdup($0) } + [nil]
+        execv(path, &cArgs)
+        throw FatalError("cannot run \(path): \(String(cString: strerror(errno))) (ksymbolize-serve is installed beside ksymbolize)")
     }
 }

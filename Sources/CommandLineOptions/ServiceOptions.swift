@@ -45,14 +45,24 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     }
 }
 
+/// Everything `ksymbolize serve` takes: `symbolize`'s binary and triage
+/// options, and the service's own.
+public struct ServeArguments: ParsableArguments {
+    public init() {}
+
+    @OptionGroup public var kernel: KernelOptions
+    @OptionGroup(title: "Triage") public var triage: TriageOptions
+    @OptionGroup(title: "Service") public var service: ServiceOptions
+}
+
 /// `HOST:PORT` as `--listen` takes it.
-struct ListenAddress: Sendable {
-    var host: String
-    var port: Int
+public struct ListenAddress: Sendable {
+    public var host: String
+    public var port: Int
 
-    struct Invalid: Error {}
+    public struct Invalid: Error {}
 
-    init(_ text: String) throws(Invalid) {
+    public init(_ text: String) throws(Invalid) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
         else { throw Invalid() }
         var host = String(text[..<colon])
