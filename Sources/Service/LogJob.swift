@@ -2,6 +2,10 @@ import Dispatch
 import Symbolizer
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the command line would have printed for a request, and its exit status.
 struct RunOutcome: Sendable {
     var output: [UInt8]
@@ -37,7 +41,7 @@ enum LogJob {
 }
 
 /// How many requests run at once (`--max-concurrency`) and how many may wait
-/// (`--max-queue`); each runs on a thread of its own, off the event loops.
+/// (`--max-queue`); each runs on a thread of its own.
 final class Admission: Sendable {
     private struct State {
         var running = 0
@@ -71,18 +75,43 @@ final class Admission: Sendable {
         return true
     }
 
+    /// Runs `work`, then what waits, on a thread of its own: not on
+    /// Dispatch's or Swift concurrency's shared threads (as many as there are
+    /// CPUs), which the HTTP handlers, `/metrics` and the deadlines need.
     private func start(_ work: @escaping @Sendable () -> Void) {
-        DispatchQueue.global(qos: .userInitiated).async {
-            work()
-            let next = self.state.withLock { state -> (@Sendable () -> Void)? in
+        let context = Unmanaged.passRetained(WorkerContext(admission: self, first: work)).toOpaque()
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, { context in
+            let worker = Unmanaged<WorkerContext>.fromOpaque(context!).takeRetainedValue()
+            worker.admission.drain(from: worker.first)
+            return nil
+        }, context) == 0 else {
+            // No thread to be had: run it here rather than lose it.
+            Unmanaged<WorkerContext>.fromOpaque(context).release()
+            drain(from: work)
+            return
+        }
+        pthread_detach(thread)
+    }
+
+    private func drain(from first: @escaping @Sendable () -> Void) {
+        var work: (@Sendable () -> Void)? = first
+        while let next = work {
+            next()
+            work = state.withLock { state -> (@Sendable () -> Void)? in
                 if state.waiting.isEmpty {
                     state.running -= 1
                     return nil
                 }
                 return state.waiting.removeFirst()
             }
-            if let next { self.start(next) }
         }
+    }
+
+    private final class WorkerContext: Sendable {
+        let admission: Admission
+        let first: @Sendable () -> Void
+        init(admission: Admission, first: @escaping @Sendable () -> Void) { (self.admission, self.first) = (admission, first) }
     }
 }
 
