@@ -84,6 +84,8 @@ public final class BinaryCache: Sendable {
 
     private struct State {
         var idle: [Key: [Entry]] = [:]
+        /// vmlinux's start symbols' values, found once per file (a scan of its whole symbol table).
+        var linkAddresses: [Key: [String: UInt64?]] = [:]
         var clock: UInt64 = 0
         var statistics = Statistics()
     }
@@ -104,6 +106,14 @@ public final class BinaryCache: Sendable {
     /// the copies of all runs stay apart, below user-space's top.
     func nextSyntheticSlot() -> UInt64 {
         syntheticSlots.add(1, ordering: .relaxed).oldValue % 0xF000
+    }
+
+    /// The link address of a symbol of the file `key` names: `find()`'s, remembered while the file has copies cached.
+    func linkAddress(of symbol: String, in key: Key, _ find: () -> UInt64?) -> UInt64? {
+        if let known = state.withLock({ $0.linkAddresses[key]?[symbol] }) { return known }
+        let found = find()
+        state.withLock { $0.linkAddresses[key, default: [:]][symbol] = found }
+        return found
     }
 
     /// An idle copy for `key`, lent to the caller (who gives it back with ``giveBack(_:for:)``).
@@ -139,6 +149,7 @@ public final class BinaryCache: Sendable {
                 var copies = state.idle[oldest.key]!
                 let dropped = copies.remove(at: oldest.index)
                 state.idle[oldest.key] = copies.isEmpty ? nil : copies
+                if copies.isEmpty { state.linkAddresses[oldest.key] = nil }
                 state.statistics.entries -= 1
                 state.statistics.bytes -= dropped.cost
                 state.statistics.evictions += 1

@@ -35,10 +35,14 @@ enum BinaryLoader {
 
     /// The KASLR offset a `/proc/kallsyms` snapshot gives against vmlinux's start symbol.
     static func kallsymsKaslrOffset(of contents: ElfContents, options: SymbolizerOptions) -> UInt64? {
-        guard let start = options.kallsyms.textStart,
-            let link = contents.symbolTable.firstIndex(named: start.name, where: { !$0.isUndefined })
-        else { return nil }
-        return start.address &- contents.symbolTable.unnamedSymbol(at: link).value
+        guard let start = options.kallsyms.textStart, let link = linkAddress(of: start.name, in: contents) else { return nil }
+        return start.address &- link
+    }
+
+    /// The value of the first defined symbol of that name (a scan of the whole table).
+    static func linkAddress(of name: String, in contents: ElfContents) -> UInt64? {
+        guard let index = contents.symbolTable.firstIndex(named: name, where: { !$0.isUndefined }) else { return nil }
+        return contents.symbolTable.unnamedSymbol(at: index).value
     }
 
     /// A module (`ET_REL`) laid out at the crashed kernel's section addresses

@@ -134,10 +134,10 @@ final class BinaryStore {
                     try DwflSession(debugDirectories: debugRoots)
                 }.0
             }
-            if case .success(let binary) = loaded,
-                let kaslr = BinaryLoader.kallsymsKaslrOffset(of: binary.contents, options: options)
+            if case .success(let binary) = loaded, let start = options.kallsyms.textStart,
+                let link = cache?.linkAddress(of: start.name, in: key, { BinaryLoader.linkAddress(of: start.name, in: binary.contents) })
             {
-                kallsymsKaslrOffset = kaslr
+                kallsymsKaslrOffset = start.address &- link
             }
             return loaded
         }
