@@ -6,7 +6,8 @@ import CommandLineOptions
 #endif
 
 /// `ksymbolize serve`: its options here (help, man page, completions); the
-/// service is `ksymbolize-serve`, installed beside this binary, which this execs.
+/// service is `ksymbolize-serve`, which this execs: beside this binary (a
+/// build), else in `../libexec/ksymbolize/` (installed).
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -20,10 +21,11 @@ struct ServeCommand: ParsableCommand {
         var own = [UInt8](repeating: 0, count: 4096)
         let length = own.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
         let executable = length > 0 ? String(decoding: own[..<length], as: UTF8.self) : CommandLine.arguments[0]
-        let path = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)]) + "/ksymbolize-serve"
-        let argv = [path] + CommandLine.arguments.drop { $0 != "serve" }.dropFirst()
-        var cArgs = argv.map { strdup($0) } + [nil]
-        execv(path, &cArgs)
-        throw FatalError("cannot run \(path): \(String(cString: strerror(errno))) (ksymbolize-serve is installed beside ksymbolize)")
+        let directory = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)])
+        let candidates = [directory + "/ksymbolize-serve", directory + "/../libexec/ksymbolize/ksymbolize-serve"]
+        let path = candidates.first { access($0, X_OK) == 0 } ?? candidates[1]
+        var argv = ([path] + CommandLine.arguments.drop { $0 != "serve" }.dropFirst()).map { strdup($0) } + [nil]
+        execv(path, &argv)
+        throw FatalError("cannot run \(path): \(String(cString: strerror(errno)))")
     }
 }
