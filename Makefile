@@ -1,7 +1,8 @@
 # ksymbolize — the two entry points of the README, and a few helpers.
 #   make sample   install what is missing, build, symbolize a bundled real oops
 #   make test     install what is missing, fetch sample binaries, run every test
-#   make install  the release binary, man pages and shell completions (PREFIX, DESTDIR)
+#   make install  the release binary (and ksymbolize-serve, which `ksymbolize serve` runs), man
+#                 pages and shell completions (PREFIX, DESTDIR)
 #   make deb      a Debian package of what make install installs (scripts/make-deb.sh)
 SWIFT ?= swift
 CACHE ?= $(or $(KSYMBOLIZE_CACHE),$(HOME)/.cache/ksymbolize)
@@ -11,6 +12,8 @@ SAMPLE_CASE ?= first
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
+# ksymbolize serve execs ../libexec/ksymbolize/ksymbolize-serve from its own directory.
+SERVE_DIR = $(BINDIR)/../libexec/ksymbolize
 MANDIR ?= $(PREFIX)/share/man
 BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
 ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
@@ -73,15 +76,16 @@ completions: build
 
 install: build man completions
 	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(BASH_COMPLETION_DIR)" \
-	  "$(DESTDIR)$(ZSH_COMPLETION_DIR)" "$(DESTDIR)$(FISH_COMPLETION_DIR)"
+	  "$(DESTDIR)$(ZSH_COMPLETION_DIR)" "$(DESTDIR)$(FISH_COMPLETION_DIR)" "$(DESTDIR)$(SERVE_DIR)"
 	$(INSTALL) -m 755 .build/release/ksymbolize "$(DESTDIR)$(BINDIR)/ksymbolize"
+	$(INSTALL) -m 755 .build/release/ksymbolize-serve "$(DESTDIR)$(SERVE_DIR)/ksymbolize-serve"
 	$(INSTALL) -m 644 $(GENERATED)/man/*.1 "$(DESTDIR)$(MANDIR)/man1/"
 	$(INSTALL) -m 644 $(GENERATED)/completions/ksymbolize.bash "$(DESTDIR)$(BASH_COMPLETION_DIR)/ksymbolize"
 	$(INSTALL) -m 644 $(GENERATED)/completions/_ksymbolize "$(DESTDIR)$(ZSH_COMPLETION_DIR)/_ksymbolize"
 	$(INSTALL) -m 644 $(GENERATED)/completions/ksymbolize.fish "$(DESTDIR)$(FISH_COMPLETION_DIR)/ksymbolize.fish"
 
 uninstall:
-	rm -f "$(DESTDIR)$(BINDIR)/ksymbolize" "$(DESTDIR)$(MANDIR)"/man1/ksymbolize.1 \
+	rm -f "$(DESTDIR)$(BINDIR)/ksymbolize" "$(DESTDIR)$(SERVE_DIR)/ksymbolize-serve" "$(DESTDIR)$(MANDIR)"/man1/ksymbolize.1 \
 	  "$(DESTDIR)$(MANDIR)"/man1/ksymbolize.*.1 "$(DESTDIR)$(BASH_COMPLETION_DIR)/ksymbolize" \
 	  "$(DESTDIR)$(ZSH_COMPLETION_DIR)/_ksymbolize" "$(DESTDIR)$(FISH_COMPLETION_DIR)/ksymbolize.fish"
 

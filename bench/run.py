@@ -22,6 +22,8 @@ import tempfile
 import threading
 import time
 
+import serve  # bench/serve.py: W-serve
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 CACHE = os.environ.get("KSYMBOLIZE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "ksymbolize")
@@ -560,6 +562,32 @@ def check_thresholds(results):
     return out
 
 
+def serve_only(args, rounds):
+    """make bench BENCH_ARGS="--only SERVE": W-serve alone, its thresholds checked."""
+    results = {"W-serve": serve.workload(build_ksymbolize(args), WORK, rounds)}
+    results["thresholds"] = [th for th in check_thresholds(results) if th["workload"] == "W-serve"]
+    print_serve(results)
+    failed = 0
+    for th in results["thresholds"]:
+        print(f"{th['status']}  {th['id']}: {'-' if th['value'] is None else format(th['value'], '.2f')} "
+              f"{'>= ' + str(th['min']) if 'min' in th else '<= ' + str(th['max'])}  ({th['text']})")
+        failed += th["status"] == "FAIL"
+    return 1 if (args.check and failed) else 0
+
+
+def print_serve(results):
+    for case, c in results.get("W-serve", {}).items():
+        print(f"{'W-serve':<10} {case:<24} CLI per log {c['cli_median_ms']:.1f} ms, warm request "
+              f"{c['warm_median_ms']:.2f} ms: {c['warm_speedup_median']:.1f}x (lowest {c['warm_speedup_min']:.1f}x); "
+              f"{c['identical_to_cli']}/{c['cases']} answers identical to the CLI")
+        for k in ("c1", "c8"):
+            r = c[k]
+            print(f"{'W-serve':<10} {case:<24} {k[1:]} client(s): {r['throughput']:.0f} req/s, p50 {r['p50_ms']:.2f} ms, "
+                  f"p99 {r['p99_ms']:.2f} ms, server {r['server_cores_busy']:.2f} cores busy, {r['errors']} errors")
+        print(f"{'W-serve':<10} {case:<24} 8 vs 1 client throughput {c['scaling_8_vs_1']:.2f}x; peak RSS "
+              f"{c['peak_rss_mib']:.0f} MiB (bound: --cache-memory {c['cache_memory_mib']} MiB + {c['rss_constant_mib']} MiB)")
+
+
 def print_table(results):
     print()
     print(f"{'workload':<10} {'case':<24} {'tool':<22} {'median s':>9} {'RSS MiB':>8} {'time ratio':>10} "
@@ -589,6 +617,7 @@ def print_table(results):
                       f"(same frame, process already up): ratio {c.get('first_ratio', 0):.2f}x")
         else:
             print(f"{'W4':<10} {case:<24} {KS:<22} could not run: {c.get('error')}")
+    print_serve(results)
     print()
     print("time ratio = reference time / ksymbolize time (>1: ksymbolize faster); "
           "RSS ratio = reference peak RSS / ksymbolize peak RSS (>1: ksymbolize smaller)")
@@ -606,13 +635,15 @@ def main():
     ap.add_argument("--no-install", action="store_true", help="do not apt-get install missing packages")
     ap.add_argument("--slow-oopses", type=int, help="oopses given to decode_stacktrace.sh and faddr2line "
                     "(default 3, --quick 1)")
-    ap.add_argument("--only", help="comma-separated workloads to run (W1,W2,W3,W4)")
+    ap.add_argument("--only", help="comma-separated workloads to run (W1,W2,W3,W4,SERVE)")
     ap.add_argument("--out", default=os.path.join(BENCH, "results", "latest.json"))
     args = ap.parse_args()
     rounds = args.rounds or (1 if args.quick else 3)
     slow_oopses = args.slow_oopses or (1 if args.quick else 3)
-    only = set((args.only or "W1,W2,W3,W4").upper().split(","))
+    only = set((args.only or "W1,W2,W3,W4,SERVE").upper().split(","))
     os.makedirs(WORK, exist_ok=True)
+    if only == {"SERVE"}:  # needs none of the reference tools, modules or symbol lists
+        return serve_only(args, rounds)
 
     if not args.no_install:
         ensure_packages()
@@ -845,6 +876,10 @@ def main():
         else:
             c["error"] = err
         results["W4"] = {f"{n4} oopses, line by line": c}
+
+    # ---- W-serve: ksymbolize serve against the CLI per log (bench/serve.py)
+    if "SERVE" in only:
+        results["W-serve"] = serve.workload(ks_bin, WORK, rounds)
 
     results["thresholds"] = check_thresholds(results)
     print_table(results)

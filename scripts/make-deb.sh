@@ -15,7 +15,8 @@ SOURCE_DATE_EPOCH=$(sh "$top/scripts/version.sh" --epoch)
 export SOURCE_DATE_EPOCH # dpkg-deb's file times, the changelog's date
 doc=$root/usr/share/doc/ksymbolize
 
-strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/ksymbolize"
+serve=$root/usr/libexec/ksymbolize/ksymbolize-serve
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/ksymbolize" "$serve"
 gzip -9nf "$root"/usr/share/man/man1/*.1
 install -d "$doc"
 install -m 644 "$top/packaging/debian/copyright" "$doc/copyright"
@@ -38,12 +39,12 @@ EOF
 gzip -9n <"$src/debian/changelog" >"$doc/changelog.gz"
 (
 	cd "$src"
-	dpkg-shlibdeps -Tdebian/substvars "$root/usr/bin/ksymbolize"
+	dpkg-shlibdeps -Tdebian/substvars "$root/usr/bin/ksymbolize" "$serve"
 	dpkg-gencontrol -pksymbolize -Tdebian/substvars -P"$root"
 )
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
 chmod -R u=rwX,go=rX "$root"
-chmod 755 "$root/usr/bin/ksymbolize"
+chmod 755 "$root/usr/bin/ksymbolize" "$serve"
 
 deb=$out/ksymbolize_${version}_$(dpkg --print-architecture).deb
 rm -f "$out"/ksymbolize_*.deb

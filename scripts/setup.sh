@@ -6,12 +6,14 @@
 #   --deb   also what `make deb` needs: dpkg-dev (dpkg-shlibdeps,
 #           dpkg-gencontrol), lintian
 #   --test  also what the install tests need: those, man-db (man -l),
-#           bash-completion, zsh and fish (their completions are tried)
+#           bash-completion, zsh and fish (their completions are tried), curl
+#           (the service tests' HTTP client), llvm-14 (llvm-objdump, the
+#           reference disassembler of the machine-code tests)
 set -euo pipefail
 packages=(libdw-dev libelf-dev libzstd-dev libcapstone-dev zstd pkg-config xz-utils binutils elfutils)
 case "${1-}" in
 --deb) packages+=(dpkg-dev lintian) ;;
---test) packages+=(dpkg-dev lintian man-db groff-base bash-completion zsh fish cmark-gfm llvm-14) ;;
+--test) packages+=(dpkg-dev lintian man-db groff-base bash-completion zsh fish cmark-gfm llvm-14 curl) ;;
 "") ;;
 *)
 	echo "usage: $0 [--deb | --test]" >&2

@@ -62,7 +62,7 @@ sample_frame='crash_null_deref+0xe/0x1e [crashmod] crashmod/crashmod.c:42 (crash
 # check_binary WHAT BINARY: --version everywhere, a sample symbolized, the JSON generator.
 check_binary() {
 	local what=$1 binary=$2 command output
-	for command in "" symbolize addr kallsyms; do
+	for command in "" symbolize addr kallsyms serve; do
 		same "$what: ksymbolize${command:+ $command} --version" "$version" "$("$binary" $command --version 2>&1)"
 	done
 	output=$("$binary" "${sample[@]}" 2>&1)
@@ -70,6 +70,27 @@ check_binary() {
 	has "$what: a sample symbolized" "$output" "$sample_frame"
 	output=$("$binary" --format json "${sample[@]}" 2>&1)
 	has "$what: JSON generator" "$output" "\"generator\" : \"ksymbolize $version\"" '"function" : "crash_read_value"'
+	check_serve "$what" "$binary"
+}
+
+# check_serve WHAT BINARY: ksymbolize serve on a free loopback port answers a
+# sample's log (JSON body with its sections) as the command line does, then stops on SIGTERM.
+check_serve() {
+	local what=$1 binary=$2 pid port="" expected output
+	"$binary" serve --listen 127.0.0.1:0 --no-live --vmlinux "${sample[1]}" --modules "$thumb" >"$work/serve.out" 2>"$work/serve.err" &
+	pid=$!
+	for _ in $(seq 300); do
+		port=$(sed -n 's|^ksymbolize serve: listening on http://127.0.0.1:||p' "$work/serve.out")
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	expected=$("$binary" --no-live "${sample[@]}" 2>/dev/null)
+	output=$(python3 -c 'import json, sys; print(json.dumps(dict(log=open(sys.argv[1], newline="").read(), module_sections=open(sys.argv[2], newline="").read())))' \
+		"$thumb/null.log" "$thumb/null.sections" | curl -sS -H 'Content-Type: application/json' --data-binary @- "http://127.0.0.1:$port/v1/symbolize" 2>&1)
+	same "$what: ksymbolize serve answers as the command line" "$expected" "$output"
+	kill -TERM "$pid"
+	wait "$pid"
+	same "$what: ksymbolize serve stops on SIGTERM" 0 $?
 }
 
 # Completion cases: words typed (the last one being completed, often empty)
@@ -82,6 +103,7 @@ completion_cases=(
 	"ksymbolize --arch |ARCHITECTURES"
 	"ksymbolize --kallsyms-mode |fixed raw"
 	"ksymbolize kallsyms --kallsyms-mode |fixed raw"
+	"ksymbolize serve --kallsyms-mode |fixed raw"
 	"ksymbolize oops.log --reports-o|--reports-only"
 )
 
@@ -143,12 +165,14 @@ fi
 echo "test-install: make install done after $((SECONDS - started)) s" >&2
 prefix=$work/dest/usr/local
 same "make install: the files installed" "usr/local/bin/ksymbolize
+usr/local/libexec/ksymbolize/ksymbolize-serve
 usr/local/share/bash-completion/completions/ksymbolize
 usr/local/share/fish/vendor_completions.d/ksymbolize.fish
 usr/local/share/man/man1/ksymbolize.1
 usr/local/share/man/man1/ksymbolize.addr.1
 usr/local/share/man/man1/ksymbolize.help.1
 usr/local/share/man/man1/ksymbolize.kallsyms.1
+usr/local/share/man/man1/ksymbolize.serve.1
 usr/local/share/man/man1/ksymbolize.symbolize.1
 usr/local/share/zsh/site-functions/_ksymbolize" "$(cd "$work/dest" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)"
 # The architectures --arch takes, as the binary's own error message lists them.
@@ -162,7 +186,7 @@ check_binary "make install" "$prefix/bin/ksymbolize"
 # Each page: its command name, an option of its own, found through MANPATH by name too.
 for page in "ksymbolize|ksymbolize|--version" "ksymbolize.symbolize|ksymbolize symbolize|--format" \
 	"ksymbolize.addr|ksymbolize addr|--return-address" "ksymbolize.kallsyms|ksymbolize kallsyms|--kallsyms-mode" \
-	"ksymbolize.help|ksymbolize help|subcommands"; do
+	"ksymbolize.serve|ksymbolize serve|--max-concurrency" "ksymbolize.help|ksymbolize help|subcommands"; do
 	IFS='|' read -r name command option <<<"$page"
 	text=$(MANWIDTH=80 man -l "$prefix/share/man/man1/$name.1" 2>&1)
 	has "man -l $name.1" "$text" "NAME" "$command" "$option"
@@ -183,6 +207,7 @@ same "make deb: the package's Version" "$(sh scripts/version.sh --deb)" "$(dpkg-
 depends=$(dpkg-deb -f "$deb" Depends)
 has "make deb: Depends from dpkg-shlibdeps" "$depends" "libdw1 (>= " "libelf1 (>= " "libzstd1 (>= " "libc6 (>= "
 same "make deb: the files packaged" "./usr/bin/ksymbolize
+./usr/libexec/ksymbolize/ksymbolize-serve
 ./usr/share/bash-completion/completions/ksymbolize
 ./usr/share/doc/ksymbolize/changelog.gz
 ./usr/share/doc/ksymbolize/copyright
@@ -191,6 +216,7 @@ same "make deb: the files packaged" "./usr/bin/ksymbolize
 ./usr/share/man/man1/ksymbolize.addr.1.gz
 ./usr/share/man/man1/ksymbolize.help.1.gz
 ./usr/share/man/man1/ksymbolize.kallsyms.1.gz
+./usr/share/man/man1/ksymbolize.serve.1.gz
 ./usr/share/man/man1/ksymbolize.symbolize.1.gz
 ./usr/share/zsh/vendor-completions/_ksymbolize" "$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -v '/$' | LC_ALL=C sort)"
 

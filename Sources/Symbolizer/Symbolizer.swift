@@ -20,9 +20,11 @@ public final class Symbolizer {
     /// vmlinux's build id as the log printed it first (`CPU:` line), for choosing the file.
     private var logVmlinuxBuildID: String?
 
-    public init(options: SymbolizerOptions, systemRoot: String = "") {
+    /// - Parameter cache: binaries shared with other runs (a service); they
+    ///   go back to it when this symbolizer is released.
+    public init(options: SymbolizerOptions, systemRoot: String = "", cache: BinaryCache? = nil) {
         self.options = options
-        store = BinaryStore(options: options, systemRoot: systemRoot)
+        store = BinaryStore(options: options, systemRoot: systemRoot, cache: cache)
         if options.live == .on { applyLive() }
         if let release = options.kernelRelease { noteKernelRelease(release) }
         refreshFacts()

@@ -1,5 +1,6 @@
 import ArchFixups
 import ArgumentParser
+import CommandLineOptions
 import Symbolizer
 
 struct KallsymsCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineOptions
 import Symbolizer
 
 @main
@@ -19,13 +20,16 @@ struct Ksymbolize: ParsableCommand {
             """,
         // From git when built (scripts/version.sh, through Plugins/VersionPlugin); every subcommand takes --version too.
         version: buildVersion,
-        subcommands: [SymbolizeCommand.self, AddrCommand.self, KallsymsCommand.self],
+        subcommands: [SymbolizeCommand.self, AddrCommand.self, KallsymsCommand.self, ServeCommand.self],
         defaultSubcommand: SymbolizeCommand.self
     )
 
     static func main() {
         // Reading vmlinux takes as long as parsing the options: start it now.
-        if let vmlinux = KernelOptions.vmlinuxArgument(in: CommandLine.arguments.dropFirst()) {
+        // (Not for serve, which execs ksymbolize-serve.)
+        if CommandLine.arguments.dropFirst().first != "serve",
+            let vmlinux = KernelOptions.vmlinuxArgument(in: CommandLine.arguments.dropFirst())
+        {
             EarlyVmlinux.start(path: vmlinux)
         }
         main(nil)

@@ -25,18 +25,24 @@ enum BinaryLoader {
         case .failure(let reason):
             return (.failure(reason), nil)
         case .success(let image):
-            var kaslr: UInt64?
             let contents = image.contents
-            if let start = options.kallsyms.textStart,
-                let link = contents.symbolTable.firstIndex(named: start.name, where: { !$0.isUndefined })
-            {
-                kaslr = start.address &- contents.symbolTable.unnamedSymbol(at: link).value
-            }
             let binary = LoadedBinary(
                 name: "vmlinux", path: path, contents: contents, layout: ModuleLayout(), symbols: image.symbols,
                 dwarf: image.dwarf, fixup: image.fixup)
-            return (.success(binary), kaslr)
+            return (.success(binary), kallsymsKaslrOffset(of: contents, options: options))
         }
+    }
+
+    /// The KASLR offset a `/proc/kallsyms` snapshot gives against vmlinux's start symbol.
+    static func kallsymsKaslrOffset(of contents: ElfContents, options: SymbolizerOptions) -> UInt64? {
+        guard let start = options.kallsyms.textStart, let link = linkAddress(of: start.name, in: contents) else { return nil }
+        return start.address &- link
+    }
+
+    /// The value of the first defined symbol of that name (a scan of the whole table).
+    static func linkAddress(of name: String, in contents: ElfContents) -> UInt64? {
+        guard let index = contents.symbolTable.firstIndex(named: name, where: { !$0.isUndefined }) else { return nil }
+        return contents.symbolTable.unnamedSymbol(at: index).value
     }
 
     /// A module (`ET_REL`) laid out at the crashed kernel's section addresses

@@ -7,6 +7,8 @@ import ArchFixups
 /// libdwfl session for the run; a failure to find or read it is cached as
 /// well, so it is tried once and reported on each of its frames. Which file:
 /// see ``chooseModuleFile(name:expected:)`` and ``vmlinux(expected:)``.
+/// With a ``BinaryCache`` (a service), binaries are taken from it and given
+/// back when the store goes, each loaded into a libdwfl session of its own.
 /// Not `Sendable`: used from one task.
 final class BinaryStore {
     private(set) var options: SymbolizerOptions
@@ -26,6 +28,10 @@ final class BinaryStore {
     /// Bumped when the options change (live mode): background loads started before are not used.
     private var optionsGeneration = 0
     private var preloadGenerations: [String: Int] = [:]
+    /// Binaries shared with other runs, if any.
+    private let cache: BinaryCache?
+    /// What this run took from ``cache`` (or loaded for it): given back on deinit.
+    private var lent: [(BinaryCache.Key, LoadedBinary?)] = []
 
     /// Roots of `.build-id` trees: `--debug-dir`, then `/usr/lib/debug`.
     var debugRoots: [String] { options.debugDirectories + [systemRoot + "/usr/lib/debug"] }
@@ -33,10 +39,25 @@ final class BinaryStore {
     private lazy var locator = BuildIDLocator(
         roots: debugRoots, debuginfodURLs: options.debuginfodURLs, debuginfodEnabled: options.useDebuginfod)
 
-    init(options: SymbolizerOptions, systemRoot: String) {
+    init(options: SymbolizerOptions, systemRoot: String, cache: BinaryCache? = nil) {
         self.options = options
         self.systemRoot = systemRoot
+        self.cache = cache
         finder = ModuleFinder(paths: options.modulePaths)
+    }
+
+    deinit {
+        for (key, binary) in lent { cache?.giveBack(binary, for: key) }
+    }
+
+    /// `load()`'s binary, or an idle copy from the cache for `key`; recorded to be given back.
+    private func shared(
+        _ key: BinaryCache.Key, _ load: () -> Result<LoadedBinary, UnresolvedReason>
+    ) -> Result<LoadedBinary, UnresolvedReason> {
+        guard let cache else { return load() }
+        let result = cache.take(key).map { .success($0) } ?? load()
+        lent.append((key, try? result.get()))
+        return result
     }
 
     /// New options (live mode read the running kernel's snapshots): failures are tried again.
@@ -106,6 +127,20 @@ final class BinaryStore {
     }
 
     private func loadVmlinux(path: String) -> Result<LoadedBinary, UnresolvedReason> {
+        if cache != nil, let key = BinaryCache.Key(name: "vmlinux", path: path, architecture: options.architecture) {
+            let debugRoots = self.debugRoots
+            let loaded = shared(key) {
+                BinaryLoader.vmlinux(path: path, options: options) { () throws(SymbolizerError) in
+                    try DwflSession(debugDirectories: debugRoots)
+                }.0
+            }
+            if case .success(let binary) = loaded, let start = options.kallsyms.textStart,
+                let link = cache?.linkAddress(of: start.name, in: key, { BinaryLoader.linkAddress(of: start.name, in: binary.contents) })
+            {
+                kallsymsKaslrOffset = start.address &- link
+            }
+            return loaded
+        }
         let (loaded, kaslr) = BinaryLoader.vmlinux(path: path, options: options, session: dwflSession)
         if let kaslr { kallsymsKaslrOffset = kaslr }
         return loaded
@@ -133,18 +168,40 @@ final class BinaryStore {
         if result == nil {
             switch chooseModuleFile(name: name, expected: expected) {
             case .success(let (path, contents)):
-                do {
-                    result = BinaryLoader.module(
-                        name: name, path: path, contents: contents, options: options, session: try dwflSession(),
-                        syntheticBase: { self.syntheticBase(is64Bit: $0) })
-                } catch {
-                    result = .failure(.moduleUnreadable(name, error.description))
-                }
+                result = loadModuleFile(name: name, path: path, contents: contents)
             case .failure(let reason):
                 result = .failure(reason)
             }
         }
         return result!
+    }
+
+    /// A module file laid out for this run: from the cache when one has it
+    /// for the same layout (then in a session of its own), else loaded now.
+    private func loadModuleFile(name: String, path: String, contents: ElfContents) -> Result<LoadedBinary, UnresolvedReason> {
+        func load(session: () throws(SymbolizerError) -> DwflSession, syntheticBase: (Bool) -> UInt64) -> Result<LoadedBinary, UnresolvedReason> {
+            do throws(SymbolizerError) {
+                return BinaryLoader.module(
+                    name: name, path: path, contents: contents, options: options, session: try session(), syntheticBase: syntheticBase)
+            } catch {
+                return .failure(.moduleUnreadable(name, error.description))
+            }
+        }
+        guard let cache, let key = BinaryCache.Key(name: name, path: path, architecture: options.architecture, variant: layoutInputs(of: name))
+        else { return load(session: dwflSession, syntheticBase: { self.syntheticBase(is64Bit: $0) }) }
+        let debugRoots = self.debugRoots
+        return shared(key) {
+            load(
+                session: { () throws(SymbolizerError) in try DwflSession(debugDirectories: debugRoots) },
+                syntheticBase: { BinaryLoader.syntheticBase(is64Bit: $0, slot: cache.nextSyntheticSlot()) })
+        }
+    }
+
+    /// What of the run's snapshots decides a module's layout (``BinaryLoader/module(name:path:contents:options:session:syntheticBase:)``).
+    private func layoutInputs(of name: String) -> String {
+        let sections = (options.moduleSections.sections(of: name) ?? [:]).sorted { $0.key < $1.key }
+        let entry = options.procModules.entry(for: name)
+        return sections.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "|" + (entry.map { "\($0.base)+\($0.size)" } ?? "")
     }
 
     /// Records a module's loading outcome (after the caller checked it).

@@ -24,6 +24,9 @@ final class DwarfModule {
     /// Built only when libdw's own lookup (`.debug_aranges`) finds nothing.
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 
+    /// How many compilation units have been read (for ``BinaryCache``'s cost estimate).
+    var unitsRead: Int { units.count + ownUnits.count }
+
     /// The same binary in sessions of their own, for other threads; created on first use.
     var siblings: [DwarfModule?] = []
     /// Whether this is one of those (the first session drops the mapping's pages for all).

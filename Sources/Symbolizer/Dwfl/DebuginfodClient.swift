@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -83,9 +85,11 @@ final class DebuginfodClient {
             }
         }
         // Length 0: the id is a NUL-terminated hex string.
+        let started = ContinuousClock.now
         let result = buildID.withCString { text in
             text.withMemoryRebound(to: UInt8.self, capacity: buildID.utf8.count + 1) { find(client, $0, 0, &path) }
         }
+        DebuginfodStatistics.record(found: result >= 0, duration: ContinuousClock.now - started)
         if result >= 0 {
             close(result)
             defer { free(path) }
@@ -101,4 +105,28 @@ final class DebuginfodClient {
 struct DebuginfodUnavailable: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// ksymbolize's debuginfod requests in this process (a service's metrics):
+/// each answer, from the server or the client's cache, and the time spent.
+public enum DebuginfodStatistics {
+    public struct Totals: Sendable, Equatable {
+        public var found = 0
+        public var notFound = 0
+        public var seconds = 0.0
+
+        public init() {}
+    }
+
+    private static let totals = Mutex(Totals())
+
+    public static var current: Totals { totals.withLock { $0 } }
+
+    static func record(found: Bool, duration: Duration) {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        totals.withLock {
+            if found { $0.found += 1 } else { $0.notFound += 1 }
+            $0.seconds += seconds
+        }
+    }
 }

@@ -93,7 +93,7 @@ public enum LinePrefix {
     /// `fedora-riscv-4 login: ` glued in front of a console line (a serial console's
     /// login prompt), when a kernel time stamp follows.
     private static func loginPrompt(_ text: Substring) -> Substring? {
-        guard let login = text.prefix(80).firstRange(of: " login: ") else { return nil }
+        guard let login = ByteSearch.firstRange(of: " login: ", in: text.prefix(80)) else { return nil }
         let host = text[..<login.lowerBound]
         guard !host.isEmpty, !host.contains(" ") else { return nil }
         let rest = text[login.upperBound...]
@@ -143,7 +143,7 @@ public enum LinePrefix {
     /// `10:00:01.123456`, or an ISO date-time), the others date words,
     /// numbers, a host name or a `facility.level`.
     private static func syslog(_ text: Substring) -> Substring? {
-        guard let kernel = text.prefix(120).firstRange(of: "kernel:") else { return nil }
+        guard let kernel = ByteSearch.firstRange(of: "kernel:", in: text.prefix(120)) else { return nil }
         let head = text[..<kernel.lowerBound]
         guard head.isEmpty || head.last == " " else { return nil }
         let fields = head.split(separator: " ")
@@ -229,7 +229,7 @@ public enum LinePrefix {
         if let after = level(text) { return (after, nil) }
         if let (after, caller) = bracket(text) {
             // journalctl -o short-monotonic: "[   12.345678] host kernel: "
-            if caller == nil, let kernel = after.prefix(80).firstRange(of: " kernel: "),
+            if caller == nil, let kernel = ByteSearch.firstRange(of: " kernel: ", in: after.prefix(80)),
                 !after[..<kernel.lowerBound].contains(" ")
             {
                 return (after[kernel.upperBound...], nil)

@@ -22,6 +22,13 @@ public struct LineReader {
         self.fd = fd
     }
 
+    /// Reads `bytes`: a whole input already in memory (a service's request body).
+    public init(bytes: [UInt8]) {
+        fd = -1
+        buffer = bytes
+        endOfFile = true
+    }
+
     /// The next line, or `nil` at the end of the input.
     public mutating func next() -> LogLine? {
         while true {

@@ -61,9 +61,9 @@ public enum FactScanner {
         }
         guard ByteSearch.contains(message, " Comm: ") else { return nil }
         let rest: Substring
-        if let range = message.firstRange(of: "Not tainted ") {
+        if let range = ByteSearch.firstRange(of: "Not tainted ", in: message) {
             rest = message[range.upperBound...]
-        } else if let range = message.firstRange(of: "Tainted: ") {
+        } else if let range = ByteSearch.firstRange(of: "Tainted: ", in: message) {
             rest = message[range.upperBound...]
         } else {
             return nil

@@ -40,7 +40,7 @@ enum LineClasses {
     /// (`func+0x1c/0x80`, `[<c0123456>]`): one more syntax to learn, said in the exit status.
     static func looksLikeFrame(_ message: Substring) -> Bool {
         if message.hasPrefix("[<") && !ByteSearch.contains(message, "(null)") { return true }
-        guard let plus = message.firstRange(of: "+0x") else { return false }
+        guard let plus = ByteSearch.firstRange(of: "+0x", in: message) else { return false }
         return message[plus.upperBound...].contains("/0x")
     }
 

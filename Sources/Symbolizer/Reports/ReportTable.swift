@@ -19,7 +19,7 @@ public struct ReportFormat: Sendable {
 
     func matches(_ message: Substring) -> Bool {
         switch match {
-        case .prefix(let text): return message.hasPrefix(text)
+        case .prefix(let text): return ByteSearch.hasPrefix(message, text)
         case .contains(let text): return ByteSearch.contains(message, text)
         }
     }

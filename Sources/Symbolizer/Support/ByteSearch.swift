@@ -13,11 +13,17 @@ enum ByteSearch {
     }
 
     /// Where the first `part` in `text` is.
-    static func firstRange(of part: String, in text: String) -> Range<String.Index>? {
+    static func firstRange<Text: StringProtocol>(of part: String, in text: Text) -> Range<String.Index>? {
         let offset = withBytes(text) { haystack in withBytes(part) { needle in firstOffset(of: needle, in: haystack) } }
         guard let offset else { return nil }
         let start = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
         return start..<text.utf8.index(start, offsetBy: part.utf8.count)
+    }
+
+    /// Whether `text` starts with `part`.
+    static func hasPrefix<Text: StringProtocol>(_ text: Text, _ part: String) -> Bool {
+        let count = part.utf8.count
+        return text.utf8.count >= count && text.utf8.prefix(count).elementsEqual(part.utf8)
     }
 
     /// Whether `text` ends with `part`.

@@ -2,7 +2,9 @@ import ArgumentParser
 import Symbolizer
 
 /// Where the crash verdict finds maintainers and source lines.
-struct TriageOptions: ParsableArguments {
+public struct TriageOptions: ParsableArguments {
+    public init() {}
+
     @Option(
         name: .customLong("maintainers"),
         help: ArgumentHelp(
@@ -17,7 +19,7 @@ struct TriageOptions: ParsableArguments {
             valueName: "dir"), completion: .directory)
     var kernelSource: String?
 
-    func makeSources() throws -> TriageSources {
+    public func makeSources() throws -> TriageSources {
         do {
             return try TriageSources(maintainersPath: maintainers, kernelSourcePath: kernelSource, warn: Diagnostics.warn)
         } catch {

@@ -14,10 +14,10 @@ extension OutputFormat: ExpressibleByArgument {}
 extension AddrRun.Format: ExpressibleByArgument {}
 
 /// A hex number as users type one: `0x1e000000` or `1e000000`.
-struct HexNumber: ExpressibleByArgument {
-    var value: UInt64
+public struct HexNumber: ExpressibleByArgument, Sendable {
+    public var value: UInt64
 
-    init?(argument: String) {
+    public init?(argument: String) {
         let digits = argument.hasPrefix("0x") || argument.hasPrefix("0X") ? String(argument.dropFirst(2)) : argument
         guard let value = UInt64(digits, radix: 16) else { return nil }
         self.value = value
@@ -25,14 +25,14 @@ struct HexNumber: ExpressibleByArgument {
 }
 
 /// An error that ends the run with exit status 1 and a message on stderr.
-struct FatalError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct FatalError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
-enum Diagnostics {
+public enum Diagnostics {
     /// Writes `ksymbolize: MESSAGE` to standard error.
-    static func warn(_ message: String) {
+    public static func warn(_ message: String) {
         OutputSink(fd: 2).write("ksymbolize: \(message)\n")
     }
 }

@@ -3,11 +3,13 @@ import ArgumentParser
 import Symbolizer
 
 /// The options that describe the crashed kernel's binaries and layout.
-struct KernelOptions: ParsableArguments {
+public struct KernelOptions: ParsableArguments {
+    public init() {}
+
     /// The value of `--vmlinux` in raw arguments (`--vmlinux PATH` or
     /// `--vmlinux=PATH`, before any `--`), for ``EarlyVmlinux`` to read
     /// ahead of the parser; the parser stays the judge of what they mean.
-    static func vmlinuxArgument(in arguments: ArraySlice<String>) -> String? {
+    public static func vmlinuxArgument(in arguments: ArraySlice<String>) -> String? {
         var found: String?
         var index = arguments.startIndex
         while index < arguments.endIndex, arguments[index] != "--" {
@@ -106,7 +108,7 @@ struct KernelOptions: ParsableArguments {
     var live: Bool?
 
     /// The options as the library takes them, the snapshots read (problems warned about).
-    func makeOptions() throws -> SymbolizerOptions {
+    public func makeOptions() throws -> SymbolizerOptions {
         var inputs = KernelInputs()
         (inputs.vmlinux, inputs.release, inputs.modules) = (vmlinux, release, modules)
         (inputs.moduleSections, inputs.procModules, inputs.kallsyms) = (moduleSections, procModules, kallsyms)

@@ -1,0 +1,191 @@
+import ArchFixups
+import FoundationEssentials
+import Symbolizer
+
+/// One `POST /v1/symbolize`, read: the log, the options made of the server's
+/// own and of the snapshots the request carries, and how to print.
+///
+/// Nothing in a request names a file: binaries come from the server's
+/// options (and debuginfod); snapshots travel as text in the body.
+struct SymbolizeRequest: Sendable {
+    var log: [UInt8]
+    var format: OutputFormat = .text
+    var reportsOnly = false
+    var options: SymbolizerOptions
+    /// What the command line would have said on standard error about the inputs.
+    var warnings: [String] = []
+
+    /// A request that cannot be run as given (400), said for the client.
+    struct Invalid: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    /// - Parameters:
+    ///   - contentType: `text/plain`, `application/octet-stream` (or none): the body is the log alone;
+    ///     `application/json`: a ``Document``.
+    ///   - query: `format=text|json|markdown`, `reports_only=1`.
+    ///   - base: the server's options, which the request's snapshots complete.
+    init(body: [UInt8], contentType: String?, query: [(String, String)], base: SymbolizerOptions) throws(Invalid) {
+        options = base
+        // The crashed machine is never the server: its /proc and /sys say nothing about the log.
+        options.live = .off
+        for (name, value) in query {
+            switch name {
+            case "format":
+                guard let format = OutputFormat(rawValue: value) else {
+                    throw Invalid("invalid format \"\(value)\": expected text, json or markdown")
+                }
+                self.format = format
+            case "reports_only":
+                guard let flag = ["1": true, "true": true, "0": false, "false": false][value] else {
+                    throw Invalid("invalid reports_only \"\(value)\": expected 1 or 0")
+                }
+                reportsOnly = flag
+            default:
+                throw Invalid("unknown query parameter \"\(name)\": expected format or reports_only")
+            }
+        }
+        let mediaType = (contentType ?? "text/plain").prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" }.lowercased()
+        switch mediaType {
+        case "text/plain", "application/octet-stream", "":
+            log = body
+        case "application/json":
+            let document: Document
+            do {
+                document = try JSONDecoder().decode(Document.self, from: Data(body))
+            } catch let error as Invalid {
+                throw error
+            } catch {
+                throw Invalid("malformed JSON body: \(Self.describe(error))")
+            }
+            log = Array(document.log.utf8)
+            try apply(document)
+        default:
+            throw Invalid("unsupported Content-Type \"\(contentType ?? "")\": expected text/plain (the log alone) or application/json")
+        }
+    }
+
+    /// The snapshots and facts of a JSON request, as the command line's options would give them.
+    private mutating func apply(_ document: Document) throws(Invalid) {
+        if let release = document.release {
+            guard ModuleName.isValidRelease(release) else {
+                throw Invalid("invalid release \"\(release)\": expected a kernel release such as 6.1.0-50-amd64")
+            }
+            options.kernelRelease = release
+        }
+        if let text = document.moduleSections {
+            var problems: [(line: Int, text: String)] = []
+            options.moduleSections = ModuleSectionsSnapshot(text: text, problems: &problems)
+            note(problems, in: "module_sections", expected: "/sys/module/MOD/sections/SECTION:0xADDR or MOD SECTION 0xADDR")
+        }
+        if let text = document.procModules {
+            var problems: [(line: Int, text: String)] = []
+            options.procModules = ProcModulesSnapshot(text: text, problems: &problems)
+            note(problems, in: "proc_modules", expected: "a /proc/modules line: NAME SIZE REFS DEPS STATE 0xADDR")
+        }
+        if let text = document.kallsyms {
+            var problems: [(line: Int, text: String)] = []
+            options.kallsyms = KallsymsSnapshot(text: text, problems: &problems)
+            note(problems, in: "kallsyms", expected: "a /proc/kallsyms line: ADDRESS TYPE NAME [MODULE]")
+        }
+        if let notes = document.kernelNotes {
+            guard let id = ElfNotes.gnuBuildID(in: try Self.base64(notes, field: "kernel_notes")) else {
+                throw Invalid("kernel_notes: no GNU build-id note in it (expected a copy of /sys/kernel/notes)")
+            }
+            options.buildIDs.vmlinux = ExpectedBuildID(id: id, source: "kernel_notes")
+        }
+        for (name, notes) in (document.moduleNotes ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard ModuleName.isValid(name) else { throw Invalid("module_notes: invalid module name \"\(name)\"") }
+            if let id = ElfNotes.gnuBuildID(in: try Self.base64(notes, field: "module_notes.\(name)")) {
+                options.buildIDs.setModule(name, ExpectedBuildID(id: id, source: "module_notes.\(name)"))
+            } else {
+                warnings.append("module_notes.\(name): no GNU build-id note in it")
+            }
+        }
+        if let text = document.kaslrOffset {
+            let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? text.dropFirst(2) : Substring(text)
+            guard let offset = UInt64(digits, radix: 16) else { throw Invalid("invalid kaslr_offset \"\(text)\": expected hex such as 0x1e000000") }
+            options.kaslrOffset = offset
+        }
+        if let name = document.arch {
+            guard let architecture = Architecture(name: name) else {
+                throw Invalid("invalid arch \"\(name)\": expected one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.architecture = architecture
+        }
+        if let mode = document.kallsymsMode {
+            guard let kallsymsMode = KallsymsMode(rawValue: mode) else { throw Invalid("invalid kallsyms_mode \"\(mode)\": expected fixed or raw") }
+            options.kallsymsMode = kallsymsMode
+        }
+    }
+
+    private mutating func note(_ problems: [(line: Int, text: String)], in field: String, expected: String) {
+        for problem in problems.prefix(5) { warnings.append("\(field):\(problem.line): ignored \"\(problem.text)\"; expected \(expected)") }
+        if problems.count > 5 { warnings.append("\(field): \(problems.count - 5) more lines ignored") }
+    }
+
+    private static func base64(_ text: String, field: String) throws(Invalid) -> [UInt8] {
+        // Line breaks (as base64(1) writes them) are allowed; nothing else.
+        guard let data = Data(base64Encoded: text.filter { !$0.isWhitespace }), !text.isEmpty else { throw Invalid("\(field): not base64") }
+        return Array(data)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "no \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "\"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription)"
+        case DecodingError.dataCorrupted(let context): return context.debugDescription
+        default: return "\(error)"
+        }
+    }
+
+    /// The JSON body: the log and the crashed machine's snapshots, every field but `log` optional.
+    struct Document: Decodable {
+        var log: String
+        var moduleSections: String?
+        var procModules: String?
+        var kallsyms: String?
+        /// `/sys/kernel/notes`, base64.
+        var kernelNotes: String?
+        /// `/sys/module/MOD/notes/.note.gnu.build-id` by module, base64.
+        var moduleNotes: [String: String]?
+        var release: String?
+        var kaslrOffset: String?
+        var arch: String?
+        var kallsymsMode: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case log, kallsyms, release, arch
+            case moduleSections = "module_sections", procModules = "proc_modules", kernelNotes = "kernel_notes"
+            case moduleNotes = "module_notes", kaslrOffset = "kaslr_offset", kallsymsMode = "kallsyms_mode"
+        }
+
+        /// Any key, to refuse the ones this version does not know (a misspelt snapshot would be ignored silently).
+        private struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.first(where: { !known.contains($0.stringValue) }) {
+                throw Invalid("unknown field \"\(unknown.stringValue)\": expected \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            log = try container.decode(String.self, forKey: .log)
+            moduleSections = try container.decodeIfPresent(String.self, forKey: .moduleSections)
+            procModules = try container.decodeIfPresent(String.self, forKey: .procModules)
+            kallsyms = try container.decodeIfPresent(String.self, forKey: .kallsyms)
+            kernelNotes = try container.decodeIfPresent(String.self, forKey: .kernelNotes)
+            moduleNotes = try container.decodeIfPresent([String: String].self, forKey: .moduleNotes)
+            release = try container.decodeIfPresent(String.self, forKey: .release)
+            kaslrOffset = try container.decodeIfPresent(String.self, forKey: .kaslrOffset)
+            arch = try container.decodeIfPresent(String.self, forKey: .arch)
+            kallsymsMode = try container.decodeIfPresent(String.self, forKey: .kallsymsMode)
+        }
+    }
+}
