@@ -6,6 +6,8 @@ import ArchFixups
 struct CodeAnalysis {
     let fixup: any ArchFixup
     let context: PCContext?
+    /// The PC as the log printed it, for a report whose binary is not at hand.
+    var printedPC: UInt64?
 
     /// Bytes of the binary shown around the PC when the log printed none.
     static let binaryWindowBefore = 24
@@ -25,14 +27,16 @@ struct CodeAnalysis {
         guard let fault = dump.faultByteOffset ?? dump.startAddress.flatMap({ _ in 0 }), fault < bytes.count else {
             return (nil, "the code line marks no faulting instruction")
         }
-        // Addresses: the binary's place for the PC when known; s390 prints its own.
-        var start = (context?.session ?? 0) &- UInt64(fault)
-        var pc = context?.session
+        // Addresses: the binary's place for the PC when known; s390 prints its own;
+        // else the PC the log printed; else offsets in the dump (as decodecode shows them).
+        let knownPC = context?.session ?? printedPC
+        var start = knownPC.map { $0 &- UInt64(fault) } ?? 0
+        var pc = knownPC
         if let printed = dump.startAddress {
             start = context?.runtimeDelta.map { printed &- $0 } ?? printed
             pc = pc ?? printed &+ UInt64(fault)
         }
-        var instructions = decode(bytes, fault: fault, at: start, disassembler)
+        var instructions = decode(bytes, fault: fault, at: start, disassembler, shown: shownAddress(of: start))
         if let pc, pc != start &+ UInt64(fault) {
             // s390 marks the instruction at the PSW; the PC may be the one before it (a monitor call).
             // The instruction holding the PC.
@@ -40,9 +44,15 @@ struct CodeAnalysis {
             for index in instructions.indices { instructions[index].faulting = index == holding }
         }
         var listing = CodeListing(source: .log, instructionSet: set, instructions: [], note: nil)
+        if knownPC == nil, dump.startAddress == nil {
+            listing.note = "addresses are offsets in the dump: the PC's address is not known"
+        }
         if instructions.first?.address != start {
             let skipped = Int((instructions.first?.address ?? start) &- start)
-            if skipped > 0 { listing.note = "\(skipped) byte\(skipped == 1 ? "" : "s") before the first whole instruction not shown" }
+            if skipped > 0 {
+                let said = "\(skipped) byte\(skipped == 1 ? "" : "s") before the first whole instruction not shown"
+                listing.note = listing.note.map { $0 + "; " + said } ?? said
+            }
         }
         if let context {
             compare(bytes, start: start, fault: fault, context: context, into: &listing)
@@ -74,7 +84,7 @@ struct CodeAnalysis {
         guard !bytes.isEmpty else { return nil }
         let fault = Int(context.session &- start)
         var listing = CodeListing(source: .binary, instructionSet: set, instructions: [], note: nil)
-        listing.instructions = decode(bytes, fault: fault, at: start, disassembler).map { instruction in
+        listing.instructions = decode(bytes, fault: fault, at: start, disassembler, shown: shownAddress(of: start)).map { instruction in
             var located = instruction
             located.locations = context.locations(at: instruction.address)
             return runtime(located)
@@ -86,6 +96,30 @@ struct CodeAnalysis {
     /// Decodes the bytes so that an instruction starts at `fault`: fixed-width
     /// code from the first whole unit; x86 from the earliest byte whose
     /// decoding lands exactly on the faulting one (as `scripts/decodecode` does).
+    ///
+    /// Decoded at `shown` (so that branch targets read as the crashed
+    /// kernel's addresses, or as section offsets as objdump shows a `.ko`),
+    /// returned at session addresses from `start`.
+    private func decode(_ bytes: [UInt8], fault: Int, at start: UInt64, _ disassembler: Disassembler, shown: UInt64)
+        -> [ListedInstruction]
+    {
+        let shift = start &- shown
+        return decode(bytes, fault: fault, at: shown, disassembler).map { instruction in
+            var moved = instruction
+            moved.address = instruction.address &+ shift
+            return moved
+        }
+    }
+
+    /// Where code at session address `start` is decoded: its runtime address,
+    /// else its offset in its section (a `.ko` whose place is not known), else as is.
+    private func shownAddress(of start: UInt64) -> UInt64 {
+        guard let context else { return start }
+        if let delta = context.runtimeDelta { return start &+ delta }
+        if let place = context.filePlace(ofSession: start) { return place.offset }
+        return start
+    }
+
     private func decode(_ bytes: [UInt8], fault: Int, at start: UInt64, _ disassembler: Disassembler)
         -> [ListedInstruction]
     {
@@ -111,10 +145,19 @@ struct CodeAnalysis {
     }
 
     /// Session → runtime addresses, where the runtime place is known.
+    /// Session → runtime addresses, where the runtime place is known; the
+    /// binary's `function+offset` for each instruction.
     private func runtime(_ instruction: ListedInstruction) -> ListedInstruction {
-        guard let delta = context?.runtimeDelta else { return instruction }
+        guard let context else { return instruction }
         var moved = instruction
-        moved.address = instruction.address &+ delta
+        if let function = context.binary.symbols.symbol(containing: instruction.address) {
+            moved.symbol = function.name + "+0x" + hex(instruction.address &- fixup.normalizeCodeAddress(function.start))
+        }
+        if let delta = context.runtimeDelta {
+            moved.address = instruction.address &+ delta
+        } else {
+            moved.addressKnown = false
+        }
         return moved
     }
 

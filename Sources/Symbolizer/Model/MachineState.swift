@@ -27,7 +27,14 @@ public struct CodeListing: Sendable {
 
 /// One instruction of a ``CodeListing``.
 public struct ListedInstruction: Sendable {
+    /// The instruction's address in the crashed kernel when ``addressKnown``;
+    /// else a place only for ordering (the binary's own address space).
     public var address: UInt64
+    /// Whether ``address`` is the crashed kernel's (or, without a binary, the
+    /// log's); when not, ``symbol`` names the place.
+    public var addressKnown = true
+    /// `function+0xoff` in the binary, when the binary is at hand.
+    public var symbol: String?
     public var bytes: [UInt8]
     /// `mov 0x28(%rdi),%eax`.
     public var text: String

@@ -20,11 +20,12 @@ extension CodeListing: Encodable {
 }
 
 extension ListedInstruction: Encodable {
-    enum CodingKeys: String, CodingKey { case address, bytes, text, faulting, locations, access }
+    enum CodingKeys: String, CodingKey { case address, symbol, bytes, text, faulting, locations, access }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode("0x" + hex(address), forKey: .address)
+        try container.encode(addressKnown ? "0x" + hex(address) : nil, forKey: .address)
+        try container.encode(symbol, forKey: .symbol)
         try container.encode(bytes.map { String(hex(UInt64($0))).leftPadded(to: 2) }.joined(separator: " "), forKey: .bytes)
         try container.encode(text, forKey: .text)
         try container.encode(faulting, forKey: .faulting)

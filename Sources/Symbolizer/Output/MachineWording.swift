@@ -38,7 +38,8 @@ enum MachineWording {
         let textWidth = min(listing.instructions.map(\.text.count).max() ?? 0, 40)
         for instruction in listing.instructions {
             let bytes = instruction.bytes.map { String(hex(UInt64($0))).leftPadded(to: 2) }.joined(separator: " ")
-            var line = (instruction.faulting ? "=> " : "   ") + String(hex(instruction.address)) + ": "
+            let place = instruction.addressKnown ? String(hex(instruction.address)) : instruction.symbol ?? "?"
+            var line = (instruction.faulting ? "=> " : "   ") + place + ": "
             line += bytes.rightPadded(to: byteWidth) + " " + instruction.text.rightPadded(to: textWidth)
             if let location = instruction.locations.first {
                 line += "  " + location.fileAndLine

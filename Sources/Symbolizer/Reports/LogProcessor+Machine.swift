@@ -38,6 +38,7 @@ extension LogProcessor {
         else { return nil }
         current.machine.contextKnown = true
         current.machine.context = symbolizer.pcContext(for: current.report.frames[index])
+        current.machine.printedPC = current.report.frames[index].frame.address
         guard !current.machine.unnamed.isEmpty, current.machine.context != nil, let analysis = current.machine.analysis
         else { return nil }
         let named = analysis.namedRegisters(current.machine.unnamed)
@@ -56,6 +57,7 @@ extension LogProcessor {
         if !current.machine.contextKnown, let index = current.dumpFrames[.pc], index < report.frames.count, !current.userDump {
             current.machine.contextKnown = true
             current.machine.context = symbolizer.pcContext(for: report.frames[index])
+            current.machine.printedPC = report.frames[index].frame.address
         }
         if report.code == nil, report.codeNote == nil, let event = current.machine.code {
             (report.code, report.codeNote) = codeListing(for: event, report: &current)

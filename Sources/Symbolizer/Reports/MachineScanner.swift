@@ -28,6 +28,8 @@ struct MachineScanner {
     private(set) var code: CodeDumpEvent?
     /// The report's PC in its binary, once resolved.
     var context: PCContext?
+    /// The PC's runtime address as the log printed it (for a report without its binary).
+    var printedPC: UInt64?
     var contextKnown = false
 
     /// Reads a message of the report; returns what it printed of the machine state.
@@ -47,7 +49,7 @@ struct MachineScanner {
     }
 
     /// Analysis of what was read, with the PC's context.
-    var analysis: CodeAnalysis? { fixup.map { CodeAnalysis(fixup: $0, context: context) } }
+    var analysis: CodeAnalysis? { fixup.map { CodeAnalysis(fixup: $0, context: context, printedPC: printedPC) } }
 
     mutating func markNamed() { unnamed = [] }
 
