@@ -27,10 +27,10 @@ let package = Package(
             pkgConfig: "libdw",
             providers: [.apt(["libdw-dev", "libzstd-dev"])]
         ),
-        // The disassembler of the code around a faulting instruction (Debian's capstone 4).
+        // The disassembler of the code around a faulting instruction (Debian's capstone 4): its
+        // header only, no pkg-config (which would link it): the library is loaded on first use.
         .systemLibrary(
             name: "CCapstone",
-            pkgConfig: "capstone",
             providers: [.apt(["libcapstone-dev"])]
         ),
         .target(name: "ArchFixups"),

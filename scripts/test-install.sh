@@ -205,7 +205,7 @@ echo "test-install: make deb done after $((SECONDS - started)) s" >&2
 deb=$(tail -n 1 "$work/deb.log")
 same "make deb: the package's Version" "$(sh scripts/version.sh --deb)" "$(dpkg-deb -f "$deb" Version)"
 depends=$(dpkg-deb -f "$deb" Depends)
-has "make deb: Depends from dpkg-shlibdeps" "$depends" "libdw1 (>= " "libelf1 (>= " "libzstd1 (>= " "libc6 (>= "
+has "make deb: Depends from dpkg-shlibdeps" "$depends" "libdw1 (>= " "libelf1 (>= " "libzstd1 (>= " "libc6 (>= " "libcapstone4"
 same "make deb: the files packaged" "./usr/bin/ksymbolize
 ./usr/libexec/ksymbolize/ksymbolize-serve
 ./usr/share/bash-completion/completions/ksymbolize

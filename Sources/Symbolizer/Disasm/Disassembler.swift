@@ -16,6 +16,39 @@ public struct Instruction: Sendable, Equatable {
     public var text: String { operands.isEmpty ? mnemonic : mnemonic + " " + operands }
 }
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// libcapstone's entry points, loaded on first use (`libcapstone.so.4`, Debian's `libcapstone4`).
+private struct CapstoneLibrary: @unchecked Sendable {
+    typealias Open = @convention(c) (cs_arch, cs_mode, UnsafeMutablePointer<csh>?) -> cs_err
+    typealias Option = @convention(c) (csh, cs_opt_type, Int) -> cs_err
+    typealias Disasm =
+        @convention(c) (csh, UnsafePointer<UInt8>?, Int, UInt64, Int, UnsafeMutablePointer<UnsafeMutablePointer<cs_insn>?>?)
+        -> Int
+    typealias Free = @convention(c) (UnsafeMutablePointer<cs_insn>?, Int) -> Void
+    typealias Close = @convention(c) (UnsafeMutablePointer<csh>?) -> cs_err
+
+    let open: Open
+    let option: Option
+    let disasm: Disasm
+    let free: Free
+    let close: Close
+
+    /// `nil` when the library or one of its symbols is missing.
+    static let shared: CapstoneLibrary? = {
+        guard let library = dlopen("libcapstone.so.4", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libcapstone.so", RTLD_NOW | RTLD_LOCAL),
+            let open = dlsym(library, "cs_open"), let option = dlsym(library, "cs_option"),
+            let disasm = dlsym(library, "cs_disasm"), let free = dlsym(library, "cs_free"), let close = dlsym(library, "cs_close")
+        else { return nil }
+        return CapstoneLibrary(
+            open: unsafeBitCast(open, to: Open.self), option: unsafeBitCast(option, to: Option.self),
+            disasm: unsafeBitCast(disasm, to: Disasm.self), free: unsafeBitCast(free, to: Free.self),
+            close: unsafeBitCast(close, to: Close.self))
+    }()
+}
+
 /// Capstone behind a value type: decodes bytes of one instruction set.
 ///
 /// x86 is printed in AT&T syntax, as objdump and `scripts/decodecode` do.
@@ -24,9 +57,12 @@ public struct Disassembler: Sendable {
     public let instructionSet: InstructionSet
     public let littleEndian: Bool
 
-    /// `nil` when capstone cannot decode this instruction set (RISC-V in capstone 4).
+    /// Whether libcapstone could be loaded.
+    public static var isAvailable: Bool { CapstoneLibrary.shared != nil }
+
+    /// `nil` when capstone cannot decode this instruction set (RISC-V in capstone 4) or is not installed.
     public init?(instructionSet: InstructionSet, littleEndian: Bool) {
-        guard Self.mode(instructionSet, littleEndian: littleEndian) != nil else { return nil }
+        guard Self.mode(instructionSet, littleEndian: littleEndian) != nil, Self.isAvailable else { return nil }
         self.instructionSet = instructionSet
         self.littleEndian = littleEndian
     }
@@ -60,19 +96,20 @@ public struct Disassembler: Sendable {
     /// Decodes `bytes` as code at `address`, in order; a stretch that does
     /// not decode becomes `.byte` entries of one ``unit`` each.
     public func disassemble(_ bytes: [UInt8], at address: UInt64) -> [Instruction] {
-        guard let (arch, mode) = Self.mode(instructionSet, littleEndian: littleEndian) else { return [] }
+        guard let (arch, mode) = Self.mode(instructionSet, littleEndian: littleEndian), let capstone = CapstoneLibrary.shared
+        else { return [] }
         var handle: csh = 0
-        guard cs_open(arch, mode, &handle) == CS_ERR_OK else { return [] }
-        defer { cs_close(&handle) }
+        guard capstone.open(arch, mode, &handle) == CS_ERR_OK else { return [] }
+        defer { _ = capstone.close(&handle) }
         if instructionSet == .x86_64 || instructionSet == .i386 {
-            cs_option(handle, CS_OPT_SYNTAX, Int(CS_OPT_SYNTAX_ATT.rawValue))
+            _ = capstone.option(handle, CS_OPT_SYNTAX, Int(CS_OPT_SYNTAX_ATT.rawValue))
         }
         var result: [Instruction] = []
         var offset = 0
         while offset < bytes.count {
             var decoded: UnsafeMutablePointer<cs_insn>?
             let count = bytes.withUnsafeBufferPointer { buffer in
-                cs_disasm(handle, buffer.baseAddress! + offset, buffer.count - offset, address &+ UInt64(offset), 0, &decoded)
+                capstone.disasm(handle, buffer.baseAddress! + offset, buffer.count - offset, address &+ UInt64(offset), 0, &decoded)
             }
             if let decoded {
                 for index in 0..<count {
@@ -84,7 +121,7 @@ public struct Disassembler: Sendable {
                             mnemonic: Self.string(instruction.mnemonic), operands: Self.string(instruction.op_str), decoded: true))
                     offset += size
                 }
-                cs_free(decoded, count)
+                capstone.free(decoded, count)
             }
             guard offset < bytes.count else { break }
             // Not decodable here: one unit as data (an s390 instruction's own

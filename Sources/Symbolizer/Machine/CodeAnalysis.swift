@@ -21,7 +21,10 @@ struct CodeAnalysis {
             return (nil, "no disassembler for \(fixup.architecture.rawValue) (capstone 4 has no RISC-V)")
         }
         guard let disassembler = Disassembler(instructionSet: set, littleEndian: littleEndian) else {
-            return (nil, "capstone cannot decode \(set.rawValue)")
+            let reason =
+                Disassembler.isAvailable
+                ? "capstone cannot decode \(set.rawValue)" : "no disassembler: libcapstone.so.4 (Debian's libcapstone4) is not installed"
+            return (nil, reason)
         }
         let bytes = dump.bytes(littleEndian: littleEndian)
         guard let fault = dump.faultByteOffset ?? dump.startAddress.flatMap({ _ in 0 }), fault < bytes.count else {
