@@ -82,9 +82,9 @@ extension AArch64Fixup {
     public var patchSiteTables: [PatchSiteTable] {
         [
             PatchSiteTable(section: ".altinstructions", entrySizes: [12], encoding: .relative32, length: 4),
-            PatchSiteTable(section: "__jump_table", entrySizes: [16], encoding: .relative32, length: 4),
-            PatchSiteTable(section: "__patchable_function_entries", entrySizes: [8], encoding: .absolute, length: 8),
-            PatchSiteTable(section: "__mcount_loc", entrySizes: [8], encoding: .absolute, length: 4),
+            PatchSiteTable(section: "__jump_table", entrySizes: [16], encoding: .relative32, length: 4, bounds: ("__start___jump_table", "__stop___jump_table")),
+            PatchSiteTable(section: "__patchable_function_entries", entrySizes: [8], encoding: .absolute, length: 8, bounds: ("__start_mcount_loc", "__stop_mcount_loc")),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [8], encoding: .absolute, length: 4, bounds: ("__start_mcount_loc", "__stop_mcount_loc")),
         ]
     }
 

@@ -107,8 +107,8 @@ extension MIPSFixup {
     public var patchSiteTables: [PatchSiteTable] {
         let wide = architecture == .mips64
         return [
-            PatchSiteTable(section: "__jump_table", entrySizes: [wide ? 24 : 12], encoding: .absolute, length: 4),
-            PatchSiteTable(section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 8),
+            PatchSiteTable(section: "__jump_table", entrySizes: [wide ? 24 : 12], encoding: .absolute, length: 4, bounds: ("__start___jump_table", "__stop___jump_table")),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 8, bounds: ("__start_mcount_loc", "__stop_mcount_loc")),
         ]
     }
 

@@ -19,12 +19,21 @@ public struct PatchSiteTable: Sendable, Equatable {
     /// Bytes the kernel may rewrite from the site on (at least; the binary's
     /// instruction there counts too).
     public var length: Int
+    /// Where vmlinux's linker script merges the table into another section:
+    /// the symbols that bound it (`__start_mcount_loc`, `__stop_mcount_loc`).
+    public var bounds: (start: String, stop: String)?
 
-    public init(section: String, entrySizes: [Int], encoding: Encoding, length: Int) {
+    public init(section: String, entrySizes: [Int], encoding: Encoding, length: Int, bounds: (String, String)? = nil) {
         self.section = section
         self.entrySizes = entrySizes
         self.encoding = encoding
         self.length = length
+        self.bounds = bounds.map { (start: $0.0, stop: $0.1) }
+    }
+
+    public static func == (lhs: PatchSiteTable, rhs: PatchSiteTable) -> Bool {
+        lhs.section == rhs.section && lhs.entrySizes == rhs.entrySizes && lhs.encoding == rhs.encoding
+            && lhs.length == rhs.length && lhs.bounds?.start == rhs.bounds?.start && lhs.bounds?.stop == rhs.bounds?.stop
     }
 }
 

@@ -68,8 +68,8 @@ extension PowerPCFixup {
     public var patchSiteTables: [PatchSiteTable] {
         let wide = architecture != .powerpc
         return [
-            PatchSiteTable(section: "__jump_table", entrySizes: [wide ? 16 : 12], encoding: .relative32, length: 4),
-            PatchSiteTable(section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 4),
+            PatchSiteTable(section: "__jump_table", entrySizes: [wide ? 16 : 12], encoding: .relative32, length: 4, bounds: ("__start___jump_table", "__stop___jump_table")),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 4, bounds: ("__start_mcount_loc", "__stop_mcount_loc")),
             PatchSiteTable(section: "__patchable_function_entries", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 8),
         ]
     }

@@ -37,8 +37,8 @@ extension S390Fixup {
     /// Static keys (6-byte branches), ftrace's call sites and alternatives.
     public var patchSiteTables: [PatchSiteTable] {
         [
-            PatchSiteTable(section: "__jump_table", entrySizes: [16], encoding: .relative32, length: 6),
-            PatchSiteTable(section: "__mcount_loc", entrySizes: [8], encoding: .absolute, length: 6),
+            PatchSiteTable(section: "__jump_table", entrySizes: [16], encoding: .relative32, length: 6, bounds: ("__start___jump_table", "__stop___jump_table")),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [8], encoding: .absolute, length: 6, bounds: ("__start_mcount_loc", "__stop_mcount_loc")),
             PatchSiteTable(section: ".altinstructions", entrySizes: [12, 14], encoding: .relative32, length: 6),
         ]
     }

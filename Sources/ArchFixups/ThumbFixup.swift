@@ -93,8 +93,8 @@ extension ThumbFixup {
     /// ftrace's `mcount` calls and static keys (absolute pointers: no relative jump labels on ARM).
     public var patchSiteTables: [PatchSiteTable] {
         [
-            PatchSiteTable(section: "__mcount_loc", entrySizes: [4], encoding: .absolute, length: 4),
-            PatchSiteTable(section: "__jump_table", entrySizes: [12], encoding: .absolute, length: 4),
+            PatchSiteTable(section: "__mcount_loc", entrySizes: [4], encoding: .absolute, length: 4, bounds: ("__start_mcount_loc", "__stop_mcount_loc")),
+            PatchSiteTable(section: "__jump_table", entrySizes: [12], encoding: .absolute, length: 4, bounds: ("__start___jump_table", "__stop___jump_table")),
             PatchSiteTable(section: "__patchable_function_entries", entrySizes: [4], encoding: .absolute, length: 4),
         ]
     }

@@ -54,13 +54,21 @@ extension X86Fixup {
     public var patchSiteTables: [PatchSiteTable] {
         let wide = architecture == .x86_64
         return [
-            PatchSiteTable(section: ".altinstructions", entrySizes: [12, 14, 13], encoding: .relative32, length: 5),
-            PatchSiteTable(section: "__jump_table", entrySizes: [wide ? 16 : 12], encoding: .relative32, length: 5),
-            PatchSiteTable(section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 5),
+            PatchSiteTable(
+                section: ".altinstructions", entrySizes: [12, 14, 13], encoding: .relative32, length: 5,
+                bounds: ("__alt_instructions", "__alt_instructions_end")),
+            PatchSiteTable(
+                section: "__jump_table", entrySizes: [wide ? 16 : 12], encoding: .relative32, length: 5,
+                bounds: ("__start___jump_table", "__stop___jump_table")),
+            PatchSiteTable(
+                section: "__mcount_loc", entrySizes: [wide ? 8 : 4], encoding: .absolute, length: 5,
+                bounds: ("__start_mcount_loc", "__stop_mcount_loc")),
             PatchSiteTable(section: ".return_sites", entrySizes: [4], encoding: .relative32, length: 5),
             PatchSiteTable(section: ".retpoline_sites", entrySizes: [4], encoding: .relative32, length: 6),
             PatchSiteTable(section: ".call_sites", entrySizes: [4], encoding: .relative32, length: 5),
-            PatchSiteTable(section: ".static_call_sites", entrySizes: [8], encoding: .relative32, length: 5),
+            PatchSiteTable(
+                section: ".static_call_sites", entrySizes: [8], encoding: .relative32, length: 5,
+                bounds: ("__start_static_call_sites", "__stop_static_call_sites")),
             PatchSiteTable(section: ".ibt_endbr_seal", entrySizes: [4], encoding: .relative32, length: 4),
             PatchSiteTable(section: ".parainstructions", entrySizes: [wide ? 16 : 8], encoding: .absolute, length: 5),
             PatchSiteTable(section: ".smp_locks", entrySizes: [4], encoding: .relative32, length: 1),

@@ -36,8 +36,7 @@ struct MachineCodeTests {
 
     /// llvm-objdump's instruction at `offset` of `section` of a `.ko`: its mnemonic and operands.
     static func objdump(_ module: String, section: String, offset: UInt64) throws -> (String, String)? {
-        let tool = ["/usr/bin/llvm-objdump", "/usr/bin/llvm-objdump-14"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let path = try #require(tool, "llvm-objdump (llvm-14, installed by scripts/setup.sh --test)")
+        let path = try #require(llvmObjdump, "llvm-objdump (llvm-14, installed by scripts/setup.sh --test)")
         let output = try Samples.run(path, [
             "-d", "--no-show-raw-insn", "-j", section, "--start-address=0x" + String(offset, radix: 16),
             "--stop-address=0x" + String(offset + 1, radix: 16), module,
@@ -51,6 +50,11 @@ struct MachineCodeTests {
             return (String(words[0]), operands.joined(separator: " "))
         }
         return nil
+    }
+
+    /// LLVM's objdump, as Debian's llvm-14 installs it (unversioned only with the `llvm` package).
+    static let llvmObjdump = ["/usr/bin/llvm-objdump", "/usr/bin/llvm-objdump-14", "/usr/lib/llvm-14/bin/llvm-objdump"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
     }
 
     /// Operands compared without blanks, `%`, and register-name spellings that only differ in form.
@@ -185,6 +189,85 @@ struct MachineCodeTests {
         #expect(between.contains("**Registers:** "))
         #expect(between.contains("`RDI` = `0000000000000000` `[o, NULL]`"))
         #expect(between.contains("`RSI` = `0000000000000002` `[bias]`"))
+    }
+
+    /// An oops at `vfs_write+0x21` of Debian's own amd64 vmlinux (`movl 0x44(%rdi),%eax`,
+    /// `file->f_mode` with `file == NULL`), its `Code:` bytes cut from that vmlinux
+    /// with `__fentry__`'s call turned into the NOP a running kernel has there.
+    static func vfsWriteOops(vmlinux: String, flip: Int? = nil) throws -> String {
+        let sections = try Samples.run("/usr/bin/readelf", ["-SW", vmlinux])
+        let text = try #require(sections.split(separator: "\n").first { $0.contains(" .text ") })
+        let fields = text.split(separator: " ").map(String.init)
+        let column = try #require(fields.firstIndex(of: ".text"))
+        let textAddress = try #require(UInt64(fields[column + 2], radix: 16))
+        let textOffset = try #require(UInt64(fields[column + 3], radix: 16))
+        let tool = try #require(Self.llvmObjdump, "llvm-objdump (llvm-14, installed by scripts/setup.sh --test)")
+        let symbols = try Samples.run("/bin/sh", ["-c", "\"$1\" -t \"$0\" | grep -w 'vfs_write$'", vmlinux, tool])
+        let entry = try #require(UInt64(symbols.prefix(16), radix: 16))
+        let pc = entry + 0x21
+        let handle = try #require(FileHandle(forReadingAtPath: vmlinux))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: textOffset + (pc - 42 - textAddress))
+        var bytes = [UInt8](try #require(try handle.read(upToCount: 64)))
+        bytes.replaceSubrange(9..<14, with: [0x0f, 0x1f, 0x44, 0x00, 0x00])  // the call to __fentry__, patched
+        if let flip { bytes[42 + flip] ^= 0xff }
+        let code = bytes.enumerated().map { $0.offset == 42 ? "<\(Self.hex2($0.element))>" : Self.hex2($0.element) }
+        return """
+            [  100.000100] BUG: kernel NULL pointer dereference, address: 0000000000000044
+            [  100.000101] #PF: supervisor read access in kernel mode
+            [  100.000102] Oops: 0000 [#1] PREEMPT SMP NOPTI
+            [  100.000103] CPU: 0 PID: 90 Comm: sh Not tainted 6.1.0-50-amd64 #1  Debian 6.1.176-1
+            [  100.000104] RIP: 0010:vfs_write+0x21/0x3e3
+            [  100.000105] Code: \(code.joined(separator: " "))
+            [  100.000106] RSP: 0018:ffffb4c1c05abe80 EFLAGS: 00010246
+            [  100.000107] RAX: 0000000000000000 RBX: 0000000000000005 RCX: 0000000000000000
+            [  100.000108] RDX: 0000000000000005 RSI: 000000002d2148f0 RDI: 0000000000000000
+
+            """
+    }
+
+    static func hex2(_ byte: UInt8) -> String { byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
+
+    @Test("a fault in Debian's amd64 vmlinux: its bytes, its patched __fentry__ call, file->f_mode, the registers")
+    func vmlinuxFault() throws {
+        let vmlinux = try #require(try Samples.Sample(directory: "x86_64").vmlinux())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ksym-vfs-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for flip in [nil, 3] as [Int?] {
+            let log = directory.appendingPathComponent("oops-\(flip ?? 0).log").path
+            try Self.vfsWriteOops(vmlinux: vmlinux, flip: flip).write(toFile: log, atomically: true, encoding: .utf8)
+            let result = try CLI.run(["--format", "json", "--vmlinux", vmlinux, log])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let crash = try #require(Self.reports(document).first)
+            let code = try #require(crash["code"] as? [String: Any])
+            if let flip {
+                #expect(code["matches_binary"] as? Bool == false)
+                #expect(code["mismatch_offset"] as? Int == flip)
+                let frames = crash["frames"] as? [[String: Any]] ?? []
+                #expect(frames.contains { ($0["mismatch"] as? String ?? "").contains("Code: bytes differ from") }, "a mismatch proof on the frame")
+                continue
+            }
+            #expect(code["matches_binary"] as? Bool == true)
+            #expect((code["excused_bytes"] as? Int ?? 0) >= 5, "the NOP where the binary calls __fentry__ (vmlinux's __mcount_loc)")
+            let instructions = try #require(code["instructions"] as? [[String: Any]])
+            let faulting = try #require(instructions.first { $0["faulting"] as? Bool == true })
+            #expect(faulting["symbol"] as? String == "vfs_write+0x21")
+            #expect(Self.decimalized(faulting["text"] as? String ?? "") == Self.decimalized("movl 68(%rdi), %eax"))
+            #expect(instructions.contains { $0["symbol"] as? String == "vfs_write+0x0" && $0["text"] as? String == "nopl (%rax, %rax)" })
+            let access = try #require(faulting["access"] as? [String: Any])
+            let file = (access["variables"] as? [[String: Any]])?.first { $0["name"] as? String == "file" }
+            #expect(file?["member"] as? String == "f_mode")
+            #expect(file?["struct"] as? String == "struct file")
+            let registers = try #require(crash["registers"] as? [[String: Any]])
+            let named = Dictionary(uniqueKeysWithValues: registers.map { register in
+                (register["name"] as? String ?? "", (register["variables"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+            })
+            #expect(named["RDI"] == ["file"])
+            #expect(named["RSI"] == ["buf"])
+            #expect(named["RDX"] == ["count"])
+            #expect(named["RCX"] == ["pos"])
+        }
     }
 
     @Test("text output: the disassembly under Code:, the variables after the register values")

@@ -20,7 +20,11 @@ final class LoadedBinary {
     let fixup: any ArchFixup
     var isVmlinux: Bool { contents.kind.isKernelImage }
     /// The code and what of it varies at run time, for the machine-code analysis (read on first use).
-    lazy var codeImage = CodeImage(path: path, fixup: fixup)
+    lazy var codeImage = CodeImage(path: path, fixup: fixup) { [contents] names in
+        var found: [String: UInt64] = [:]
+        for symbol in contents.symbols where names.contains(symbol.name) { found[symbol.name] = symbol.value }
+        return found
+    }
 
     init(
         name: String, path: String, contents: ElfContents, layout: ModuleLayout, symbols: SymbolIndex,

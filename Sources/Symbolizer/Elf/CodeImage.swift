@@ -40,12 +40,15 @@ final class CodeImage: @unchecked Sendable {
     private var sites: [UInt32: [(offset: UInt64, length: Int)]] = [:]
     private var tablesRead = false
     private let fixup: any ArchFixup
+    /// The values of the named symbols (vmlinux's table bounds), read when asked.
+    private let symbolValues: (Set<String>) -> [String: UInt64]
     /// Why the file could not be read, when it could not.
     private(set) var failure: String?
 
-    init(path: String, fixup: any ArchFixup) {
+    init(path: String, fixup: any ArchFixup, symbolValues: @escaping (Set<String>) -> [String: UInt64] = { _ in [:] }) {
         self.path = path
         self.fixup = fixup
+        self.symbolValues = symbolValues
         littleEndian = true
         is64Bit = true
         var little = true
@@ -120,20 +123,37 @@ final class CodeImage: @unchecked Sendable {
         for key in sites.keys { sites[key]!.sort { $0.offset < $1.offset } }
     }
 
-    /// vmlinux: its patch tables, decoded.
+    /// vmlinux: its patch tables, decoded: a section of their own, or the
+    /// stretch between their bounding symbols where the linker script merged
+    /// them into another (`__start_mcount_loc` in `.init.data`).
     private func readTables(_ elf: OpaquePointer) {
         var shstrndx = 0
         guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { return }
-        let tables = Dictionary(fixup.patchSiteTables.map { ($0.section, $0) }, uniquingKeysWith: { first, _ in first })
+        var headers: [(scn: OpaquePointer, shdr: GElf_Shdr, name: String)] = []
         var scn = elf_nextscn(elf, nil)
         while let current = scn {
             var shdr = GElf_Shdr()
-            if gelf_getshdr(current, &shdr) != nil,
-                let name = elf_strptr(elf, shstrndx, Int(shdr.sh_name)).map({ String(cString: $0) }), let table = tables[name]
-            {
-                readTable(table, scn: current, little: littleEndian, wide: is64Bit)
+            if gelf_getshdr(current, &shdr) != nil {
+                headers.append((current, shdr, elf_strptr(elf, shstrndx, Int(shdr.sh_name)).map { String(cString: $0) } ?? ""))
             }
             scn = elf_nextscn(elf, current)
+        }
+        let bounded = fixup.patchSiteTables.filter { table in !headers.contains { $0.name == table.section } }
+        let wanted = Set(bounded.flatMap { table in table.bounds.map { [$0.start, $0.stop] } ?? [] })
+        let symbols = wanted.isEmpty ? [:] : symbolValues(wanted)
+        for table in fixup.patchSiteTables {
+            if let own = headers.first(where: { $0.name == table.section }), let bytes = Self.data(own.scn) {
+                readTable(table, bytes[...], at: own.shdr.sh_addr)
+            } else if let bounds = table.bounds, let start = symbols[bounds.start], let stop = symbols[bounds.stop], stop > start,
+                let holder = headers.first(where: {
+                    $0.shdr.sh_addr <= start && stop <= $0.shdr.sh_addr &+ $0.shdr.sh_size && $0.shdr.sh_type != UInt32(SHT_NOBITS)
+                }),
+                let bytes = Self.data(holder.scn)
+            {
+                let from = Int(start &- holder.shdr.sh_addr)
+                let to = min(bytes.count, Int(stop &- holder.shdr.sh_addr))
+                if from < to { readTable(table, bytes[from..<to], at: start) }
+            }
         }
         for key in sites.keys { sites[key]!.sort { $0.offset < $1.offset } }
     }
@@ -200,17 +220,19 @@ final class CodeImage: @unchecked Sendable {
     }
 
     /// vmlinux: the table's entries, decoded; sites kept by the code section holding them.
-    private func readTable(_ table: PatchSiteTable, scn: OpaquePointer, little: Bool, wide: Bool) {
-        var shdr = GElf_Shdr()
-        guard gelf_getshdr(scn, &shdr) != nil, let bytes = Self.data(scn), !bytes.isEmpty else { return }
-        guard let entrySize = table.entrySizes.first(where: { bytes.count % $0 == 0 }) else { return }
+    /// One table's entries (`table`'s bytes, the first at link address `address`).
+    private func readTable(_ table: PatchSiteTable, _ slice: ArraySlice<UInt8>, at address: UInt64) {
+        let bytes = Array(slice)
+        let little = littleEndian
+        let wide = is64Bit
+        guard !bytes.isEmpty, let entrySize = table.entrySizes.first(where: { bytes.count % $0 == 0 }) else { return }
         var entry = 0
         while entry + entrySize <= bytes.count {
             let site: UInt64
             switch table.encoding {
             case .relative32:
                 let delta = Int64(Int32(bitPattern: Self.read32(bytes, entry, little: little)))
-                site = shdr.sh_addr &+ UInt64(entry) &+ UInt64(bitPattern: delta)
+                site = address &+ UInt64(entry) &+ UInt64(bitPattern: delta)
             case .absolute:
                 site =
                     wide

@@ -107,11 +107,29 @@ struct CodeAnalysis {
         -> [ListedInstruction]
     {
         let shift = start &- shown
-        return decode(bytes, fault: fault, at: shown, disassembler).map { instruction in
+        return decode(bytes, fault: fault, at: shown, disassembler, session: context == nil ? nil : start).map { instruction in
             var moved = instruction
             moved.address = instruction.address &+ shift
             return moved
         }
+    }
+
+    /// Offsets from session address `low`, below `count`, where the binary's
+    /// instructions start, decoded from the start of the function holding the
+    /// end when it is near; `nil` without the binary or a near start.
+    private func boundaries(from low: UInt64, count: Int, _ disassembler: Disassembler) -> Set<Int>? {
+        guard let context else { return nil }
+        let high = low &+ UInt64(count)
+        guard let function = context.binary.symbols.symbol(containing: high) else { return nil }
+        let entry = fixup.normalizeCodeAddress(function.start)
+        guard entry <= high, high &- entry <= 0x4000 else { return nil }
+        let bytes = context.binaryBytes(at: entry, count: Int(high &- entry))
+        guard bytes.count == Int(high &- entry) else { return nil }
+        var known = Set<Int>()
+        for instruction in disassembler.disassemble(bytes, at: entry) where instruction.address >= low {
+            known.insert(Int(instruction.address &- low))
+        }
+        return known
     }
 
     /// Where code at session address `start` is decoded: its runtime address,
@@ -119,11 +137,12 @@ struct CodeAnalysis {
     private func shownAddress(of start: UInt64) -> UInt64 {
         guard let context else { return start }
         if let delta = context.runtimeDelta { return start &+ delta }
-        if let place = context.filePlace(ofSession: start) { return place.offset }
+        // vmlinux at its link addresses; a module at its section offsets.
+        if !context.binary.isVmlinux, let place = context.filePlace(ofSession: start) { return place.offset }
         return start
     }
 
-    private func decode(_ bytes: [UInt8], fault: Int, at start: UInt64, _ disassembler: Disassembler)
+    private func decode(_ bytes: [UInt8], fault: Int, at start: UInt64, _ disassembler: Disassembler, session: UInt64?)
         -> [ListedInstruction]
     {
         var first = fault % disassembler.unit
@@ -131,7 +150,11 @@ struct CodeAnalysis {
             // The earliest start that decodes cleanly up to the fault; failing
             // that (an instruction capstone lacks, s390's `mc`), the earliest
             // whose undecodable units still land on it.
-            let candidates = Array(stride(from: fault % disassembler.unit, to: fault, by: disassembler.unit))
+            // Where the binary is at hand, only its own instruction boundaries.
+            var candidates = Array(stride(from: fault % disassembler.unit, to: fault, by: disassembler.unit))
+            if let session, let known = boundaries(from: session, count: fault, disassembler), !known.isEmpty {
+                candidates = candidates.filter { known.contains($0) }
+            }
             let decodings = candidates.lazy.map { candidate in
                 (candidate, disassembler.disassemble(Array(bytes[candidate..<fault]), at: start &+ UInt64(candidate)))
             }
