@@ -59,7 +59,7 @@ final class CodeImage: @unchecked Sendable {
                 guard gelf_getehdr(elf, &ehdr) != nil else { throw .notELF(path: path, reason: LibraryErrors.elf) }
                 little = ehdr.e_ident.5 == UInt8(ELFDATA2LSB)
                 wide = ehdr.e_ident.4 == UInt8(ELFCLASS64)
-                self.read(elf: elf, relocatable: Int32(ehdr.e_type) == ET_REL, fixup: fixup, little: little, wide: wide)
+                self.read(elf: elf, relocatable: Int32(ehdr.e_type) == ET_REL, fixup: fixup)
             }
         } catch {
             failure = error.description
@@ -88,7 +88,7 @@ final class CodeImage: @unchecked Sendable {
         return ranges[..<next].suffix(4).contains { $0.contains(offset) }
     }
 
-    private func read(elf: OpaquePointer, relocatable: Bool, fixup: any ArchFixup, little: Bool, wide: Bool) {
+    private func read(elf: OpaquePointer, relocatable: Bool, fixup: any ArchFixup) {
         var shstrndx = 0
         guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { return }
         var byName: [String: OpaquePointer] = [:]

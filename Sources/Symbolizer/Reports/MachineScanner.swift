@@ -4,7 +4,8 @@ import ArchFixups
 /// disassembly under a `Code:` line, the variables of a register line.
 public enum MachineNotes: Sendable {
     /// A register line's registers, named; `inline` when the line prints
-    /// `NAME: value` pairs (the names go after the values), else below it.
+    /// `NAME: value` pairs (the names go after the line's own text, or on a
+    /// line below it when it ends in CR), else each register on a line below.
     case registers([NamedRegister], inline: Bool)
     /// The code dump of the line, disassembled (or why it is not).
     case code(CodeListing?, note: String?)
