@@ -165,6 +165,8 @@ final class CodeImage: @unchecked Sendable {
         fixup: any ArchFixup, tables: [String: PatchSiteTable], byIndex byName: [String: OpaquePointer]
     ) {
         guard let symbols = elf_getdata(symtab, nil) else { return }
+        var header = GElf_Ehdr()
+        let little = gelf_getehdr(elf, &header) == nil || header.e_ident.5 == UInt8(ELFDATA2LSB)
         var shstrndx = 0
         _ = elf_getshdrstrndx(elf, &shstrndx)
         for (scn, shdr) in relocationSections {
@@ -192,7 +194,7 @@ final class CodeImage: @unchecked Sendable {
                     guard gelf_getrel(data, Int32(index), &rel) != nil else { continue }
                     (offset, info) = (rel.r_offset, rel.r_info)
                 }
-                guard let (symbolIndex, type) = fixup.relocationSymbolAndType(info: info, littleEndian: littleEndianGuess(elf))
+                guard let (symbolIndex, type) = fixup.relocationSymbolAndType(info: info, littleEndian: little)
                 else { continue }
                 if isCode {
                     relocated[target, default: []].append(fixup.relocatedBytes(type: type, offset: offset))
@@ -203,7 +205,7 @@ final class CodeImage: @unchecked Sendable {
                 guard gelf_getsym(symbols, Int32(symbolIndex), &symbol) != nil else { continue }
                 if !isRela, let targetBytes, Int(offset) + 4 <= targetBytes.count {
                     // REL (32-bit ARM, MIPS): the addend is the field's own value.
-                    addend = Int64(Int32(bitPattern: Self.read32(targetBytes, Int(offset), little: littleEndianGuess(elf))))
+                    addend = Int64(Int32(bitPattern: Self.read32(targetBytes, Int(offset), little: little)))
                 }
                 let site = symbol.st_value &+ UInt64(bitPattern: addend)
                 let section = UInt32(symbol.st_shndx)
@@ -211,12 +213,6 @@ final class CodeImage: @unchecked Sendable {
                 sites[section, default: []].append((site, table.length))
             }
         }
-    }
-
-    private func littleEndianGuess(_ elf: OpaquePointer) -> Bool {
-        var ehdr = GElf_Ehdr()
-        guard gelf_getehdr(elf, &ehdr) != nil else { return true }
-        return ehdr.e_ident.5 == UInt8(ELFDATA2LSB)
     }
 
     /// vmlinux: the table's entries, decoded; sites kept by the code section holding them.
