@@ -8,7 +8,9 @@ public enum LogSyntax {
     /// The architecture whose register dump prints this message (prefixes
     /// already removed), if only one does.
     public static func registerDump(_ message: Substring) -> Architecture? {
-        let trimmed = message.drop { $0 == " " }
+        let trimmed = message[(message.utf8.firstIndex { $0 != UInt8(ascii: " ") } ?? message.endIndex)...]
+        // Each line below starts with one of these letters: most messages are decided by their first byte.
+        guard let first = trimmed.utf8.first, "REPpxesNMK".utf8.contains(first) else { return nil }
         if trimmed.hasPrefix("RIP: ") || trimmed.hasPrefix("RIP  [<") || trimmed.hasPrefix("RSP: ")
             || trimmed.hasPrefix("RAX: ")
         {

@@ -88,30 +88,48 @@ public struct RegisterDumpReader: Sendable {
     /// architecture knows it (so `RSP: 0018:ffff…`, `EFLAGS:` and `CR2:` are
     /// kept out, and `pc : [<bf00001c>]` is read inside its brackets).
     private func namedPairs(_ text: Substring) -> [RegisterValue] {
+        // On the bytes: this runs on every line of an open report.
+        let bytes = text.withUTF8Bytes { Array($0) }
+        var tokens: [Range<Int>] = []
+        var position = 0
+        while position < bytes.count {
+            while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+            let start = position
+            while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x09 { position += 1 }
+            if position > start { tokens.append(start..<position) }
+        }
         var registers: [RegisterValue] = []
-        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
         var index = 0
         while index < tokens.count {
             var name = tokens[index]
             var valueIndex = index + 1
-            if name.hasSuffix(":") {
-                name = name.dropLast()
-            } else if valueIndex < tokens.count, tokens[valueIndex] == ":" {
+            if bytes[name.upperBound - 1] == 0x3a {
+                name = name.lowerBound..<(name.upperBound - 1)
+            } else if valueIndex < tokens.count, tokens[valueIndex].count == 1, bytes[tokens[valueIndex].lowerBound] == 0x3a {
                 valueIndex += 1
             } else {
                 index += 1
                 continue
             }
-            guard valueIndex < tokens.count, let dwarf = fixup.dwarfRegister(named: String(name)) else {
+            // Register names are short words: anything else is not worth a lookup.
+            guard valueIndex < tokens.count, !name.isEmpty, name.count <= 8,
+                let dwarf = fixup.dwarfRegister(named: String(decoding: bytes[name], as: UTF8.self))
+            else {
                 index = valueIndex
                 continue
             }
             var token = tokens[valueIndex]
-            if token.hasPrefix("[<"), token.hasSuffix(">]") { token = token.dropFirst(2).dropLast(2) }
+            // `pc : [<bf00001c>]`: the value inside the brackets.
+            if token.count >= 4, bytes[token.lowerBound] == 0x5b, bytes[token.lowerBound + 1] == 0x3c,
+                bytes[token.upperBound - 2] == 0x3e, bytes[token.upperBound - 1] == 0x5d
+            {
+                token = (token.lowerBound + 2)..<(token.upperBound - 2)
+            }
             // x86-64 `RSP: 0018:ffffd029c05ab9f0`: the segment selector, then the value.
-            if let colon = token.firstIndex(of: ":") { token = token[token.index(after: colon)...] }
-            if token.count >= 8, token.count <= 16, let value = UInt64(token, radix: 16) {
-                registers.append(RegisterValue(name: String(name), value: value, dwarfNumber: dwarf, digits: token.count))
+            if let colon = bytes[token].firstIndex(of: 0x3a) { token = (colon + 1)..<token.upperBound }
+            if token.count >= 8, token.count <= 16, let value = UInt64(String(decoding: bytes[token], as: UTF8.self), radix: 16) {
+                registers.append(
+                    RegisterValue(name: String(decoding: bytes[name], as: UTF8.self), value: value, dwarfNumber: dwarf, digits: token.count))
             }
             index = valueIndex + 1
         }

@@ -1,10 +1,6 @@
 import ArchFixups
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Loaded binaries kept between runs, for a long-running service: a run
 /// (one ``Symbolizer``) given a cache takes the binaries it needs from it and
 /// gives them back when it ends.
@@ -48,11 +44,7 @@ public final class BinaryCache: Sendable {
     struct Key: Hashable, Sendable {
         var name: String
         var path: String
-        var device: UInt64
-        var inode: UInt64
-        var size: Int64
-        var modified: Int64
-        var modifiedNanoseconds: Int64
+        var file: FileIdentity
         var buildID: String?
         var architecture: Architecture?
         /// What else decides the loaded binary: a module's layout.
@@ -60,15 +52,10 @@ public final class BinaryCache: Sendable {
 
         /// `nil` when the file cannot be looked at (the load will say why).
         init?(name: String, path: String, architecture: Architecture?, variant: String = "") {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
+            guard let file = FileIdentity(path: path) else { return nil }
             self.name = name
             self.path = path
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
-            size = Int64(info.st_size)
-            modified = Int64(info.st_mtim.tv_sec)
-            modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+            self.file = file
             buildID = ElfReader.buildID(path: path)
             self.architecture = architecture
             self.variant = variant
@@ -174,9 +161,7 @@ extension LoadedBinary {
     /// far (an average figure each). The service's documented bound on its
     /// resident memory rests on this estimate; the soak test checks it.
     var estimatedMemory: Int {
-        var fileSize = 0
-        var info = stat()
-        if stat(path, &info) == 0 { fileSize = Int(info.st_size) }
+        let fileSize = FileIdentity(path: path).map { Int($0.size) } ?? 0
         let sections = contents.sections.reduce(0) { $0 + ($1.isNoBits ? 0 : Int(clamping: $1.size)) }
         return max(fileSize, sections) + contents.symbolTable.count * 96 + (dwarf?.unitsRead ?? 0) * 48 * 1024
     }

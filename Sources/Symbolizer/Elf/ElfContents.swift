@@ -135,9 +135,15 @@ public struct ElfContents: Sendable {
     /// vmlinux, from `vermagic=` for a module.
     public var kernelRelease: String? {
         if let banner = kernelBanner, banner.hasPrefix("Linux version ") {
-            return banner.dropFirst("Linux version ".count).split(separator: " ").first.map(String.init)
+            return Self.firstWord(banner.utf8.dropFirst("Linux version ".utf8.count))
         }
-        return modinfo["vermagic"]?.split(separator: " ").first.map(String.init)
+        return modinfo["vermagic"].flatMap { Self.firstWord($0.utf8[...]) }
+    }
+
+    /// The first space-separated word of a text (asked for every frame: bytes, not characters).
+    private static func firstWord(_ text: Substring.UTF8View) -> String? {
+        let word = text.drop { $0 == 0x20 }.prefix { $0 != 0x20 }
+        return word.isEmpty ? nil : String(Substring(word))
     }
 
     /// The section with this index, if any.

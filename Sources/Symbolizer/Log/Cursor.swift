@@ -1,10 +1,12 @@
+import ArchFixups
+
 /// A byte cursor over a message.
 struct Cursor {
     let bytes: [UInt8]
     var position: Int = 0
 
     init(_ text: Substring) {
-        bytes = Array(text.utf8)
+        bytes = text.withUTF8Bytes { Array($0) }
     }
 
     var atEnd: Bool { position >= bytes.count }
@@ -28,11 +30,12 @@ struct Cursor {
     }
 
     mutating func consume(_ literal: String) -> Bool {
-        let utf8 = Array(literal.utf8)
-        guard position + utf8.count <= bytes.count, Array(bytes[position..<position + utf8.count]) == utf8 else {
-            return false
+        var next = position
+        for byte in literal.utf8 {
+            guard next < bytes.count, bytes[next] == byte else { return false }
+            next += 1
         }
-        position += utf8.count
+        position = next
         return true
     }
 

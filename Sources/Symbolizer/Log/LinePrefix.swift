@@ -93,7 +93,7 @@ public enum LinePrefix {
     /// `fedora-riscv-4 login: ` glued in front of a console line (a serial console's
     /// login prompt), when a kernel time stamp follows.
     private static func loginPrompt(_ text: Substring) -> Substring? {
-        guard let login = ByteSearch.firstRange(of: " login: ", in: text.prefix(80)) else { return nil }
+        guard let login = ByteSearch.firstRange(of: " login: ", in: text, withinFirst: 80) else { return nil }
         let host = text[..<login.lowerBound]
         guard !host.isEmpty, !host.contains(" ") else { return nil }
         let rest = text[login.upperBound...]
@@ -126,11 +126,13 @@ public enum LinePrefix {
 
     /// `dmesg -x`: `kern  :warn  : `.
     private static func facility(_ text: Substring) -> Substring? {
-        guard let colon = text.prefix(12).firstIndex(of: ":"), facilities.contains(text[..<colon].trimmingSpaces) else {
+        guard let colon = text.utf8.prefix(12).firstIndex(of: UInt8(ascii: ":")),
+            facilities.contains(text[..<colon].trimmingSpaces)
+        else {
             return nil
         }
-        let afterFacility = text[text.index(after: colon)...]
-        guard let second = afterFacility.prefix(10).firstIndex(of: ":"),
+        let afterFacility = text[text.utf8.index(after: colon)...]
+        guard let second = afterFacility.utf8.prefix(10).firstIndex(of: UInt8(ascii: ":")),
             levels.contains(afterFacility[..<second].trimmingSpaces)
         else { return nil }
         var rest = afterFacility[afterFacility.index(after: second)...]
@@ -143,7 +145,7 @@ public enum LinePrefix {
     /// `10:00:01.123456`, or an ISO date-time), the others date words,
     /// numbers, a host name or a `facility.level`.
     private static func syslog(_ text: Substring) -> Substring? {
-        guard let kernel = ByteSearch.firstRange(of: "kernel:", in: text.prefix(120)) else { return nil }
+        guard let kernel = ByteSearch.firstRange(of: "kernel:", in: text, withinFirst: 120) else { return nil }
         let head = text[..<kernel.lowerBound]
         guard head.isEmpty || head.last == " " else { return nil }
         let fields = head.split(separator: " ")
@@ -158,7 +160,10 @@ public enum LinePrefix {
     /// `[2026-11-27 10:00:01] `: a bracket holding a time of day and
     /// nothing but date words and numbers.
     private static func bracketedStamp(_ text: Substring) -> Substring? {
-        guard let close = text.prefix(48).firstIndex(of: "]") else { return nil }
+        // On the bytes first: most brackets are the kernel's own time stamp, which has no colon.
+        guard let close = text.utf8.prefix(48).firstIndex(of: UInt8(ascii: "]")),
+            text.utf8[..<close].contains(UInt8(ascii: ":"))
+        else { return nil }
         let content = text[text.index(after: text.startIndex)..<close]
         let fields = content.split(separator: " ")
         guard !fields.isEmpty, fields.contains(where: isTimeOfDay),
@@ -229,7 +234,7 @@ public enum LinePrefix {
         if let after = level(text) { return (after, nil) }
         if let (after, caller) = bracket(text) {
             // journalctl -o short-monotonic: "[   12.345678] host kernel: "
-            if caller == nil, let kernel = ByteSearch.firstRange(of: " kernel: ", in: after.prefix(80)),
+            if caller == nil, let kernel = ByteSearch.firstRange(of: " kernel: ", in: after, withinFirst: 80),
                 !after[..<kernel.lowerBound].contains(" ")
             {
                 return (after[kernel.upperBound...], nil)

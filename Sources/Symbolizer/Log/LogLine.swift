@@ -18,6 +18,14 @@ public struct LogLine: Sendable {
     /// without what tools added before it (syslog, kmsg, quotes; see ``LinePrefix``).
     public var console: Substring
 
+    /// How many characters of `text` come before the message: the width of its prefixes.
+    public var prefixWidth: Int {
+        guard message.base.utf8.count == text.utf8.count, message.startIndex <= text.endIndex else {
+            return max(0, text.count - message.count)
+        }
+        return text[..<message.startIndex].count
+    }
+
     public init(number: Int, bytes: [UInt8], terminator: [UInt8]) {
         self.number = number
         self.bytes = bytes

@@ -33,7 +33,7 @@ public struct TextAnnotator: Sendable {
             extras = MachineWording.listingLines(listing, note: note)
         }
         var output = render(line, frames: frames)
-        let indent = String(repeating: " ", count: max(0, line.text.count - line.message.count) + 4)
+        let indent = String(repeating: " ", count: line.prefixWidth + 4)
         for extra in extras {
             if line.terminator.isEmpty { output += Array("\n".utf8) }
             output += Array((indent + extra).utf8)
@@ -49,7 +49,7 @@ public struct TextAnnotator: Sendable {
         let newline: [UInt8] = terminator.isEmpty ? Array("\n".utf8) : terminator
         let carriageReturn = terminator.first == UInt8(ascii: "\r")
 
-        let indentWidth = max(0, line.text.count - line.message.count) + 4
+        let indentWidth = line.prefixWidth + 4
         let indent = String(repeating: " ", count: indentWidth)
         // The last frame of a line is its main one (the caller in an ARM
         // backtrace line): its annotation goes at the end of the line. Other

@@ -10,12 +10,12 @@ enum LineClasses {
 
     /// x86's `<IRQ>`/`<TASK>`… markers, ARM's `Exception stack(…)`, `---[ … ]---`.
     static func isContextMarker(_ message: Substring) -> Bool {
-        switch message {
+        switch message.utf8.first == UInt8(ascii: "<") ? message : "" {
         case "<IRQ>", "</IRQ>", "<TASK>", "</TASK>", "<NMI>", "</NMI>", "<SOFTIRQ>", "</SOFTIRQ>", "<#DF>", "</#DF>",
             "<EOI>":
             return true
         default:
-            return message.hasPrefix("Exception stack(") || message.hasPrefix("---[ ") 
+            return message.hasPrefix("Exception stack(") || message.hasPrefix("---[ ")
                 || (message.hasPrefix("--- interrupt: ") && !ByteSearch.contains(message, " at "))
         }
     }
@@ -46,24 +46,27 @@ enum LineClasses {
 
     /// Register dumps, code bytes and other lines that belong to a report.
     static func isReportDetail(_ message: Substring) -> Bool {
-        if detailPrefixes.contains(where: { message.hasPrefix($0) }) { return true }
+        if message.withUTF8Bytes({ bytes in detailPrefixes.contains { bytes.starts(with: $0) } }) { return true }
         // "[<          (null)>]           (null)": the end of an RCU stall's trace.
         if message.hasPrefix("[<") && ByteSearch.contains(message, "(null)") { return true }
         // "RAX: 0000…", "R10: …", "r10: bf000000  r9 : …", "ip : …", "fp : …"
-        let fields = message.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        // On the bytes: this is asked of every line of an open report.
+        let fields = message.utf8.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
         guard let first = fields.first else { return false }
-        var key = first
+        var keyLength = first.count
+        var keyEndsInColon = first.last == UInt8(ascii: ":")
         var valueIndex = 1
-        if first.count <= 3, fields.count > 1, fields[1] == ":" {
-            key = first + ":"
+        if first.count <= 3, fields.count > 1, fields[1].count == 1, fields[1].first == UInt8(ascii: ":") {
+            keyLength += 1
+            keyEndsInColon = true
             valueIndex = 2
         }
-        guard key.hasSuffix(":"), key.count <= 5, valueIndex < fields.count || fields.count > 1 else { return false }
+        guard keyEndsInColon, keyLength <= 5, valueIndex < fields.count || fields.count > 1 else { return false }
         let value = fields.count > valueIndex ? fields[valueIndex] : fields[fields.count - 1]
-        return value.first.map { $0.isHexDigit } ?? false
+        return value.first.map { Cursor.hexValue($0) != nil } ?? false
     }
 
-    private static let detailPrefixes = [
+    private static let detailPrefixes: [StaticString] = [
         "Code:", "Modules linked in:", "CPU:", "Hardware name:", "Workqueue:", "Process ", "Stack:", "Flags:",
         "Control:", "Table:", "DAC:", "pstate:", "Mem abort info:", "Data abort info:", "ESR =", "  ESR", "user pgtable:",
         "[0000", "#PF:", "PGD ", "Register ", "Internal error", "Dumping ftrace", "CR2:", "note:", "irq event stamp:",

@@ -17,10 +17,11 @@ public struct ReportFormat: Sendable {
     /// (all do; `false` marks headers that only add context to an open report).
     public var startsReport: Bool = true
 
-    func matches(_ message: Substring) -> Bool {
+    /// The header's UTF-8 bytes, and whether the message must start with them.
+    var needle: (bytes: [UInt8], atStart: Bool) {
         switch match {
-        case .prefix(let text): return ByteSearch.hasPrefix(message, text)
-        case .contains(let text): return ByteSearch.contains(message, text)
+        case .prefix(let text): return (Array(text.utf8), true)
+        case .contains(let text): return (Array(text.utf8), false)
         }
     }
 }
@@ -94,10 +95,20 @@ public enum ReportTable {
         ReportFormat(kind: "panic", match: .prefix("Kernel panic - not syncing")),
     ]
 
+    /// ``rows``' headers, in their order.
+    private static let needles = rows.map(\.needle)
+
     /// The format whose header `message` is, if any: `nil` also where the
     /// message is a false positive of the syzbot group that would title it.
     public static func format(of message: Substring) -> ReportFormat? {
-        guard let format = rows.first(where: { $0.matches(message) }) else { return nil }
+        // Every line of a log is asked: the headers' bytes are made once and searched with memchr/memcmp.
+        let index = ByteSearch.withBytes(message) { line in
+            needles.firstIndex { needle in
+                needle.atStart ? ByteSearch.hasBytes(needle.bytes, in: line, at: 0) : ByteSearch.firstOffset(of: needle.bytes, in: line) != nil
+            }
+        }
+        guard let index else { return nil }
+        let format = rows[index]
         if let group = titleGroup(of: message), group.isFalsePositive(String(message)) { return nil }
         return format
     }

@@ -19,7 +19,7 @@ public struct KallsymsSnapshot: Sendable {
     public init(text: String, problems: inout [(line: Int, text: String)]) {
         for record in SnapshotText.records(text) {
             let fields = record.fields
-            guard fields.count >= 3, fields[1].count == 1, let address = parseHex(fields[0]) else {
+            guard fields.count >= 3, fields[1].utf8.count == 1, let address = parseHex(fields[0]) else {
                 problems.append((record.line, String(record.text)))
                 continue
             }
@@ -31,7 +31,7 @@ public struct KallsymsSnapshot: Sendable {
                 kernelSymbols[String(fields[2])] = address
             }
             let name = fields[2]
-            if "tTwW".contains(fields[1]), address != 0, !name.hasPrefix("$") {
+            if let type = fields[1].utf8.first, "tTwW".utf8.contains(type), address != 0, !name.hasPrefix("$") {
                 code.append((address, String(name), module))
             }
         }

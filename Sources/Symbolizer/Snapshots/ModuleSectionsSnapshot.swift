@@ -35,23 +35,23 @@ public struct ModuleSectionsSnapshot: Sendable {
     }
 
     private static func parseSysfs(_ line: Substring) -> (module: String, section: String, address: UInt64)? {
-        guard let sys = line.firstRange(of: "/sys/module/") else { return nil }
+        guard let sys = ByteSearch.firstRange(of: "/sys/module/", in: line) else { return nil }
         let rest = line[sys.upperBound...]
-        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        guard let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) else { return nil }
         let module = rest[..<slash]
-        let afterModule = rest[rest.index(after: slash)...]
+        let afterModule = rest[rest.utf8.index(after: slash)...]
         guard afterModule.hasPrefix("sections/") else { return nil }
-        let sectionAndValue = afterModule.dropFirst("sections/".count)
-        guard let colon = sectionAndValue.lastIndex(of: ":") else { return nil }
+        let sectionAndValue = afterModule[afterModule.utf8.index(afterModule.startIndex, offsetBy: "sections/".utf8.count)...]
+        guard let colon = sectionAndValue.utf8.lastIndex(of: UInt8(ascii: ":")) else { return nil }
         let section = sectionAndValue[..<colon]
-        guard let address = parseHex(sectionAndValue[sectionAndValue.index(after: colon)...]), !section.isEmpty,
+        guard let address = parseHex(sectionAndValue[sectionAndValue.utf8.index(after: colon)...]), !section.isEmpty,
             ModuleName.isValid(module)
         else { return nil }
         return (String(module), String(section), address)
     }
 
     private static func parseColumns(_ line: Substring) -> (module: String, section: String, address: UInt64)? {
-        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        let fields = line.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).map { Substring($0) }
         guard fields.count == 3, ModuleName.isValid(fields[0]), let address = parseHex(fields[2]) else { return nil }
         return (String(fields[0]), String(fields[1]), address)
     }

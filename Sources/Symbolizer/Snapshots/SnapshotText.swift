@@ -7,14 +7,25 @@ enum SnapshotText {
     struct Record {
         var line: Int
         var text: Substring
-        var fields: [Substring] { text.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
+        var fields: [Substring] {
+            text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).map { Substring($0) }
+        }
     }
 
-    /// The records of `text`, in order.
+    /// The records of `text`, in order. Read on the UTF-8 bytes (a service
+    /// parses the snapshots of every request): lines end at `\n`, and a
+    /// `\r\n` ending is a line ending too.
     static func records(_ text: String) -> [Record] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, raw in
-            let trimmed = raw.trimmingCharacters(in: " \t\r")
-            return trimmed.isEmpty || trimmed.hasPrefix("#") ? nil : Record(line: index + 1, text: trimmed)
+        var records: [Record] = []
+        var number = 0
+        for raw in text.utf8.split(separator: 0x0a, omittingEmptySubsequences: false) {
+            number += 1
+            let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }
+            guard let first = raw.firstIndex(where: { !isBlank($0) }), let last = raw.lastIndex(where: { !isBlank($0) }),
+                raw[first] != UInt8(ascii: "#")
+            else { continue }
+            records.append(Record(line: number, text: Substring(raw[first...last])))
         }
+        return records
     }
 }

@@ -20,10 +20,16 @@ enum ByteSearch {
         return start..<text.utf8.index(start, offsetBy: part.utf8.count)
     }
 
-    /// Whether `text` starts with `part`.
-    static func hasPrefix<Text: StringProtocol>(_ text: Text, _ part: String) -> Bool {
-        let count = part.utf8.count
-        return text.utf8.count >= count && text.utf8.prefix(count).elementsEqual(part.utf8)
+    /// Where the first `part` in `text` is, when it ends within the first `limit` bytes.
+    static func firstRange<Text: StringProtocol>(of part: String, in text: Text, withinFirst limit: Int) -> Range<String.Index>? {
+        let offset = withBytes(text) { haystack in
+            withBytes(part) { needle in
+                firstOffset(of: needle, in: UnsafeBufferPointer(rebasing: haystack.prefix(limit)))
+            }
+        }
+        guard let offset else { return nil }
+        let start = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
+        return start..<text.utf8.index(start, offsetBy: part.utf8.count)
     }
 
     /// Whether `text` ends with `part`.
@@ -58,11 +64,14 @@ enum ByteSearch {
 
     /// Whether `haystack` holds `needle` at `offset`.
     static func hasBytes(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        needle.withUnsafeBufferPointer { hasBytes($0, in: haystack, at: offset) }
+    }
+
+    /// Whether `haystack` holds `needle` at `offset`.
+    static func hasBytes(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
         guard offset + needle.count <= haystack.count else { return false }
-        return needle.withUnsafeBufferPointer { wanted in
-            guard let wanted = wanted.baseAddress, let base = haystack.baseAddress else { return true }
-            return memcmp(base + offset, wanted, needle.count) == 0
-        }
+        guard let wanted = needle.baseAddress, let base = haystack.baseAddress else { return true }
+        return memcmp(base + offset, wanted, needle.count) == 0
     }
 
     /// `body` given the UTF-8 bytes of `text` (in place: Swift strings are UTF-8 on Linux).

@@ -3,9 +3,10 @@ func hex(_ value: UInt64) -> String { String(value, radix: 16) }
 
 /// Two lower-case hex digits.
 func hexByte(_ byte: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+    String(decoding: [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 15)]], as: UTF8.self)
 }
+
+private let hexDigits = Array("0123456789abcdef".utf8)
 
 /// `0x…`, or `nil` for `nil`.
 func hexString(_ value: UInt64?) -> String? { value.map { "0x" + String($0, radix: 16) } }
@@ -14,6 +15,6 @@ func hexString(_ value: UInt64?) -> String? { value.map { "0x" + String($0, radi
 func parseHex(_ text: some StringProtocol) -> UInt64? {
     var digits = Substring(text)
     if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
-    guard !digits.isEmpty, digits.count <= 16 else { return nil }
+    guard !digits.isEmpty, digits.utf8.count <= 16 else { return nil }
     return UInt64(digits, radix: 16)
 }

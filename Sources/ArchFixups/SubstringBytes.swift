@@ -1,0 +1,53 @@
+/// Prefix and suffix tests on a substring's UTF-8 bytes.
+///
+/// The standard library answers `Substring.hasPrefix(_:)` through the generic
+/// `StringProtocol` one, which walks both texts a `Character` (grapheme
+/// cluster) at a time; on a log's every line, for every header, register
+/// dump and frame syntax tried, that was a sixth of the time a warm request
+/// of `ksymbolize serve` took. These concrete overloads, which the compiler
+/// prefers wherever ArchFixups is imported, compare bytes instead. Log syntax
+/// is ASCII, so the answers are the same; in the one way they could differ —
+/// a prefix ending just before a combining mark — a byte comparison is what
+/// a log's syntax means.
+extension Substring {
+    /// Whether the substring's UTF-8 bytes start with `prefix`'s.
+    @inlinable
+    public func hasPrefix(_ prefix: String) -> Bool {
+        withUTF8Bytes { text in
+            var prefix = prefix
+            return prefix.withUTF8 { text.starts(with: $0) }
+        }
+    }
+
+    /// Whether the substring's UTF-8 bytes end with `suffix`'s.
+    @inlinable
+    public func hasSuffix(_ suffix: String) -> Bool {
+        let count = suffix.utf8.count
+        guard utf8.count >= count else { return false }
+        return utf8.suffix(count).elementsEqual(suffix.utf8)
+    }
+
+    /// `body` given the substring's UTF-8 bytes (in place for a native
+    /// string, else copied): many prefixes checked against one message.
+    @inlinable
+    public func withUTF8Bytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(utf8).withUnsafeBufferPointer(body)
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether these bytes start with `prefix`'s.
+    @inlinable
+    public func starts(with prefix: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard prefix.count <= count else { return false }
+        for index in 0..<prefix.count where self[index] != prefix[index] { return false }
+        return true
+    }
+
+    /// Whether these bytes start with the text of `prefix`.
+    @inlinable
+    public func starts(with prefix: StaticString) -> Bool {
+        prefix.withUTF8Buffer { starts(with: $0) }
+    }
+}
