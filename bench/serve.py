@@ -7,7 +7,8 @@ request carries its sample's log and snapshots (sections, kallsyms, notes),
 as a tracker bot would. Measured:
 
 - the CLI per log (whole process, same inputs as files), median of rounds;
-- a warm request per log (one client, after one pass that loaded everything);
+- a warm request per log (one client, after one pass that loaded everything), timed by curl
+  (Python's http.client would add its own ~0.3 ms to every request);
 - throughput with 1 client and with 8 concurrent clients, p50/p99 latency;
 - the server's peak RSS (VmHWM) against --cache-memory plus the documented constant.
 
@@ -128,6 +129,21 @@ def post(conn, body):
     return time.perf_counter() - t0, data, reply.getheader("Ksymbolize-Status")
 
 
+def timed_posts(port, body_file, count, work):
+    """`count` posts of one body in a row, on one connection of curl's (as the throughput runs use):
+    each one's time from the request's start to the answer's last byte, as curl measures it."""
+    config = os.path.join(work, "serve-curl-one.conf")
+    with open(config, "w") as f:
+        f.write("next\n".join(f'url = "http://127.0.0.1:{port}/v1/symbolize"\ndata-binary = "@{body_file}"\n'
+                               'header = "Content-Type: application/json"\noutput = "/dev/null"\n'
+                               'write-out = "%{http_code} %{time_total}\\n"\n' for _ in range(count)))
+    out = subprocess.run(["curl", "-sS", "--no-progress-meter", "-K", config], capture_output=True, text=True)
+    times = [float(line.split()[1]) for line in out.stdout.splitlines() if line.startswith("200 ")]
+    if len(times) != count:
+        raise RuntimeError(f"curl: {count - len(times)} of {count} posts failed: {out.stderr[:200]!r}")
+    return times
+
+
 def replay(port, cases, passes, clients, work):
     """`clients` concurrent transfers (curl's own, so that the client takes little of the CPUs the
     server shares), every case posted `passes` times by each, in turn: wall time, latencies, errors."""
@@ -192,7 +208,7 @@ def workload(ks, work, rounds=3):
                 subprocess.run([ks, "--no-live", "--debug-dir", tree, "--no-debuginfod"] + case["args"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 cli.append(time.perf_counter() - t1)
-            warm = statistics.median(post(conn, case["body"])[0] for _ in range(max(rounds, 5)))
+            warm = statistics.median(timed_posts(server.port, case["file"], max(rounds, 5), work))
             cli_times.append(statistics.median(cli))
             warm_times.append(warm)
             ratios.append(statistics.median(cli) / warm)

@@ -208,9 +208,8 @@ public struct CodeDumpReader: Sendable {
 
 extension Substring {
     func trimmingSuffix() -> Substring {
-        var text = self
-        while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }
-        return text
+        guard let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d }) else { return self[startIndex..<startIndex] }
+        return self[..<utf8.index(after: last)]
     }
 }
 

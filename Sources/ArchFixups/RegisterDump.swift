@@ -44,7 +44,7 @@ public struct RegisterDumpReader: Sendable {
 
     /// The registers one message prints (console prefix removed); empty when none.
     public mutating func read(_ message: Substring) -> [RegisterValue] {
-        let text = message.drop { $0 == " " || $0 == "\t" }.trimmingSuffix()
+        let text = message[(message.utf8.firstIndex { $0 != 0x20 && $0 != 0x09 } ?? message.endIndex)...].trimmingSuffix()
         switch style {
         case .namedPairs:
             return namedPairs(text)
@@ -74,8 +74,8 @@ public struct RegisterDumpReader: Sendable {
     /// Values after a register number, each the next register; stops at the first token that is not hex.
     private func numbered(_ text: Substring, first: Int, name: (Int) -> String) -> [RegisterValue] {
         var registers: [RegisterValue] = []
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-            guard token.count >= 8, token.count <= 16, let value = UInt64(token, radix: 16) else { break }
+        for token in text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }) {
+            guard token.count >= 8, token.count <= 16, let value = UInt64(Substring(token), radix: 16) else { break }
             let number = first + registers.count
             let label = name(number)
             registers.append(

@@ -41,7 +41,11 @@ enum LogJob {
 }
 
 /// How many requests run at once (`--max-concurrency`) and how many may wait
-/// (`--max-queue`); each runs on a thread of its own.
+/// (`--max-queue`). They run on `--max-concurrency` worker threads of their
+/// own, started once: not on Dispatch's or Swift concurrency's shared
+/// threads (as many as there are CPUs), which the HTTP handlers, `/metrics`
+/// and the deadlines need; and not a thread made per request, whose start
+/// and end (a stack mapped and unmapped) a warm request would pay each time.
 final class Admission: Sendable {
     private struct State {
         var running = 0
@@ -51,9 +55,14 @@ final class Admission: Sendable {
     let maxRunning: Int
     let maxWaiting: Int
     private let state = Mutex(State())
+    /// Signalled once for each job put in `waiting`.
+    private let jobs = DispatchSemaphore(value: 0)
+    /// Whether any worker thread could be made (else jobs run on Dispatch's threads rather than never).
+    private let hasWorkers = Atomic(false)
 
     init(maxRunning: Int, maxWaiting: Int) {
         (self.maxRunning, self.maxWaiting) = (maxRunning, maxWaiting)
+        for _ in 0..<maxRunning where Self.startWorker(self) { hasWorkers.store(true, ordering: .relaxed) }
     }
 
     /// Requests running and waiting now.
@@ -61,57 +70,45 @@ final class Admission: Sendable {
 
     /// Runs `work` now or when a slot frees; `false` when every slot and the queue are taken.
     func submit(_ work: @escaping @Sendable () -> Void) -> Bool {
-        let startNow = state.withLock { state -> Bool? in
-            if state.running < maxRunning {
-                state.running += 1
-                return true
-            }
-            guard state.waiting.count < maxWaiting else { return nil }
+        let accepted = state.withLock { state -> Bool in
+            // Idle workers take jobs at once: the queue proper is what is beyond them.
+            guard state.waiting.count < maxWaiting + (maxRunning - state.running) else { return false }
             state.waiting.append(work)
+            return true
+        }
+        if accepted {
+            if hasWorkers.load(ordering: .relaxed) { jobs.signal() } else { DispatchQueue.global().async { self.work(once: true) } }
+        }
+        return accepted
+    }
+
+    /// A worker: takes the oldest job whenever there is one, for the life of the process.
+    private static func startWorker(_ admission: Admission) -> Bool {
+        let context = Unmanaged.passRetained(admission).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { context in
+            Unmanaged<Admission>.fromOpaque(context!).takeRetainedValue().work(once: false)
+            return nil
+        }, context)
+        guard created == 0 else {
+            Unmanaged<Admission>.fromOpaque(context).release()
             return false
         }
-        guard let startNow else { return false }
-        if startNow { start(work) }
+        pthread_detach(thread)
         return true
     }
 
-    /// Runs `work`, then what waits, on a thread of its own: not on
-    /// Dispatch's or Swift concurrency's shared threads (as many as there are
-    /// CPUs), which the HTTP handlers, `/metrics` and the deadlines need.
-    private func start(_ work: @escaping @Sendable () -> Void) {
-        let context = Unmanaged.passRetained(WorkerContext(admission: self, first: work)).toOpaque()
-        var thread = pthread_t()
-        guard pthread_create(&thread, nil, { context in
-            let worker = Unmanaged<WorkerContext>.fromOpaque(context!).takeRetainedValue()
-            worker.admission.drain(from: worker.first)
-            return nil
-        }, context) == 0 else {
-            // No thread to be had: run it here rather than lose it.
-            Unmanaged<WorkerContext>.fromOpaque(context).release()
-            drain(from: work)
-            return
-        }
-        pthread_detach(thread)
-    }
-
-    private func drain(from first: @escaping @Sendable () -> Void) {
-        var work: (@Sendable () -> Void)? = first
-        while let next = work {
-            next()
-            work = state.withLock { state -> (@Sendable () -> Void)? in
-                if state.waiting.isEmpty {
-                    state.running -= 1
-                    return nil
-                }
+    /// Runs the oldest job, waiting for one (a worker: forever; else the one just queued).
+    private func work(once: Bool) {
+        repeat {
+            if !once { jobs.wait() }
+            let job = state.withLock { state -> @Sendable () -> Void in
+                state.running += 1
                 return state.waiting.removeFirst()
             }
-        }
-    }
-
-    private final class WorkerContext: Sendable {
-        let admission: Admission
-        let first: @Sendable () -> Void
-        init(admission: Admission, first: @escaping @Sendable () -> Void) { (self.admission, self.first) = (admission, first) }
+            job()
+            state.withLock { $0.running -= 1 }
+        } while !once
     }
 }
 

@@ -59,7 +59,12 @@ struct SymbolizeRequest: Sendable {
             } catch {
                 throw Invalid("malformed JSON body: \(Self.describe(error))")
             }
-            log = Array(document.log.utf8)
+            switch (document.log, document.logBase64) {
+            case (let text?, nil): log = Array(text.utf8)
+            case (nil, let encoded?): log = encoded.isEmpty ? [] : try Self.base64(encoded, field: "log_base64")
+            case (nil, nil): throw Invalid("malformed JSON body: no \"log\" (or \"log_base64\")")
+            case (_?, _?): throw Invalid("both \"log\" and \"log_base64\": send the log once")
+            }
             try apply(document)
         default:
             throw Invalid("unsupported Content-Type \"\(contentType ?? "")\": expected text/plain (the log alone) or application/json")
@@ -127,7 +132,8 @@ struct SymbolizeRequest: Sendable {
 
     private static func base64(_ text: String, field: String) throws(Invalid) -> [UInt8] {
         // Line breaks (as base64(1) writes them) are allowed; nothing else.
-        guard let data = Data(base64Encoded: text.filter { !$0.isWhitespace }), !text.isEmpty else { throw Invalid("\(field): not base64") }
+        let compact = String(decoding: text.utf8.filter { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }, as: UTF8.self)
+        guard let data = Data(base64Encoded: compact), !text.isEmpty else { throw Invalid("\(field): not base64") }
         return Array(data)
     }
 
@@ -141,9 +147,12 @@ struct SymbolizeRequest: Sendable {
         }
     }
 
-    /// The JSON body: the log and the crashed machine's snapshots, every field but `log` optional.
+    /// The JSON body: the log and the crashed machine's snapshots, every field but the log optional.
     struct Document: Decodable {
-        var log: String
+        /// The log as text (a JSON string is Unicode: invalid bytes in a log cannot travel in it).
+        var log: String?
+        /// The log's bytes exactly, base64: what `log` cannot carry (a console capture with line noise).
+        var logBase64: String?
         var moduleSections: String?
         var procModules: String?
         var kallsyms: String?
@@ -158,6 +167,7 @@ struct SymbolizeRequest: Sendable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case log, kallsyms, release, arch
+            case logBase64 = "log_base64"
             case moduleSections = "module_sections", procModules = "proc_modules", kernelNotes = "kernel_notes"
             case moduleNotes = "module_notes", kaslrOffset = "kaslr_offset", kallsymsMode = "kallsyms_mode"
         }
@@ -176,7 +186,8 @@ struct SymbolizeRequest: Sendable {
                 throw Invalid("unknown field \"\(unknown.stringValue)\": expected \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            log = try container.decode(String.self, forKey: .log)
+            log = try container.decodeIfPresent(String.self, forKey: .log)
+            logBase64 = try container.decodeIfPresent(String.self, forKey: .logBase64)
             moduleSections = try container.decodeIfPresent(String.self, forKey: .moduleSections)
             procModules = try container.decodeIfPresent(String.self, forKey: .procModules)
             kallsyms = try container.decodeIfPresent(String.self, forKey: .kallsyms)

@@ -81,6 +81,37 @@ struct ServiceTests {
             atPath: directory.appendingPathComponent(id.dropFirst(2) + ".debug").path, withDestinationPath: file)
     }
 
+    /// A JSON string is Unicode: a log with bytes that are not UTF-8 (line
+    /// noise on a serial console) travels as `log_base64`, and is read as the
+    /// command line reads the file.
+    @Test("log_base64: a log's exact bytes, invalid UTF-8 included, answered as the command line answers the file")
+    func logAsBytes() throws {
+        let sample = try #require(Samples.all.first { $0.directory == "arm-thumb2/fixed" })
+        let binaries = ["--modules", sample.path, "--vmlinux", try #require(try sample.vmlinux())]
+        let serviceCase = ServiceCase(sampleCase: SampleCase(sample: sample, name: "null"))
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: serviceCase.sampleCase.logPath)))
+        let noise: [UInt8] = Array("[    1.000000] serial noise \u{1}".utf8) + [0xff, 0xfe, 0xc3, 0x28, 0x0a]
+        let firstNewline = try #require(bytes.firstIndex(of: 0x0a))
+        bytes.insert(contentsOf: noise, at: firstNewline + 1)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ksymbolize-noise-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(bytes).write(to: file)
+        var arguments = serviceCase.arguments()
+        arguments[arguments.count - 1] = file.path
+        let cli = try CLI.run(binaries + arguments)
+        let server = try ServerProcess(binaries)
+        var document = try serviceCase.document()
+        document["log"] = nil
+        document["log_base64"] = Data(bytes).base64EncodedString()
+        let reply = try HTTP.symbolize(port: server.port, document: document)
+        #expect(reply.status == 200, "\(reply.error ?? "")")
+        #expect(String(decoding: reply.body, as: UTF8.self) == cli.stdout)
+        #expect(reply.exitStatus == cli.status)
+        // The text output passes every input line through unchanged: the noise's bytes too.
+        #expect(Array(reply.body).firstRange(of: [0xff, 0xfe, 0xc3, 0x28]) != nil)
+        #expect(server.terminate() == 0)
+    }
+
     @Test("a second request for the same kernel takes its binaries from the cache")
     func secondRequestReadsNothingAgain() throws {
         let sample = try #require(Samples.all.first { $0.directory == "arm-thumb2/fixed" })
@@ -112,6 +143,9 @@ struct ServiceTests {
         let table: [(path: String, body: Data?, type: String, status: Int, error: String)] = [
             ("/v1/symbolize", Data("{\"log\": 1}".utf8), "application/json", 400, "malformed JSON body: \"log\""),
             ("/v1/symbolize", Data("{not json".utf8), "application/json", 400, "malformed JSON body"),
+            ("/v1/symbolize", Data("{}".utf8), "application/json", 400, "malformed JSON body: no \"log\" (or \"log_base64\")"),
+            ("/v1/symbolize", Data("{\"log\": \"x\", \"log_base64\": \"eA==\"}".utf8), "application/json", 400, "both \"log\" and \"log_base64\""),
+            ("/v1/symbolize", Data("{\"log_base64\": \"!!\"}".utf8), "application/json", 400, "log_base64: not base64"),
             ("/v1/symbolize", Data("{\"lg\": \"\"}".utf8), "application/json", 400, "unknown field \"lg\""),
             ("/v1/symbolize", Data("{\"log\": \"\", \"arch\": \"vax\"}".utf8), "application/json", 400, "invalid arch \"vax\""),
             ("/v1/symbolize", Data("{\"log\": \"\", \"release\": \"../../etc\"}".utf8), "application/json", 400, "invalid release"),
@@ -132,7 +166,7 @@ struct ServiceTests {
         }
         let healthy = try HTTP.request(port: server.port, path: "/healthz")
         #expect(healthy.status == 200 && healthy.body == Data("ok\n".utf8))
-        #expect(try server.metric("ksymbolize_requests_total{status=\"400\"}") == 11)
+        #expect(try server.metric("ksymbolize_requests_total{status=\"400\"}") == 14)
     }
 
     /// A log long enough to keep a slot busy for a while: `null.log`'s

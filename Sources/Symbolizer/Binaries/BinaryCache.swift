@@ -73,6 +73,8 @@ public final class BinaryCache: Sendable {
         var idle: [Key: [Entry]] = [:]
         /// vmlinux's start symbols' values, found once per file (a scan of its whole symbol table).
         var linkAddresses: [Key: [String: UInt64?]] = [:]
+        /// The ELF contents (headers, symbols, `.modinfo`) of module files with copies cached.
+        var contents: [FileIdentity: ElfContents] = [:]
         var clock: UInt64 = 0
         var statistics = Statistics()
     }
@@ -101,6 +103,20 @@ public final class BinaryCache: Sendable {
         let found = find()
         state.withLock { $0.linkAddresses[key, default: [:]][symbol] = found }
         return found
+    }
+
+    /// The headers, symbols and `.modinfo` of a module file the cache holds
+    /// a binary of, as they were read for it: a run choosing among a
+    /// module's files takes them instead of reading (and mapping) the file
+    /// again. Part of the binaries' own cost; gone with the file's last idle copy.
+    func knownContents(of path: String) -> ElfContents? {
+        guard let file = FileIdentity(path: path) else { return nil }
+        return state.withLock { $0.contents[file] }
+    }
+
+    /// Remembers what a module file read as, for ``knownContents(of:)`` (once a binary of it is loaded).
+    func rememberContents(_ contents: ElfContents, of file: FileIdentity) {
+        state.withLock { $0.contents[file] = contents }
     }
 
     /// An idle copy for `key`, lent to the caller (who gives it back with ``giveBack(_:for:)``).
@@ -136,7 +152,10 @@ public final class BinaryCache: Sendable {
                 var copies = state.idle[oldest.key]!
                 let dropped = copies.remove(at: oldest.index)
                 state.idle[oldest.key] = copies.isEmpty ? nil : copies
-                if copies.isEmpty { state.linkAddresses[oldest.key] = nil }
+                if copies.isEmpty {
+                    state.linkAddresses[oldest.key] = nil
+                    if !state.idle.keys.contains(where: { $0.file == oldest.key.file }) { state.contents[oldest.key.file] = nil }
+                }
                 state.statistics.entries -= 1
                 state.statistics.bytes -= dropped.cost
                 state.statistics.evictions += 1

@@ -116,12 +116,15 @@ enum BinaryLoader {
     }
 
     /// The first candidate with DWARF, else the first that reads.
-    static func firstModuleFile(name: String, candidates: [String]) -> Result<(String, ElfContents), UnresolvedReason> {
+    static func firstModuleFile(
+        name: String, candidates: [String], known: (String) -> ElfContents? = { _ in nil }
+    ) -> Result<(String, ElfContents), UnresolvedReason> {
         var chosen: (path: String, contents: ElfContents)?
         var firstError: SymbolizerError?
         for candidate in candidates.prefix(8) {
             do {
-                let contents = try ElfReader.read(path: candidate)
+                let contents: ElfContents
+                if let remembered = known(candidate) { contents = remembered } else { contents = try ElfReader.read(path: candidate) }
                 if chosen == nil || (!chosen!.contents.hasDebugInfo && contents.hasDebugInfo) {
                     chosen = (candidate, contents)
                 }

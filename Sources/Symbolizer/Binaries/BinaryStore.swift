@@ -191,9 +191,11 @@ final class BinaryStore {
         else { return load(session: dwflSession, syntheticBase: { self.syntheticBase(is64Bit: $0) }) }
         let debugRoots = self.debugRoots
         return shared(key) {
-            load(
+            let loaded = load(
                 session: { () throws(SymbolizerError) in try DwflSession(debugDirectories: debugRoots) },
                 syntheticBase: { BinaryLoader.syntheticBase(is64Bit: $0, slot: cache.nextSyntheticSlot()) })
+            if case .success = loaded { cache.rememberContents(contents, of: key.file) }
+            return loaded
         }
     }
 
@@ -216,10 +218,10 @@ final class BinaryStore {
         if let expected {
             // Build ids from the notes alone: only the chosen file is read whole.
             let matching = candidates.prefix(8).filter { expected.matches(ElfReader.buildID(path: $0)) }
-            if !matching.isEmpty { return BinaryLoader.firstModuleFile(name: name, candidates: Array(matching)) }
+            if !matching.isEmpty { return BinaryLoader.firstModuleFile(name: name, candidates: Array(matching), known: knownContents) }
             switch locator.locate(buildID: expected.id) {
             case .success(let path):
-                let found = BinaryLoader.firstModuleFile(name: name, candidates: [path])
+                let found = BinaryLoader.firstModuleFile(name: name, candidates: [path], known: knownContents)
                 if case .success = found { return found }
                 if candidates.isEmpty { return found }
             case .failure(let why):
@@ -227,8 +229,11 @@ final class BinaryStore {
             }
         }
         guard !candidates.isEmpty else { return .failure(.moduleNotFound(name)) }
-        return BinaryLoader.firstModuleFile(name: name, candidates: candidates)
+        return BinaryLoader.firstModuleFile(name: name, candidates: candidates, known: knownContents)
     }
+
+    /// What the cache knows of a module file's contents (see ``BinaryCache/knownContents(of:)``).
+    private func knownContents(of path: String) -> ElfContents? { cache?.knownContents(of: path) }
 
     private func syntheticBase(is64Bit: Bool) -> UInt64 {
         defer { nextSyntheticSlot += 1 }

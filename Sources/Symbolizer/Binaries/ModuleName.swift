@@ -2,7 +2,10 @@
 public enum ModuleName {
     /// The canonical spelling (`nf-tables` → `nf_tables`).
     public static func canonical(_ name: some StringProtocol) -> String {
-        String(name).replacingOccurrences(of: Character("-"), with: Character("_"))
+        // Asked for every frame and snapshot line: most names have no '-' to replace.
+        let name = String(name)
+        guard name.utf8.contains(UInt8(ascii: "-")) else { return name }
+        return String(decoding: name.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
     }
 
     /// Whether `name` can be a module name: letters, digits, `_` and `-` only,
@@ -30,11 +33,5 @@ public enum ModuleName {
             return canonical(fileName.dropLast(suffix.count))
         }
         return nil
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: Character, with replacement: Character) -> String {
-        String(self.map { $0 == target ? replacement : $0 })
     }
 }

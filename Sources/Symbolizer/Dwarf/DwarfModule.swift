@@ -21,6 +21,8 @@ final class DwarfModule {
     let options: DwarfReaderOptions
 
     private var units: [Dwarf_Off: CompilationUnit] = [:]
+    /// ``variables(at:)``'s answers so far (`nil` inside: no unit for the address).
+    var variablesAt: [UInt64: [ScopedVariable]?] = [:]
     /// Built only when libdw's own lookup (`.debug_aranges`) finds nothing.
     private var unitRanges: [(range: Range<UInt64>, offset: Dwarf_Off)]?
 

@@ -77,7 +77,18 @@ extension DwarfModule {
     /// The parameters and variables in scope at `address` (a session
     /// address), innermost scope first: inlined functions' own, then their
     /// callers' up to the containing function. `nil` when DWARF has no unit for it.
+    ///
+    /// Remembered per address: a binary kept loaded by a service is asked
+    /// again for the same PC by every request for the same crash.
     func variables(at address: UInt64) -> [ScopedVariable]? {
+        if let known = variablesAt[address] { return known }
+        let found = readVariables(at: address)
+        if variablesAt.count >= 4096 { variablesAt.removeAll() }
+        variablesAt[address] = .some(found)
+        return found
+    }
+
+    private func readVariables(at address: UInt64) -> [ScopedVariable]? {
         if options.readUnits, let own = ownVariables(at: address) { return own }
         guard dwarfError == nil,
             let found = ownIndexUnitDie(containing: address) ?? backend.unitDie(containing: address)

@@ -37,28 +37,24 @@ public enum LinePrefix {
         var console = line
         var callerID: Substring?
         var innerSeen = false
-        while true {
-            let candidates = indentation(of: rest).map { [rest, $0] } ?? [rest]
-            var matched = false
-            for text in candidates {
-                if !innerSeen, let after = outer(text) {
-                    rest = after
-                    console = after
-                    matched = true
-                    break
-                }
-                if let (after, caller) = inner(text) {
-                    // Blanks before the kernel's own prefix were added by whoever pasted the line.
-                    if !innerSeen { console = text }
-                    rest = after
-                    if let caller { callerID = caller }
-                    innerSeen = true
-                    matched = true
-                    break
-                }
+        /// Removes one prefix at the start of `text`, if there is one there.
+        func removePrefix(of text: Substring) -> Bool {
+            if !innerSeen, let after = outer(text) {
+                rest = after
+                console = after
+                return true
             }
-            if !matched { break }
+            if let (after, caller) = inner(text) {
+                // Blanks before the kernel's own prefix were added by whoever pasted the line.
+                if !innerSeen { console = text }
+                rest = after
+                if let caller { callerID = caller }
+                innerSeen = true
+                return true
+            }
+            return false
         }
+        while removePrefix(of: rest) || indentation(of: rest).map(removePrefix(of:)) == true {}
         return Split(message: rest, callerID: callerID, console: console)
     }
 
@@ -70,8 +66,10 @@ public enum LinePrefix {
 
     /// The text after leading blanks, when there are some.
     private static func indentation(of text: Substring) -> Substring? {
-        let trimmed = text.drop { $0 == " " || $0 == "\t" }
-        return trimmed.startIndex == text.startIndex || trimmed.isEmpty ? nil : trimmed
+        guard let start = text.utf8.firstIndex(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
+            start != text.startIndex
+        else { return nil }
+        return text[start...]
     }
 
     // MARK: Outer prefixes

@@ -20,11 +20,14 @@ public final class LogProcessor {
     /// be changed without copying its frames (put it back with `open = …`).
     private func takeOpen() -> OpenReport? { openReports.removeValue(forKey: currentContext) }
 
-    /// The open report of the current line's context.
+    /// The open report of the current line's context (changed in place: `open?.idleLines = 0` copies nothing).
     var open: OpenReport? {
         get { openReports[currentContext] }
-        set { openReports[currentContext] = newValue }
+        _modify { yield &openReports[currentContext] }
     }
+
+    /// Whether the current line's context has an open report (without copying it).
+    private var hasOpen: Bool { openReports.index(forKey: currentContext) != nil }
     var finished: [Report] = []
     private var recentlyFinished: [Report] = []
     /// Every line's console text, for syzbot's title rules at the end (only when reports are retained).
@@ -77,7 +80,7 @@ public final class LogProcessor {
     private func processMessage(_ line: LogLine) -> [ResolvedFrame] {
         let message = line.message
         currentContext = line.callerID.map(String.init) ?? ""
-        if openReports[currentContext] == nil, currentContext != "", openReports.count == 1,
+        if currentContext != "", openReports.count == 1, !hasOpen,
             let (only, report) = openReports.first, only == "", report.report.frames.isEmpty, !report.inTrace
         {
             // The header had no caller id but its continuation has one: same report.
@@ -113,7 +116,7 @@ public final class LogProcessor {
             return []
         }
         if LineClasses.isTraceStart(trimmed) {
-            if open == nil { start(kind: ReportTable.stackDumpKind, title: "stack dump", line: line) }
+            if !hasOpen { start(kind: ReportTable.stackDumpKind, title: "stack dump", line: line) }
             open?.dumpFrames = [:]
             open?.userDump = false
             open?.inTrace = true
@@ -126,7 +129,7 @@ public final class LogProcessor {
                 logFacts.architecture.offer(.x86_64, .frameSyntax, sameStrengthWins: true)
                 open?.facts.architecture.offer(.x86_64, .frameSyntax)
             }
-            if open != nil {
+            if hasOpen {
                 open?.report.lastLine = line.number
                 open?.idleLines = 0
             }
@@ -181,7 +184,7 @@ public final class LogProcessor {
 
     /// Resolves a line's frames into the open report (a stack dump of its own when none is open).
     private func resolveFrames(_ planned: [PlannedFrame], line: LogLine) -> [ResolvedFrame] {
-        if open == nil {
+        if !hasOpen {
             guard !planned.isEmpty else { return [] }
             start(kind: ReportTable.stackDumpKind, title: "stack dump", line: line)
         }
