@@ -193,6 +193,37 @@ struct CommandLineTests {
     }
 }
 
+/// Snapshots pasted from a tracker or saved on Windows end their lines in
+/// `\r\n`: read line by line as with `\n` (a `\r\n` is one Swift Character,
+/// so splitting the text by characters at `\n` once read such a file as a
+/// single line, every section address refused).
+@Suite("Snapshot files with CRLF lines")
+struct CRLFSnapshotTests {
+    @Test("--module-sections and --kallsyms with \\r\\n line ends give the same output as with \\n")
+    func crlfSnapshots() throws {
+        let sample = try #require(Samples.all.first { $0.directory == "x86_64" })
+        let base = sample.path + "/null"
+        let scratch = try ScratchDirectory()
+        var crlf: [String] = []
+        for suffix in ["sections", "kallsyms"] {
+            let text = try String(contentsOfFile: base + "." + suffix, encoding: .utf8)
+            #expect(!text.contains("\r"))
+            let path = try scratch.file("null." + suffix)
+            try Data(text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n").utf8)
+                .write(to: URL(fileURLWithPath: path))
+            crlf.append(path)
+        }
+        let common = ["--no-live", "--no-debuginfod", "--modules", sample.path, "--format", "json", base + ".log"]
+        let lf = try CLI.run(["--module-sections", base + ".sections", "--kallsyms", base + ".kallsyms"] + common)
+        let windows = try CLI.run(["--module-sections", crlf[0], "--kallsyms", crlf[1]] + common)
+        // The module's frames resolve from the sections either way (vmlinux's need Debian's vmlinux).
+        #expect(lf.stdout.contains("\"function\" : \"crash_null_deref\"") || lf.stdout.contains("\"function\": \"crash_null_deref\""), "\(lf.stdout.prefix(2000))")
+        #expect(windows.stdout == lf.stdout)
+        #expect(windows.status == lf.status)
+        #expect(windows.stderr == lf.stderr.replacingOccurrences(of: base + ".", with: scratch.path + "/null."), "stderr: \(windows.stderr)")
+    }
+}
+
 @Suite("Bounded memory", .serialized)
 struct BoundedMemoryTests {
     /// Runs the CLI with stdin from a file and returns its peak RSS in KiB:
