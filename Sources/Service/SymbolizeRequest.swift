@@ -51,14 +51,7 @@ struct SymbolizeRequest: Sendable {
         case "text/plain", "application/octet-stream", "":
             log = body
         case "application/json":
-            let document: Document
-            do {
-                document = try JSONDecoder().decode(Document.self, from: Data(body))
-            } catch let error as Invalid {
-                throw error
-            } catch {
-                throw Invalid("malformed JSON body: \(Self.describe(error))")
-            }
+            let document = try Document(json: body)
             switch (document.log, document.logBase64) {
             case (let text?, nil): log = Array(text.utf8)
             case (nil, let encoded?): log = encoded.isEmpty ? [] : try Self.base64(encoded, field: "log_base64")
@@ -137,18 +130,8 @@ struct SymbolizeRequest: Sendable {
         return Array(data)
     }
 
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "no \"\(key.stringValue)\""
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "\"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription)"
-        case DecodingError.dataCorrupted(let context): return context.debugDescription
-        default: return "\(error)"
-        }
-    }
-
     /// The JSON body: the log and the crashed machine's snapshots, every field but the log optional.
-    struct Document: Decodable {
+    struct Document {
         /// The log as text (a JSON string is Unicode: invalid bytes in a log cannot travel in it).
         var log: String?
         /// The log's bytes exactly, base64: what `log` cannot carry (a console capture with line noise).
@@ -165,38 +148,68 @@ struct SymbolizeRequest: Sendable {
         var arch: String?
         var kallsymsMode: String?
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
+        enum Field: String, CaseIterable {
             case log, kallsyms, release, arch
             case logBase64 = "log_base64"
             case moduleSections = "module_sections", procModules = "proc_modules", kernelNotes = "kernel_notes"
             case moduleNotes = "module_notes", kaslrOffset = "kaslr_offset", kallsymsMode = "kallsyms_mode"
         }
 
-        /// Any key, to refuse the ones this version does not know (a misspelt snapshot would be ignored silently).
-        private struct AnyKey: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
+        /// Reads the body; unknown fields are refused (a misspelt snapshot would be ignored silently),
+        /// `null` is a field not given.
+        init(json body: [UInt8]) throws(Invalid) {
+            let members: [(key: String, value: FlatJSON.Value)]
+            do {
+                members = try FlatJSON.object(body)
+            } catch {
+                throw Invalid("malformed JSON body: \(error.message)")
+            }
+            var fields: [Field: FlatJSON.Value] = [:]
+            for member in members {
+                guard let field = Field(rawValue: member.key) else {
+                    throw Invalid("unknown field \"\(member.key)\": expected \(Field.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                fields[field] = member.value
+            }
+            func text(_ field: Field) throws(Invalid) -> String? { try Self.text(fields[field], name: field.rawValue) }
+            log = try text(.log)
+            logBase64 = try text(.logBase64)
+            moduleSections = try text(.moduleSections)
+            procModules = try text(.procModules)
+            kallsyms = try text(.kallsyms)
+            kernelNotes = try text(.kernelNotes)
+            release = try text(.release)
+            kaslrOffset = try text(.kaslrOffset)
+            arch = try text(.arch)
+            kallsymsMode = try text(.kallsymsMode)
+            switch fields[.moduleNotes] {
+            case nil, .null?: moduleNotes = nil
+            case .object(let notes)?:
+                var byModule: [String: String] = [:]
+                for (name, value) in notes {
+                    if let note = try Self.text(value, name: "module_notes.\(name)") { byModule[name] = note }
+                }
+                moduleNotes = byModule
+            case let other?: throw Invalid("malformed JSON body: \"module_notes\": expected an object of strings, found \(Self.kind(of: other))")
+            }
         }
 
-        init(from decoder: any Decoder) throws {
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.first(where: { !known.contains($0.stringValue) }) {
-                throw Invalid("unknown field \"\(unknown.stringValue)\": expected \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))")
+        /// A string field's text; `nil` when absent or `null`.
+        private static func text(_ value: FlatJSON.Value?, name: String) throws(Invalid) -> String? {
+            switch value {
+            case nil, .null?: return nil
+            case .string(let text)?: return text
+            case let other?: throw Invalid("malformed JSON body: \"\(name)\": expected a string, found \(kind(of: other))")
             }
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            log = try container.decodeIfPresent(String.self, forKey: .log)
-            logBase64 = try container.decodeIfPresent(String.self, forKey: .logBase64)
-            moduleSections = try container.decodeIfPresent(String.self, forKey: .moduleSections)
-            procModules = try container.decodeIfPresent(String.self, forKey: .procModules)
-            kallsyms = try container.decodeIfPresent(String.self, forKey: .kallsyms)
-            kernelNotes = try container.decodeIfPresent(String.self, forKey: .kernelNotes)
-            moduleNotes = try container.decodeIfPresent([String: String].self, forKey: .moduleNotes)
-            release = try container.decodeIfPresent(String.self, forKey: .release)
-            kaslrOffset = try container.decodeIfPresent(String.self, forKey: .kaslrOffset)
-            arch = try container.decodeIfPresent(String.self, forKey: .arch)
-            kallsymsMode = try container.decodeIfPresent(String.self, forKey: .kallsymsMode)
+        }
+
+        private static func kind(of value: FlatJSON.Value) -> String {
+            switch value {
+            case .string: return "a string"
+            case .object: return "an object"
+            case .null: return "null"
+            case .other(let kind): return kind
+            }
         }
     }
 }

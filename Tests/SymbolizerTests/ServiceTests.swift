@@ -112,6 +112,49 @@ struct ServiceTests {
         #expect(server.terminate() == 0)
     }
 
+    /// The body's JSON as other encoders write it: every non-ASCII character
+    /// as `\\uXXXX` (astral ones as surrogate pairs), `/` as `\\/`, control
+    /// characters as escapes, blanks between tokens; the answer is the
+    /// command line's for the same log as a file.
+    @Test("JSON strings with every kind of escape read as the text they stand for")
+    func jsonEscapes() throws {
+        let sample = try #require(Samples.all.first { $0.directory == "arm-thumb2/fixed" })
+        let binaries = ["--modules", sample.path, "--vmlinux", try #require(try sample.vmlinux())]
+        let serviceCase = ServiceCase(sampleCase: SampleCase(sample: sample, name: "null"))
+        var text = try String(contentsOfFile: serviceCase.sampleCase.logPath, encoding: .utf8)
+        text = "[    0.000000] Booting Linux on CPU 0x0 — café \u{1F600} \"quoted\" back\\slash\u{8}\u{C}\t/\n" + text
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ksymbolize-escapes-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(text.utf8).write(to: file)
+        var arguments = serviceCase.arguments()
+        arguments[arguments.count - 1] = file.path
+        let cli = try CLI.run(binaries + arguments)
+        var escaped = ""
+        for unit in text.utf16 {
+            switch unit {
+            case 0x22: escaped += "\\\""
+            case 0x5c: escaped += "\\\\"
+            case 0x2f: escaped += "\\/"
+            case 0x0a: escaped += "\\n"
+            case 0x0d: escaped += "\\r"
+            case 0x09: escaped += "\\t"
+            case 0x08: escaped += "\\b"
+            case 0x0c: escaped += "\\f"
+            case 0x20..<0x7f: escaped += String(UnicodeScalar(UInt8(unit)))
+            default: escaped += String(format: "\\u%04X", unit)
+            }
+        }
+        let document = try serviceCase.document()
+        let sections = try JSONSerialization.data(withJSONObject: [document["module_sections"] as! String], options: [.fragmentsAllowed])
+        let body = "\n{ \"log\" :\t\"\(escaped)\" ,\r\n \"module_sections\": \(String(decoding: sections.dropFirst().dropLast(), as: UTF8.self)), \"release\": null }\n"
+        let server = try ServerProcess(binaries)
+        let reply = try HTTP.request(port: server.port, path: "/v1/symbolize", body: Data(body.utf8), contentType: "application/json")
+        #expect(reply.status == 200, "\(reply.error ?? "")")
+        #expect(String(decoding: reply.body, as: UTF8.self) == cli.stdout)
+        #expect(String(decoding: reply.body, as: UTF8.self).contains("café \u{1F600} \"quoted\""))
+        #expect(server.terminate() == 0)
+    }
+
     @Test("a second request for the same kernel takes its binaries from the cache")
     func secondRequestReadsNothingAgain() throws {
         let sample = try #require(Samples.all.first { $0.directory == "arm-thumb2/fixed" })
@@ -146,6 +189,13 @@ struct ServiceTests {
             ("/v1/symbolize", Data("{}".utf8), "application/json", 400, "malformed JSON body: no \"log\" (or \"log_base64\")"),
             ("/v1/symbolize", Data("{\"log\": \"x\", \"log_base64\": \"eA==\"}".utf8), "application/json", 400, "both \"log\" and \"log_base64\""),
             ("/v1/symbolize", Data("{\"log_base64\": \"!!\"}".utf8), "application/json", 400, "log_base64: not base64"),
+            ("/v1/symbolize", Data("{\"log\": \"\\ud800\"}".utf8), "application/json", 400, "malformed JSON body: a lone surrogate"),
+            ("/v1/symbolize", Data("{\"log\": \"a\tb\"}".utf8), "application/json", 400, "malformed JSON body: a control character"),
+            ("/v1/symbolize", Data("{\"log\": \"\"} {}".utf8), "application/json", 400, "malformed JSON body: unexpected text after"),
+            ("/v1/symbolize", Data("{\"log\": 012}".utf8), "application/json", 400, "malformed JSON body: leading zero"),
+            ("/v1/symbolize", Data(("{\"log\": " + String(repeating: "[", count: 100)).utf8), "application/json", 400, "malformed JSON body: nested too deeply"),
+            ("/v1/symbolize", Data("[\"log\"]".utf8), "application/json", 400, "malformed JSON body: expected an object"),
+            ("/v1/symbolize", Data("{\"log\": \"\", \"module_notes\": \"x\"}".utf8), "application/json", 400, "\"module_notes\": expected an object of strings"),
             ("/v1/symbolize", Data("{\"lg\": \"\"}".utf8), "application/json", 400, "unknown field \"lg\""),
             ("/v1/symbolize", Data("{\"log\": \"\", \"arch\": \"vax\"}".utf8), "application/json", 400, "invalid arch \"vax\""),
             ("/v1/symbolize", Data("{\"log\": \"\", \"release\": \"../../etc\"}".utf8), "application/json", 400, "invalid release"),
@@ -166,7 +216,7 @@ struct ServiceTests {
         }
         let healthy = try HTTP.request(port: server.port, path: "/healthz")
         #expect(healthy.status == 200 && healthy.body == Data("ok\n".utf8))
-        #expect(try server.metric("ksymbolize_requests_total{status=\"400\"}") == 14)
+        #expect(try server.metric("ksymbolize_requests_total{status=\"400\"}") == 21)
     }
 
     /// A log long enough to keep a slot busy for a while: `null.log`'s

@@ -241,16 +241,16 @@ final class BinaryStore {
     }
 
     /// The modules whose known sections (or `/proc/modules` extent) start at
-    /// or below a runtime address, closest start first.
+    /// or below a runtime address, closest start first, each once.
     func modulesNear(runtime address: UInt64) -> [String] {
-        var candidates: [(String, UInt64)] = []
+        var closest: [String: UInt64] = [:]
         for (module, sections) in options.moduleSections.modules {
-            for (_, base) in sections where base <= address { candidates.append((module, base)) }
+            for (_, base) in sections where base <= address { closest[module] = max(closest[module] ?? 0, base) }
         }
         for (module, entry) in options.procModules.entries where entry.base <= address && address < entry.base &+ entry.size {
-            candidates.append((module, entry.base))
+            closest[module] = max(closest[module] ?? 0, entry.base)
         }
-        return candidates.sorted { $0.1 > $1.1 }.map(\.0)
+        return closest.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
     }
 
     // MARK: Background loads

@@ -93,9 +93,12 @@ final class LoadedBinary {
     /// Runtime → session address for a `.ko`: the address if one of the
     /// sections known at runtime holds it.
     func moduleSessionAddress(ofRuntime address: UInt64) -> UInt64? {
+        // Read once: each access to a class's struct property copies it (and retains what it holds).
+        let layout = self.layout
+        let contents = self.contents
         for index in layout.runtimeSections {
-            guard let base = layout.sectionAddresses[index], let section = contents.section(at: index) else { continue }
-            if address >= base, address < base &+ max(section.size, 1) { return address }
+            guard let base = layout.sectionAddresses[index], address >= base, let section = contents.section(at: index) else { continue }
+            if address < base &+ max(section.size, 1) { return address }
         }
         return nil
     }

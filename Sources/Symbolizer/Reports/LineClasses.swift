@@ -4,13 +4,18 @@ import ArchFixups
 enum LineClasses {
     /// `Call Trace:`, `Call trace:`, `Backtrace:`, `Stack Trace:`.
     static func isTraceStart(_ message: Substring) -> Bool {
-        message.hasPrefix("Call Trace:") || message.hasPrefix("Call trace:") || message.hasPrefix("Backtrace:")
+        // Every line is asked: the first byte rules most out.
+        guard let first = message.utf8.first, first == UInt8(ascii: "C") || first == UInt8(ascii: "B") || first == UInt8(ascii: "S")
+        else { return false }
+        return message.hasPrefix("Call Trace:") || message.hasPrefix("Call trace:") || message.hasPrefix("Backtrace:")
             || message == "Backtrace: " || message.hasPrefix("Stack Trace:")
     }
 
     /// x86's `<IRQ>`/`<TASK>`… markers, ARM's `Exception stack(…)`, `---[ … ]---`.
     static func isContextMarker(_ message: Substring) -> Bool {
-        switch message.utf8.first == UInt8(ascii: "<") ? message : "" {
+        guard let first = message.utf8.first, first == UInt8(ascii: "<") || first == UInt8(ascii: "E") || first == UInt8(ascii: "-")
+        else { return false }
+        switch first == UInt8(ascii: "<") ? message : "" {
         case "<IRQ>", "</IRQ>", "<TASK>", "</TASK>", "<NMI>", "</NMI>", "<SOFTIRQ>", "</SOFTIRQ>", "<#DF>", "</#DF>",
             "<EOI>":
             return true
@@ -27,7 +32,8 @@ enum LineClasses {
 
     /// A SysRq dump (Show State, Show Blocked State…) starts: not part of the report before it.
     static func isSysrq(_ message: Substring) -> Bool {
-        message.hasPrefix("sysrq: ") || message.hasPrefix("SysRq : ")
+        guard let first = message.utf8.first, first == UInt8(ascii: "s") || first == UInt8(ascii: "S") else { return false }
+        return message.hasPrefix("sysrq: ") || message.hasPrefix("SysRq : ")
     }
 
     /// ARM's `Flags: nZCv  IRQs on  FIQs on  Mode USER_32  ISA ARM  Segment user`: the

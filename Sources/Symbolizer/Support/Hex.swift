@@ -13,8 +13,18 @@ func hexString(_ value: UInt64?) -> String? { value.map { "0x" + String($0, radi
 
 /// `0x1f`, `1F`: at most 16 hex digits, an optional `0x`.
 func parseHex(_ text: some StringProtocol) -> UInt64? {
-    var digits = Substring(text)
-    if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
-    guard !digits.isEmpty, digits.utf8.count <= 16 else { return nil }
-    return UInt64(digits, radix: 16)
+    // On the bytes: every snapshot line and printed address comes through here.
+    var digits = Substring(text).utf8[...]
+    if digits.count >= 2, digits.first == UInt8(ascii: "0"),
+        digits[digits.index(after: digits.startIndex)] | 0x20 == UInt8(ascii: "x")
+    {
+        digits = digits.dropFirst(2)
+    }
+    guard !digits.isEmpty, digits.count <= 16 else { return nil }
+    var value: UInt64 = 0
+    for byte in digits {
+        guard let digit = Cursor.hexValue(byte) else { return nil }
+        value = value << 4 | digit
+    }
+    return value
 }
