@@ -104,6 +104,8 @@ completion_cases=(
 	"ksymbolize --kallsyms-mode |fixed raw"
 	"ksymbolize kallsyms --kallsyms-mode |fixed raw"
 	"ksymbolize serve --kallsyms-mode |fixed raw"
+	"ksymbolize serve --max-con|--max-concurrency"
+	"ksymbolize serve --lis|--listen"
 	"ksymbolize oops.log --reports-o|--reports-only"
 )
 

@@ -7,7 +7,7 @@
 _ksymbolize_default_subcommand() {
     if [[ ${COMP_CWORD} -gt 1 || ${COMP_WORDS[1]-} == -* ]]; then
         case ${COMP_WORDS[1]-} in
-        symbolize | addr | kallsyms | help) ;;
+        symbolize | addr | kallsyms | serve | help) ;;
         *)
             local -a words=("${COMP_WORDS[0]}" symbolize "${COMP_WORDS[@]:1}")
             local command_word=${COMP_LINE%%"${COMP_WORDS[0]}"*}${COMP_WORDS[0]}

@@ -16,7 +16,7 @@ function __ksymbolize_tokens
     set -l first $before[2]
     test (count $before) -lt 2; and set first (__ksymbolize_tokens_as_typed -t)
     if string match -q -- '-*' $first; or begin
-            test (count $before) -ge 2; and not contains -- $first symbolize addr kallsyms help
+            test (count $before) -ge 2; and not contains -- $first symbolize addr kallsyms serve help
         end
         set tokens $tokens[1] symbolize $tokens[2..]
     end

@@ -9,7 +9,7 @@ functions[__ksymbolize_as_generated]=${functions[_ksymbolize]}
 _ksymbolize() {
     if (( CURRENT > 2 )) || [[ ${words[2]-} == -* ]]; then
         case ${words[2]-} in
-        symbolize | addr | kallsyms | help) ;;
+        symbolize | addr | kallsyms | serve | help) ;;
         *)
             words=("${words[1]}" symbolize "${words[@]:1}")
             (( CURRENT++ ))
