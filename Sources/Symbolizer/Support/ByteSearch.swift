@@ -1,3 +1,4 @@
+import ArchFixups
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -67,11 +68,9 @@ enum ByteSearch {
         needle.withUnsafeBufferPointer { hasBytes($0, in: haystack, at: offset) }
     }
 
-    /// Whether `haystack` holds `needle` at `offset`.
+    /// Whether `haystack` holds `needle` at `offset` (ArchFixups' `starts(with:)` from there).
     static func hasBytes(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
-        guard offset + needle.count <= haystack.count else { return false }
-        guard let wanted = needle.baseAddress, let base = haystack.baseAddress else { return true }
-        return memcmp(base + offset, wanted, needle.count) == 0
+        offset <= haystack.count && UnsafeBufferPointer(rebasing: haystack[offset...]).starts(with: needle)
     }
 
     /// `body` given the UTF-8 bytes of `text` (in place: Swift strings are UTF-8 on Linux).
