@@ -8,9 +8,21 @@ public enum LogSyntax {
     /// The architecture whose register dump prints this message (prefixes
     /// already removed), if only one does.
     public static func registerDump(_ message: Substring) -> Architecture? {
-        let trimmed = message[(message.utf8.firstIndex { $0 != UInt8(ascii: " ") } ?? message.endIndex)...]
         // Each line below starts with one of these letters: most messages are decided by their first byte.
-        guard let first = trimmed.utf8.first, "REPpxesNMK".utf8.contains(first) else { return nil }
+        let blanks = message.withUTF8Bytes { bytes -> Int? in
+            var index = 0
+            while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
+            guard index < bytes.count else { return nil }
+            switch bytes[index] {
+            case UInt8(ascii: "R"), UInt8(ascii: "E"), UInt8(ascii: "P"), UInt8(ascii: "p"), UInt8(ascii: "x"), UInt8(ascii: "e"),
+                UInt8(ascii: "s"), UInt8(ascii: "N"), UInt8(ascii: "M"), UInt8(ascii: "K"):
+                return index
+            default:
+                return nil
+            }
+        }
+        guard let blanks else { return nil }
+        let trimmed = message[message.utf8.index(message.startIndex, offsetBy: blanks)...]
         if trimmed.hasPrefix("RIP: ") || trimmed.hasPrefix("RIP  [<") || trimmed.hasPrefix("RSP: ")
             || trimmed.hasPrefix("RAX: ")
         {

@@ -85,18 +85,27 @@ extension MIPSFixup {
 
     public func instructionSet(thumb: Bool) -> InstructionSet? { architecture == .mips64 ? .mips64 : .mips }
 
+    /// o32 names of `$0`–`$31`, in order.
+    private static let registerNames = [
+        "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7",
+        "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp", "fp", "ra",
+    ]
+
     /// `$0`–`$31` and their o32/n64 names (`$a0`, `$t0`, `$sp`, `$ra`…).
     public func dwarfRegister(named name: String) -> Int? {
         var register = name.lowercased()
         if register.hasPrefix("$") { register.removeFirst() }
         if let number = Int(register.trimmingCharacters(in: " ")), (0...31).contains(number) { return number }
-        let names = [
-            "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7",
-            "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp", "fp", "ra",
-        ]
-        if let index = names.firstIndex(of: register) { return index }
+        if let index = Self.registerNames.firstIndex(of: register) { return index }
         // n64 names for $8–$11, and s8 for $30.
-        return ["a4": 8, "a5": 9, "a6": 10, "a7": 11, "s8": 30][register]
+        switch register {
+        case "a4": return 8
+        case "a5": return 9
+        case "a6": return 10
+        case "a7": return 11
+        case "s8": return 30
+        default: return nil
+        }
     }
 
     public func memoryOperand(in operands: String) -> MemoryOperand? { OperandSyntax.parenthesized(operands) }

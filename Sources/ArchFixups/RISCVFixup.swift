@@ -29,10 +29,12 @@ public struct RISCVFixup: ArchFixup {
 extension RISCVFixup {
     /// x0–x31 by their ABI names as `show_regs()` prints them.
     public func dwarfRegister(named name: String) -> Int? {
-        let names = [
-            "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-            "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
-        ]
-        return names.firstIndex(of: name.lowercased())
+        Self.registerNames.firstIndex(of: name.lowercased())
     }
+
+    /// ABI names of `x0`–`x31`, in order.
+    private static let registerNames = [
+        "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+        "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    ]
 }

@@ -88,16 +88,15 @@ public struct RegisterDumpReader: Sendable {
     /// architecture knows it (so `RSP: 0018:ffff…`, `EFLAGS:` and `CR2:` are
     /// kept out, and `pc : [<bf00001c>]` is read inside its brackets).
     private func namedPairs(_ text: Substring) -> [RegisterValue] {
-        // On the bytes: this runs on every line of an open report.
-        let bytes = text.withUTF8Bytes { Array($0) }
-        var tokens: [Range<Int>] = []
-        var position = 0
-        while position < bytes.count {
-            while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
-            let start = position
-            while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x09 { position += 1 }
-            if position > start { tokens.append(start..<position) }
+        // On the bytes: this runs on every line of an open report. Every pair has a colon.
+        text.withUTF8Bytes { bytes in
+            guard bytes.contains(0x3a) else { return [] }
+            return namedPairs(bytes)
         }
+    }
+
+    private func namedPairs(_ bytes: UnsafeBufferPointer<UInt8>) -> [RegisterValue] {
+        let tokens = bytes.blankSeparatedWords()
         var registers: [RegisterValue] = []
         var index = 0
         while index < tokens.count {
@@ -113,7 +112,7 @@ public struct RegisterDumpReader: Sendable {
             }
             // Register names are short words: anything else is not worth a lookup.
             guard valueIndex < tokens.count, !name.isEmpty, name.count <= 8,
-                let dwarf = fixup.dwarfRegister(named: String(decoding: bytes[name], as: UTF8.self))
+                let dwarf = fixup.dwarfRegister(named: String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self))
             else {
                 index = valueIndex
                 continue
@@ -127,9 +126,9 @@ public struct RegisterDumpReader: Sendable {
             }
             // x86-64 `RSP: 0018:ffffd029c05ab9f0`: the segment selector, then the value.
             if let colon = bytes[token].firstIndex(of: 0x3a) { token = (colon + 1)..<token.upperBound }
-            if token.count >= 8, token.count <= 16, let value = UInt64(String(decoding: bytes[token], as: UTF8.self), radix: 16) {
+            if token.count >= 8, token.count <= 16, let value = UInt64(String(decoding: UnsafeBufferPointer(rebasing: bytes[token]), as: UTF8.self), radix: 16) {
                 registers.append(
-                    RegisterValue(name: String(decoding: bytes[name], as: UTF8.self), value: value, dwarfNumber: dwarf, digits: token.count))
+                    RegisterValue(name: String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self), value: value, dwarfNumber: dwarf, digits: token.count))
             }
             index = valueIndex + 1
         }

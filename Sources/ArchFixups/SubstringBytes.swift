@@ -50,4 +50,19 @@ extension UnsafeBufferPointer<UInt8> {
     public func starts(with prefix: StaticString) -> Bool {
         prefix.withUTF8Buffer { starts(with: $0) }
     }
+
+    /// The offsets of the blank-separated (space, tab) words of these bytes.
+    @inlinable
+    public func blankSeparatedWords() -> [Range<Int>] {
+        var words: [Range<Int>] = []
+        words.reserveCapacity(16)
+        var position = 0
+        while position < count {
+            while position < count, self[position] == 0x20 || self[position] == 0x09 { position += 1 }
+            let start = position
+            while position < count, self[position] != 0x20, self[position] != 0x09 { position += 1 }
+            if position > start { words.append(start..<position) }
+        }
+        return words
+    }
 }

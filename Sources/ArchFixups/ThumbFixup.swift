@@ -81,7 +81,16 @@ extension ThumbFixup {
     /// r0–r15 and their APCS names (sb, sl, fp, ip, sp, lr, pc).
     public func dwarfRegister(named name: String) -> Int? {
         let register = name.lowercased()
-        if let index = ["sb": 9, "sl": 10, "fp": 11, "ip": 12, "sp": 13, "lr": 14, "pc": 15][register] { return index }
+        switch register {
+        case "sb": return 9
+        case "sl": return 10
+        case "fp": return 11
+        case "ip": return 12
+        case "sp": return 13
+        case "lr": return 14
+        case "pc": return 15
+        default: break
+        }
         guard register.hasPrefix("r"), let number = Int(register.dropFirst()), (0...15).contains(number) else { return nil }
         return number
     }

@@ -19,21 +19,23 @@ extension X86Fixup {
 
     public func instructionSet(thumb: Bool) -> InstructionSet? { architecture == .x86_64 ? .x86_64 : .i386 }
 
+    /// i386's registers 0–7 in DWARF order, by width.
+    private static let i386Names = [["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"], ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"]]
+    /// x86-64's registers 0–7 in DWARF order, by width (r8–r15 are read from their number).
+    private static let x86_64Names = [
+        ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp"], ["eax", "edx", "ecx", "ebx", "esi", "edi", "ebp", "esp"],
+        ["ax", "dx", "cx", "bx", "si", "di", "bp", "sp"], ["al", "dl", "cl", "bl", "sil", "dil", "bpl", "spl"],
+    ]
+
     /// x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8–r15 (with their 32/16/8-bit
     /// parts); i386: eax ecx edx ebx esp ebp esi edi.
     public func dwarfRegister(named name: String) -> Int? {
         var register = name.lowercased()
         if register.hasPrefix("%") { register.removeFirst() }
         if architecture == .i386 {
-            let order = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"]
-            if let index = order.firstIndex(of: register) { return index }
-            return ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"].firstIndex(of: register)
+            return Self.i386Names.lazy.compactMap { $0.firstIndex(of: register) }.first
         }
-        let order = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp"]
-        if let index = order.firstIndex(of: register) { return index }
-        if let index = ["eax", "edx", "ecx", "ebx", "esi", "edi", "ebp", "esp"].firstIndex(of: register) { return index }
-        if let index = ["ax", "dx", "cx", "bx", "si", "di", "bp", "sp"].firstIndex(of: register) { return index }
-        if let index = ["al", "dl", "cl", "bl", "sil", "dil", "bpl", "spl"].firstIndex(of: register) { return index }
+        if let index = Self.x86_64Names.lazy.compactMap({ $0.firstIndex(of: register) }).first { return index }
         if register.hasPrefix("r"), let number = Int(register.dropFirst().prefix { $0.isNumber }), (8...15).contains(number) {
             let suffix = register.dropFirst().drop { $0.isNumber }
             if suffix.isEmpty || suffix == "d" || suffix == "w" || suffix == "b" { return number }

@@ -165,7 +165,23 @@ struct FlatJSON {
         var utf8: [UInt8] = []
         while true {
             let runStart = position
-            while let byte = peek, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
+            position = bytes.withUnsafeBufferPointer { bytes in
+                var end = runStart
+                while end < bytes.count {
+                    let byte = bytes[end]
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                    end += 1
+                }
+                return end
+            }
+            if utf8.isEmpty, peek == UInt8(ascii: "\"") {
+                // No escape in the string: its bytes are the text.
+                position += 1
+                guard let text = String(validating: bytes[runStart..<position - 1], as: UTF8.self) else {
+                    throw malformed("a string that is not UTF-8")
+                }
+                return text
+            }
             utf8.append(contentsOf: bytes[runStart..<position])
             guard let byte = peek else { throw malformed("unterminated string") }
             switch byte {

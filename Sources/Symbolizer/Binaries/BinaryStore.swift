@@ -28,6 +28,10 @@ final class BinaryStore {
     /// Bumped when the options change (live mode): background loads started before are not used.
     private var optionsGeneration = 0
     private var preloadGenerations: [String: Int] = [:]
+    /// For ``modulesNear(runtime:)``: each module's known section starts, sorted, and its
+    /// `/proc/modules` extent, made once for the options of `generation`.
+    private var moduleStarts:
+        (generation: Int, sections: [(module: String, starts: [UInt64])], extents: [(module: String, base: UInt64, size: UInt64)])?
     /// Binaries shared with other runs, if any.
     private let cache: BinaryCache?
     /// What this run took from ``cache`` (or loaded for it): given back on deinit.
@@ -243,14 +247,27 @@ final class BinaryStore {
     /// The modules whose known sections (or `/proc/modules` extent) start at
     /// or below a runtime address, closest start first, each once.
     func modulesNear(runtime address: UInt64) -> [String] {
-        var closest: [String: UInt64] = [:]
-        for (module, sections) in options.moduleSections.modules {
-            for (_, base) in sections where base <= address { closest[module] = max(closest[module] ?? 0, base) }
+        if moduleStarts?.generation != optionsGeneration {
+            moduleStarts = (
+                optionsGeneration, options.moduleSections.modules.map { ($0.key, $0.value.values.sorted()) },
+                options.procModules.entries.map { ($0.key, $0.value.base, $0.value.size) }
+            )
         }
-        for (module, entry) in options.procModules.entries where entry.base <= address && address < entry.base &+ entry.size {
-            closest[module] = max(closest[module] ?? 0, entry.base)
+        guard let starts = moduleStarts else { return [] }
+        var closest: [(module: String, start: UInt64)] = []
+        func offer(_ module: String, _ start: UInt64) {
+            if let index = closest.firstIndex(where: { $0.module == module }) {
+                closest[index].start = max(closest[index].start, start)
+            } else {
+                closest.append((module, start))
+            }
         }
-        return closest.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        for (module, sections) in starts.sections {
+            let above = sections.partitionPoint { $0 > address }
+            if above > 0 { offer(module, sections[above - 1]) }
+        }
+        for (module, base, size) in starts.extents where base <= address && address < base &+ size { offer(module, base) }
+        return closest.sorted { $0.start != $1.start ? $0.start > $1.start : $0.module < $1.module }.map(\.module)
     }
 
     // MARK: Background loads

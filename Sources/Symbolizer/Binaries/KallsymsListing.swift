@@ -11,7 +11,7 @@ public struct KallsymsEntry: Sendable, Equatable {
     /// The line as the kernel prints it: `%px %c %s\t[%s]`.
     public func formatted(pointerSize: Int) -> String {
         let digits = String(address, radix: 16)
-        let padded = String(repeating: "0", count: max(0, pointerSize * 2 - digits.count)) + digits
+        let padded = repeated(UInt8(ascii: "0"), count: pointerSize * 2 - digits.count) + digits
         return "\(padded) \(type) \(name)\t[\(module)]"
     }
 }

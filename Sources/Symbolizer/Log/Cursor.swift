@@ -18,6 +18,8 @@ struct Cursor {
         while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
     }
 
+    /// Takes `literal` when the bytes at the cursor are its. Literals come
+    /// here (a parser tries a dozen on every line): most fail at the first byte.
     mutating func consume(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard position + count <= bytes.count else { return false }
@@ -29,6 +31,8 @@ struct Cursor {
         return matches
     }
 
+    /// Takes `literal` when the bytes at the cursor are its.
+    @_disfavoredOverload
     mutating func consume(_ literal: String) -> Bool {
         var next = position
         for byte in literal.utf8 {
@@ -106,7 +110,7 @@ struct Cursor {
             position += 1
         }
         guard position > start else { return nil }
-        let name = String(decoding: bytes[start..<position], as: UTF8.self)
+        let nameEnd = position
         var offset: UInt64?
         var size: UInt64?
         if consume("+") {
@@ -120,6 +124,8 @@ struct Cursor {
             position = start
             return nil
         }
+        // The name is made only for a symbol: this is tried on every word of every line.
+        let name = String(decoding: bytes[start..<nameEnd], as: UTF8.self)
         if !allowBareName, !name.first.map(isSymbolStart)! {
             position = start
             return nil

@@ -32,7 +32,7 @@ public enum FrameParser {
     private static func registerLine(_ cursor: inout Cursor) -> [ParsedFrame]? {
         let start = cursor.position
         // x86: "RIP: 0010:sym" / "EIP: sym" / "RIP: 0033:0x7f..." / "IP: [<addr>] sym" (4.x and older)
-        for register in ["RIP:", "EIP:", "IP:"] where cursor.consume(register) {
+        for register: StaticString in ["RIP:", "EIP:", "IP:"] where cursor.consume(register) {
             cursor.skipSpaces()
             let segmentStart = cursor.position
             if let segment = cursor.hexNumber(), cursor.consume(":") {
@@ -81,7 +81,7 @@ public enum FrameParser {
         }
         if cursor.consume("LR is at ") { return valueFrames(&cursor, syntax: .linkRegister) }
         // "NIP [c000000000123456] func+0x10/0x20" and "LR [c0…] func+…" (powerpc)
-        for (name, syntax) in [("NIP ", FrameSyntax.programCounterRegister), ("LR ", .linkRegister)]
+        for (name, syntax): (StaticString, FrameSyntax) in [("NIP ", .programCounterRegister), ("LR ", .linkRegister)]
         where cursor.consume(name) {
             cursor.skipSpaces()
             if cursor.peek == UInt8(ascii: "[") {

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Recognises and removes the prefixes that logging, pasting and quoting add
 /// in front of a kernel message: a small grammar, not one pattern per tool.
 ///
@@ -32,30 +36,41 @@ public enum LinePrefix {
     }
 
     /// Splits a line into its prefixes and the message.
+    ///
+    /// Read on the line's bytes, with offsets: this runs on every line of
+    /// every log. The rarer prefixes (syslog headers, date stamps) are
+    /// checked as text once a byte of theirs has been seen.
     public static func split(_ line: Substring) -> Split {
-        var rest = line
-        var console = line
-        var callerID: Substring?
-        var innerSeen = false
-        /// Removes one prefix at the start of `text`, if there is one there.
-        func removePrefix(of text: Substring) -> Bool {
-            if !innerSeen, let after = outer(text) {
-                rest = after
-                console = after
-                return true
+        let (message, caller, console) = line.withUTF8Bytes { bytes -> (Int, Range<Int>?, Int) in
+            var rest = 0
+            var console = 0
+            var callerID: Range<Int>?
+            var innerSeen = false
+            /// Removes one prefix at `start`, if there is one there.
+            func removePrefix(at start: Int) -> Bool {
+                if !innerSeen, let after = outer(bytes, at: start, of: line) {
+                    rest = after
+                    console = after
+                    return true
+                }
+                if let (after, caller) = inner(bytes, at: start) {
+                    // Blanks before the kernel's own prefix were added by whoever pasted the line.
+                    if !innerSeen { console = start }
+                    rest = after
+                    if let caller { callerID = caller }
+                    innerSeen = true
+                    return true
+                }
+                return false
             }
-            if let (after, caller) = inner(text) {
-                // Blanks before the kernel's own prefix were added by whoever pasted the line.
-                if !innerSeen { console = text }
-                rest = after
-                if let caller { callerID = caller }
-                innerSeen = true
-                return true
-            }
-            return false
+            while removePrefix(at: rest) || indentation(bytes, at: rest).map(removePrefix(at:)) == true {}
+            return (rest, callerID, console)
         }
-        while removePrefix(of: rest) || indentation(of: rest).map(removePrefix(of:)) == true {}
-        return Split(message: rest, callerID: callerID, console: console)
+        let utf8 = line.utf8
+        func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+        return Split(
+            message: line[index(message)...], callerID: caller.map { line[index($0.lowerBound)..<index($0.upperBound)] },
+            console: line[index(console)...])
     }
 
     /// Splits a line into its prefixes and the message.
@@ -64,27 +79,61 @@ public enum LinePrefix {
         return (parts.message, parts.callerID)
     }
 
-    /// The text after leading blanks, when there are some.
-    private static func indentation(of text: Substring) -> Substring? {
-        guard let start = text.utf8.firstIndex(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
-            start != text.startIndex
+    /// Where the text after leading blanks at `start` begins, when there are some.
+    private static func indentation(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
+        var index = start
+        while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
+        return index > start && index < bytes.count ? index : nil
+    }
+
+    /// Whether `byte` is among the `limit` bytes from `start`.
+    private static func has(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, within limit: Int) -> Bool {
+        offset(of: byte, in: bytes, from: start, within: limit) != nil
+    }
+
+    /// The offset of the first `byte` among the `limit` bytes from `start`.
+    private static func offset(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, within limit: Int) -> Int? {
+        guard let base = bytes.baseAddress, start < bytes.count,
+            let hit = memchr(base + start, Int32(byte), min(limit, bytes.count - start))
         else { return nil }
-        return text[start...]
+        return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
     }
 
     // MARK: Outer prefixes
 
-    private static func outer(_ text: Substring) -> Substring? {
-        guard let first = text.utf8.first else { return nil }
-        switch first {
-        case UInt8(ascii: ">"): return quote(text)
-        case UInt8(ascii: "|"): return text.dropFirst().first == " " ? text.dropFirst(2) : nil
-        case UInt8(ascii: "["): return bracketedStamp(text)
-        case UInt8(ascii: "*"): return droppedNotice(text)
+    /// The offset after the outer prefix at `start`, if there is one. Every
+    /// prefix read as text first has a byte of its seen here: a colon (time
+    /// of day, `kernel:`, `login:`, `kern  :`), `;` (kmsg) or `]` (a stamp's).
+    private static func outer(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, of line: Substring) -> Int? {
+        guard start < bytes.count else { return nil }
+        /// `parse` on the text from `start`: the offset where what it leaves starts.
+        func text(_ parse: (Substring) -> Substring?) -> Int? {
+            let utf8 = line.utf8
+            guard let rest = parse(line[utf8.index(utf8.startIndex, offsetBy: start)...]) else { return nil }
+            return utf8.distance(from: utf8.startIndex, to: rest.startIndex)
+        }
+        // `kernel:` ends within 120 bytes, ` login: ` within 80, a time of day within 64.
+        let colon = { has(UInt8(ascii: ":"), in: bytes, from: start, within: 120) }
+        switch bytes[start] {
+        case UInt8(ascii: ">"):
+            // `> `: a quoted line (each level removed in turn).
+            return start + 1 < bytes.count && bytes[start + 1] == UInt8(ascii: " ") ? start + 2 : start + 1
+        case UInt8(ascii: "|"):
+            return start + 1 < bytes.count && bytes[start + 1] == UInt8(ascii: " ") ? start + 2 : nil
+        case UInt8(ascii: "["):
+            // Most brackets are the kernel's own time stamp, which has no colon.
+            guard let close = offset(of: UInt8(ascii: "]"), in: bytes, from: start, within: 48),
+                has(UInt8(ascii: ":"), in: bytes, from: start, within: close - start)
+            else { return nil }
+            return text(bracketedStamp)
+        case UInt8(ascii: "*"): return text(droppedNotice)
         case UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return kmsgRecord(text) ?? syslog(text) ?? leadingStamp(text)
+            if has(UInt8(ascii: ";"), in: bytes, from: start, within: 48), let after = text(kmsgRecord) { return after }
+            guard colon() else { return nil }
+            return text(syslog) ?? text(leadingStamp)
         default:
-            return facility(text) ?? syslog(text) ?? loginPrompt(text)
+            guard colon() else { return nil }
+            return text(facility) ?? text(syslog) ?? text(loginPrompt)
         }
     }
 
@@ -96,13 +145,6 @@ public enum LinePrefix {
         guard !host.isEmpty, !host.contains(" ") else { return nil }
         let rest = text[login.upperBound...]
         return rest.first == "[" ? rest : nil
-    }
-
-    /// `> `: a quoted line (each level removed in turn).
-    private static func quote(_ text: Substring) -> Substring? {
-        var rest = text.dropFirst()
-        if rest.first == " " { rest = rest.dropFirst() }
-        return rest
     }
 
     /// `LEVEL,SEQ,MICROSECONDS,FLAGS[,…];` of a raw `/dev/kmsg` record.
@@ -158,10 +200,7 @@ public enum LinePrefix {
     /// `[2026-11-27 10:00:01] `: a bracket holding a time of day and
     /// nothing but date words and numbers.
     private static func bracketedStamp(_ text: Substring) -> Substring? {
-        // On the bytes first: most brackets are the kernel's own time stamp, which has no colon.
-        guard let close = text.utf8.prefix(48).firstIndex(of: UInt8(ascii: "]")),
-            text.utf8[..<close].contains(UInt8(ascii: ":"))
-        else { return nil }
+        guard let close = text.utf8.prefix(48).firstIndex(of: UInt8(ascii: "]")) else { return nil }
         let content = text[text.index(after: text.startIndex)..<close]
         let fields = content.split(separator: " ")
         guard !fields.isEmpty, fields.contains(where: isTimeOfDay),
@@ -226,62 +265,57 @@ public enum LinePrefix {
 
     // MARK: Inner (kernel console) prefixes
 
-    /// `<N>`, `[   12.345678]`, `[ T123]`, `[  C1]`: what is left, and the
-    /// caller id when the element was one.
-    private static func inner(_ text: Substring) -> (Substring, Substring?)? {
-        if let after = level(text) { return (after, nil) }
-        if let (after, caller) = bracket(text) {
-            // journalctl -o short-monotonic: "[   12.345678] host kernel: "
-            if caller == nil, let kernel = ByteSearch.firstRange(of: " kernel: ", in: after, withinFirst: 80),
-                !after[..<kernel.lowerBound].contains(" ")
-            {
-                return (after[kernel.upperBound...], nil)
-            }
-            return (after, caller)
+    /// `<N>`, `[   12.345678]`, `[ T123]`, `[  C1]` at `start`: where what
+    /// is left starts, and the caller id's bytes when the element was one.
+    private static func inner(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (Int, Range<Int>?)? {
+        if let after = level(bytes, at: start) { return (after, nil) }
+        guard let (after, caller) = bracket(bytes, at: start) else { return nil }
+        // journalctl -o short-monotonic: "[   12.345678] host kernel: "
+        if caller == nil, has(UInt8(ascii: ":"), in: bytes, from: after, within: 80),
+            let kernel = ByteSearch.firstOffset(of: Self.kernelWord, in: UnsafeBufferPointer(rebasing: bytes[after..<min(bytes.count, after + 80)])),
+            !has(UInt8(ascii: " "), in: bytes, from: after, within: kernel)
+        {
+            return (after + kernel + Self.kernelWord.count, nil)
         }
-        return nil
+        return (after, caller)
     }
 
+    private static let kernelWord = Array(" kernel: ".utf8)
+
     /// `<N>` or `<NN>`: a printk level as `dmesg -r` and consoles with `ignore_loglevel` print.
-    private static func level(_ text: Substring) -> Substring? {
-        let utf8 = text.utf8
-        guard utf8.first == UInt8(ascii: "<") else { return nil }
-        var index = utf8.index(after: utf8.startIndex)
-        var digits = 0
-        while index < utf8.endIndex, isDigit(utf8[index]), digits < 3 {
-            index = utf8.index(after: index)
-            digits += 1
-        }
-        guard digits > 0, index < utf8.endIndex, utf8[index] == UInt8(ascii: ">") else { return nil }
-        return text[utf8.index(after: index)...]
+    private static func level(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "<") else { return nil }
+        var index = start + 1
+        while index < bytes.count, isDigit(bytes[index]), index - start <= 3 { index += 1 }
+        guard index > start + 1, index < bytes.count, bytes[index] == UInt8(ascii: ">") else { return nil }
+        return index + 1
     }
 
     /// `[   12.345678]` or `[  240.]` (time) or `[ T123]`/`[  C1]` (caller
     /// id), each followed by at most one space.
-    private static func bracket(_ text: Substring) -> (Substring, Substring?)? {
-        let utf8 = text.utf8
-        guard utf8.first == UInt8(ascii: "[") else { return nil }
-        var index = utf8.index(after: utf8.startIndex)
-        while index < utf8.endIndex, utf8[index] == UInt8(ascii: " ") { index = utf8.index(after: index) }
+    private static func bracket(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (Int, Range<Int>?)? {
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "[") else { return nil }
+        var index = start + 1
+        while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
         let contentStart = index
-        var caller: Substring?
-        if index < utf8.endIndex, utf8[index] == UInt8(ascii: "T") || utf8[index] == UInt8(ascii: "C") {
-            index = utf8.index(after: index)
+        var caller: Range<Int>?
+        if index < bytes.count, bytes[index] == UInt8(ascii: "T") || bytes[index] == UInt8(ascii: "C") {
+            index += 1
             let digitsStart = index
-            while index < utf8.endIndex, isDigit(utf8[index]) { index = utf8.index(after: index) }
-            guard index > digitsStart, index < utf8.endIndex, utf8[index] == UInt8(ascii: "]") else { return nil }
-            caller = text[contentStart..<index]
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index > digitsStart, index < bytes.count, bytes[index] == UInt8(ascii: "]") else { return nil }
+            caller = contentStart..<index
         } else {
             let digitsStart = index
-            while index < utf8.endIndex, isDigit(utf8[index]) { index = utf8.index(after: index) }
-            guard index > digitsStart, index < utf8.endIndex, utf8[index] == UInt8(ascii: ".") else { return nil }
-            index = utf8.index(after: index)
-            while index < utf8.endIndex, isDigit(utf8[index]) { index = utf8.index(after: index) }
-            guard index < utf8.endIndex, utf8[index] == UInt8(ascii: "]") else { return nil }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index > digitsStart, index < bytes.count, bytes[index] == UInt8(ascii: ".") else { return nil }
+            index += 1
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "]") else { return nil }
         }
-        index = utf8.index(after: index)
-        if index < utf8.endIndex, utf8[index] == UInt8(ascii: " ") { index = utf8.index(after: index) }
-        return (text[index...], caller)
+        index += 1
+        if index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
+        return (index, caller)
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }

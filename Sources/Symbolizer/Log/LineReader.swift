@@ -10,6 +10,9 @@
 /// size (with an empty terminator), so memory stays bounded.
 public struct LineReader {
     public static let maximumLineLength = 1 << 20
+    /// The two terminators, made once: every line holds one of them.
+    private static let newline: [UInt8] = [UInt8(ascii: "\n")]
+    private static let carriageReturnNewline: [UInt8] = [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
 
     private let fd: Int32
     private var buffer: [UInt8] = []
@@ -34,10 +37,10 @@ public struct LineReader {
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
-                var terminator: [UInt8] = [UInt8(ascii: "\n")]
+                var terminator = Self.newline
                 if end > start, buffer[end - 1] == UInt8(ascii: "\r") {
                     end -= 1
-                    terminator = [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+                    terminator = Self.carriageReturnNewline
                 }
                 let line = Array(buffer[start..<end])
                 start = newline + 1

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One line of a kernel log, exactly as read, plus the message it carries.
 public struct LogLine: Sendable {
     /// 1-based line number in the input.
@@ -30,10 +34,14 @@ public struct LogLine: Sendable {
         self.number = number
         self.bytes = bytes
         self.terminator = terminator
-        let cleaned = bytes.contains(0) ? bytes.filter { $0 != 0 } : bytes
+        // memchr for the rare bytes: this runs on every line.
+        func has(_ byte: UInt8, in bytes: [UInt8]) -> Bool {
+            bytes.withUnsafeBufferPointer { $0.baseAddress.map { memchr($0, Int32(byte), bytes.count) != nil } ?? false }
+        }
+        let cleaned = has(0, in: bytes) ? bytes.filter { $0 != 0 } : bytes
         var text = String(decoding: cleaned, as: UTF8.self)
         if text.utf8.last == UInt8(ascii: "\r") { text.removeLast() }
-        if cleaned.contains(0xC2) || cleaned.contains(0xE2) {
+        if has(0xC2, in: cleaned) || has(0xE2, in: cleaned) {
             // A paste from a web page or a mail client turns runs of blanks into
             // no-break spaces: read as the spaces the kernel printed (the output keeps the bytes).
             text = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{A0}" || $0 == "\u{202F}" ? " " : $0 }))

@@ -1,9 +1,10 @@
 extension LogLine {
-    /// The kernel messages of a line: itself, or its pieces where a printk
-    /// time stamp (`[ 1234.567890]`, six fraction digits, after a blank)
-    /// starts another message inside it (a paste whose newlines were lost).
-    var messages: [LogLine] {
-        guard bytes.count > 20, ByteSearch.contains(message, "] ") else { return [self] }
+    /// The kernel messages of a line, when it holds more than one: its pieces
+    /// where a printk time stamp (`[ 1234.567890]`, six fraction digits, after
+    /// a blank) starts another message inside it (a paste whose newlines were
+    /// lost). `nil` for a line of one message, as nearly every line is.
+    var gluedMessages: [LogLine]? {
+        guard bytes.count > 20, ByteSearch.contains(message, "] ") else { return nil }
         var cuts: [Int] = []
         var index = 1
         while index < bytes.count - 10 {
@@ -16,7 +17,7 @@ extension LogLine {
                 index += 1
             }
         }
-        guard !cuts.isEmpty else { return [self] }
+        guard !cuts.isEmpty else { return nil }
         var pieces: [LogLine] = []
         var start = 0
         for cut in cuts + [bytes.count] {
@@ -25,7 +26,7 @@ extension LogLine {
             if end > start { pieces.append(LogLine(number: number, bytes: Array(bytes[start..<end]), terminator: [])) }
             start = cut
         }
-        return pieces
+        return pieces.count > 1 ? pieces : nil
     }
 
     /// The end of `[ *DIGITS.DDDDDD]` at `from`, if one is there.

@@ -73,11 +73,11 @@ enum MachineWording {
 
 extension String {
     func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        count >= width ? self : repeated(UInt8(ascii: "0"), count: width - count) + self
     }
 
     func rightPadded(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
+        count >= width ? self : self + spaces(width - count)
     }
 
     func trimmedRight() -> String {

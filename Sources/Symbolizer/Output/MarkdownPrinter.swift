@@ -165,7 +165,7 @@ public struct MarkdownPrinter: Sendable {
         guard !rows.isEmpty else { return "" }
         let width = rows.map(\.function.count).max() ?? 0
         let body = rows.map { row in
-            row.function + String(repeating: " ", count: width - row.function.count) + "  " + row.place
+            row.function + spaces(width - row.function.count) + "  " + row.place
         }.joined(separator: "\n") + "\n"
         let fence = Self.fence(for: body)
         var notes: [String] = []

@@ -33,7 +33,7 @@ public struct TextAnnotator: Sendable {
             extras = MachineWording.listingLines(listing, note: note)
         }
         var output = render(line, frames: frames)
-        let indent = String(repeating: " ", count: line.prefixWidth + 4)
+        let indent = extras.isEmpty ? "" : spaces(line.prefixWidth + 4)
         for extra in extras {
             if line.terminator.isEmpty { output += Array("\n".utf8) }
             output += Array((indent + extra).utf8)
@@ -50,7 +50,7 @@ public struct TextAnnotator: Sendable {
         let carriageReturn = terminator.first == UInt8(ascii: "\r")
 
         let indentWidth = line.prefixWidth + 4
-        let indent = String(repeating: " ", count: indentWidth)
+        let indent = spaces(indentWidth)
         // The last frame of a line is its main one (the caller in an ARM
         // backtrace line): its annotation goes at the end of the line. Other
         // frames of the same line get a line each below it.

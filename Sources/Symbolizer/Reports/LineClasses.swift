@@ -52,11 +52,16 @@ enum LineClasses {
 
     /// Register dumps, code bytes and other lines that belong to a report.
     static func isReportDetail(_ message: Substring) -> Bool {
-        if message.withUTF8Bytes({ bytes in detailPrefixes.contains { bytes.starts(with: $0) } }) { return true }
+        // On the bytes: this is asked of every line of an open report.
+        let (prefixed, colon) = message.withUTF8Bytes { bytes -> (Bool, Bool) in
+            guard let first = bytes.first else { return (false, false) }
+            return (detailPrefixesByFirstByte[Int(first)].contains { bytes.starts(with: $0) }, bytes.contains(UInt8(ascii: ":")))
+        }
+        if prefixed { return true }
         // "[<          (null)>]           (null)": the end of an RCU stall's trace.
         if message.hasPrefix("[<") && ByteSearch.contains(message, "(null)") { return true }
         // "RAX: 0000…", "R10: …", "r10: bf000000  r9 : …", "ip : …", "fp : …"
-        // On the bytes: this is asked of every line of an open report.
+        guard colon else { return false }
         let fields = message.utf8.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
         guard let first = fields.first else { return false }
         var keyLength = first.count
@@ -71,6 +76,13 @@ enum LineClasses {
         let value = fields.count > valueIndex ? fields[valueIndex] : fields[fields.count - 1]
         return value.first.map { Cursor.hexValue($0) != nil } ?? false
     }
+
+    /// ``detailPrefixes`` by their first byte.
+    private static let detailPrefixesByFirstByte: [[StaticString]] = {
+        var table = [[StaticString]](repeating: [], count: 256)
+        for prefix in detailPrefixes { prefix.withUTF8Buffer { table[Int($0[0])].append(prefix) } }
+        return table
+    }()
 
     private static let detailPrefixes: [StaticString] = [
         "Code:", "Modules linked in:", "CPU:", "Hardware name:", "Workqueue:", "Process ", "Stack:", "Flags:",

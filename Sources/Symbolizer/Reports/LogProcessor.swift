@@ -66,8 +66,7 @@ public final class LogProcessor {
     /// messages, one after the other; the frames of all of them are returned.
     public func process(_ line: LogLine) -> [ResolvedFrame] {
         machineNotes = nil
-        let parts = line.messages
-        let resolved = parts.count > 1 ? parts.flatMap { processMessage($0) } : processMessage(line)
+        let resolved = line.gluedMessages.map { $0.flatMap { processMessage($0) } } ?? processMessage(line)
         if retainReports {
             // syzbot's rules read the line as printed, messages glued or not.
             let corrected = resolved.contains { $0.kallsymsCorrection != nil }
@@ -88,7 +87,7 @@ public final class LogProcessor {
             openReports[""] = nil
         }
         // Headers are known without the blanks a paste may put before every line.
-        let header = message.drop { $0 == " " || $0 == "\t" }
+        let header = message[(message.utf8.firstIndex { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") } ?? message.endIndex)...]
         noteKernelFacts(header)
 
         if LineClasses.isSysrq(header) {
@@ -146,9 +145,8 @@ public final class LogProcessor {
             open = current
             return []
         }
-        if var current = takeOpen() {
-            machineNotes = readMachineState(message, report: &current)
-            open = current
+        if let index = openReports.index(forKey: currentContext) {
+            machineNotes = readMachineState(message, report: &openReports.values[index])
         }
         let parsed = FrameParser.frames(in: message)
         if parsed.isEmpty {
@@ -156,30 +154,39 @@ public final class LogProcessor {
             return []
         }
         let resolved = resolveFrames(frames(from: parsed, line: line), line: line)
-        if var current = takeOpen() {
-            if let notes = placeProgramCounter(report: &current) { machineNotes = notes }
-            open = current
+        if let index = openReports.index(forKey: currentContext),
+            let notes = placeProgramCounter(report: &openReports.values[index])
+        {
+            machineNotes = notes
         }
         return resolved
     }
 
     /// A line with no frame: part of the report, a frame not understood, or a step away from it.
     private func noteLineWithoutFrames(_ trimmed: Substring, line: LogLine) {
-        guard var current = takeOpen() else { return }
+        // Changed where it is kept: asked of every line of an open report, a copy out and back costs.
+        guard let index = openReports.index(forKey: currentContext) else { return }
+        var unrecognized = false
+        let idle = Self.note(trimmed, line: line, in: &openReports.values[index], unrecognized: &unrecognized)
+        if unrecognized { unrecognizedFrameLines.append(line.number) }
+        if idle { finishOpenReport() }
+    }
+
+    /// `noteLineWithoutFrames` on the open report: whether its trace has gone idle.
+    private static func note(_ trimmed: Substring, line: LogLine, in current: inout OpenReport, unrecognized: inout Bool) -> Bool {
         if LineClasses.isReportDetail(trimmed) {
             current.report.lastLine = line.number
             current.idleLines = 0
         } else if current.inTrace && LineClasses.looksLikeFrame(trimmed) {
             // Inside a trace and shaped like a frame, but not understood: said, and kept in the report.
             current.unrecognizedLines.append(line.number)
-            unrecognizedFrameLines.append(line.number)
+            unrecognized = true
             current.report.lastLine = line.number
             current.idleLines = 0
         } else if current.inTrace {
             current.idleLines += 1
         }
-        open = current
-        if current.inTrace && current.idleLines >= (current.ended ? 1 : 3) { finishOpenReport() }
+        return current.inTrace && current.idleLines >= (current.ended ? 1 : 3)
     }
 
     /// Resolves a line's frames into the open report (a stack dump of its own when none is open).

@@ -17,22 +17,52 @@ public struct KallsymsSnapshot: Sendable {
 
     /// Parses the text; lines that are not understood go to `problems`.
     public init(text: String, problems: inout [(line: Int, text: String)]) {
+        // On the bytes, without a word list per line: a service reads the snapshot of every request.
         for record in SnapshotText.records(text) {
-            let fields = record.fields
-            guard fields.count >= 3, fields[1].utf8.count == 1, let address = parseHex(fields[0]) else {
-                problems.append((record.line, String(record.text)))
+            let line = record.text
+            let parsed = ByteSearch.withBytes(line) { bytes -> (address: UInt64, type: UInt8, name: Range<Int>, module: Range<Int>?)? in
+                var words: (Range<Int>, Range<Int>, Range<Int>, Range<Int>?) = (0..<0, 0..<0, 0..<0, nil)
+                var count = 0
+                var position = 0
+                while position < bytes.count, count < 4 {
+                    while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+                    let start = position
+                    while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x09 { position += 1 }
+                    guard position > start else { break }
+                    switch count {
+                    case 0: words.0 = start..<position
+                    case 1: words.1 = start..<position
+                    case 2: words.2 = start..<position
+                    default: words.3 = start..<position
+                    }
+                    count += 1
+                }
+                guard count >= 3, words.1.count == 1, let address = parseHex(UnsafeBufferPointer(rebasing: bytes[words.0])) else {
+                    return nil
+                }
+                // `[crashmod]`: the module without its brackets.
+                var module = words.3.flatMap { $0.isEmpty || bytes[$0.lowerBound] != UInt8(ascii: "[") ? nil : $0 }
+                if var name = module {
+                    func isBracket(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]") }
+                    while !name.isEmpty, isBracket(bytes[name.lowerBound]) { name = (name.lowerBound + 1)..<name.upperBound }
+                    while !name.isEmpty, isBracket(bytes[name.upperBound - 1]) { name = name.lowerBound..<(name.upperBound - 1) }
+                    module = name
+                }
+                return (address, bytes[words.1.lowerBound], words.2, module)
+            }
+            guard let parsed else {
+                problems.append((record.line, String(line)))
                 continue
             }
-            var module: String?
-            if fields.count >= 4, fields[3].hasPrefix("[") {
+            let name = String(ByteSearch.slice(line, bytes: parsed.name))
+            let module = parsed.module.map { String(ByteSearch.slice(line, bytes: $0)) }
+            if module != nil {
                 moduleSymbolCount += 1
-                module = String(fields[3].trimmingCharacters(in: "[]"))
-            } else if kernelSymbols[String(fields[2])] == nil {
-                kernelSymbols[String(fields[2])] = address
+            } else if kernelSymbols.index(forKey: name) == nil {
+                kernelSymbols[name] = parsed.address
             }
-            let name = fields[2]
-            if let type = fields[1].utf8.first, "tTwW".utf8.contains(type), address != 0, !name.hasPrefix("$") {
-                code.append((address, String(name), module))
+            if "tTwW".utf8.contains(parsed.type), parsed.address != 0, !name.hasPrefix("$") {
+                code.append((parsed.address, name, module))
             }
         }
         code.sort { $0.address < $1.address }

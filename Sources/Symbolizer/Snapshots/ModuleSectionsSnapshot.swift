@@ -14,10 +14,14 @@ public struct ModuleSectionsSnapshot: Sendable {
     /// Parses the snapshot text. Lines that are not understood are collected
     /// in `problems` (with their line numbers) rather than stopping the parse.
     public init(text: String, problems: inout [(line: Int, text: String)]) {
+        // A module's lines come together: its canonical name is made once for them.
+        var last: (module: String, canonical: String)?
         for record in SnapshotText.records(text) {
             let trimmed = record.text
             if let entry = Self.parseSysfs(trimmed) ?? Self.parseColumns(trimmed) {
-                add(module: entry.module, section: entry.section, address: entry.address)
+                let canonical = last?.module == entry.module ? last!.canonical : ModuleName.canonical(entry.module)
+                last = (entry.module, canonical)
+                modules[canonical, default: [:]][entry.section] = entry.address
             } else {
                 problems.append((record.line, String(record.text)))
             }
@@ -35,20 +39,27 @@ public struct ModuleSectionsSnapshot: Sendable {
     }
 
     private static func parseSysfs(_ line: Substring) -> (module: String, section: String, address: UInt64)? {
-        guard let sys = ByteSearch.firstRange(of: "/sys/module/", in: line) else { return nil }
-        let rest = line[sys.upperBound...]
-        guard let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) else { return nil }
-        let module = rest[..<slash]
-        let afterModule = rest[rest.utf8.index(after: slash)...]
-        guard afterModule.hasPrefix("sections/") else { return nil }
-        let sectionAndValue = afterModule[afterModule.utf8.index(afterModule.startIndex, offsetBy: "sections/".utf8.count)...]
-        guard let colon = sectionAndValue.utf8.lastIndex(of: UInt8(ascii: ":")) else { return nil }
-        let section = sectionAndValue[..<colon]
-        guard let address = parseHex(sectionAndValue[sectionAndValue.utf8.index(after: colon)...]), !section.isEmpty,
-            ModuleName.isValid(module)
-        else { return nil }
-        return (String(module), String(section), address)
+        // On the bytes: a service reads the snapshot of every request.
+        let parts = ByteSearch.withBytes(line) { bytes -> (module: Range<Int>, section: Range<Int>, address: UInt64)? in
+            guard let sys = ByteSearch.firstOffset(of: Self.sysModule, in: bytes) else { return nil }
+            let moduleStart = sys + Self.sysModule.count
+            guard let slash = bytes[moduleStart...].firstIndex(of: UInt8(ascii: "/")),
+                ByteSearch.hasBytes(Self.sections, in: bytes, at: slash + 1)
+            else { return nil }
+            let sectionStart = slash + 1 + Self.sections.count
+            guard let colon = bytes[sectionStart...].lastIndex(of: UInt8(ascii: ":")), colon > sectionStart,
+                let address = parseHex(UnsafeBufferPointer(rebasing: bytes[(colon + 1)...]))
+            else { return nil }
+            return (moduleStart..<slash, sectionStart..<colon, address)
+        }
+        guard let parts else { return nil }
+        let module = ByteSearch.slice(line, bytes: parts.module)
+        guard ModuleName.isValid(module) else { return nil }
+        return (String(module), String(ByteSearch.slice(line, bytes: parts.section)), parts.address)
     }
+
+    private static let sysModule = Array("/sys/module/".utf8)
+    private static let sections = Array("sections/".utf8)
 
     private static func parseColumns(_ line: Substring) -> (module: String, section: String, address: UInt64)? {
         let fields = line.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).map { Substring($0) }

@@ -1,3 +1,5 @@
+import ArchFixups
+
 /// The line grammar the text snapshots share (`/proc/modules`,
 /// `/proc/kallsyms`, section addresses): one record a line, blanks and
 /// `#` comments skipped, spaces, tabs and a `\r` around a line ignored.
@@ -8,7 +10,8 @@ enum SnapshotText {
         var line: Int
         var text: Substring
         var fields: [Substring] {
-            text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).map { Substring($0) }
+            let text = text
+            return ByteSearch.withBytes(text) { $0.blankSeparatedWords() }.map { ByteSearch.slice(text, bytes: $0) }
         }
     }
 
@@ -17,14 +20,23 @@ enum SnapshotText {
     /// `\r\n` ending is a line ending too.
     static func records(_ text: String) -> [Record] {
         var records: [Record] = []
-        var number = 0
-        for raw in text.utf8.split(separator: 0x0a, omittingEmptySubsequences: false) {
-            number += 1
-            let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }
-            guard let first = raw.firstIndex(where: { !isBlank($0) }), let last = raw.lastIndex(where: { !isBlank($0) }),
-                raw[first] != UInt8(ascii: "#")
-            else { continue }
-            records.append(Record(line: number, text: Substring(raw[first...last])))
+        ByteSearch.withBytes(text) { bytes in
+            func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0d }
+            var number = 0
+            var lineStart = 0
+            while lineStart <= bytes.count {
+                number += 1
+                var lineEnd = lineStart
+                while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
+                var first = lineStart
+                var last = lineEnd
+                while first < last, isBlank(bytes[first]) { first += 1 }
+                while last > first, isBlank(bytes[last - 1]) { last -= 1 }
+                if first < last, bytes[first] != UInt8(ascii: "#") {
+                    records.append(Record(line: number, text: ByteSearch.slice(text, bytes: first..<last)))
+                }
+                lineStart = lineEnd + 1
+            }
         }
         return records
     }

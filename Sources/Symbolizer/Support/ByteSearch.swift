@@ -39,21 +39,23 @@ enum ByteSearch {
         return text.utf8.count >= count && text.utf8.suffix(count).elementsEqual(part.utf8)
     }
 
-    /// The offset of the first `needle` in `haystack` at `from` or later: memchr for the first
-    /// byte, memcmp for the rest (Glibc does not export memmem).
+    /// The offset of the first `needle` in `haystack` at `from` or later: memchr for the needle's
+    /// first byte that is not a space (spaces are everywhere in a log), memcmp for the whole
+    /// (Glibc does not export memmem).
     static func firstOffset(
         of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from: Int = 0
     ) -> Int? {
         guard let wanted = needle.baseAddress, !needle.isEmpty else { return from <= haystack.count ? from : nil }
-        guard let base = haystack.baseAddress, from < haystack.count else { return nil }
-        var rest = base + from
-        var remaining = haystack.count - from
-        while remaining >= needle.count {
-            guard let hit = memchr(rest, Int32(wanted.pointee), remaining - needle.count + 1) else { return nil }
-            let candidate = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+        guard let base = haystack.baseAddress, from < haystack.count, haystack.count - from >= needle.count else { return nil }
+        let anchor = needle.firstIndex { $0 != UInt8(ascii: " ") } ?? 0
+        // Candidates start in from...last; their anchor byte is `anchor` bytes further.
+        let last = haystack.count - needle.count
+        var start = from
+        while start <= last {
+            guard let hit = memchr(base + start + anchor, Int32(needle[anchor]), last - start + 1) else { return nil }
+            let candidate = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - anchor
             if memcmp(candidate, wanted, needle.count) == 0 { return candidate - base }
-            remaining -= (candidate - rest) + 1
-            rest = candidate + 1
+            start = candidate - base + 1
         }
         return nil
     }
@@ -71,6 +73,18 @@ enum ByteSearch {
     /// Whether `haystack` holds `needle` at `offset` (ArchFixups' `starts(with:)` from there).
     static func hasBytes(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
         offset <= haystack.count && UnsafeBufferPointer(rebasing: haystack[offset...]).starts(with: needle)
+    }
+
+    /// The part of `text` at byte offsets `range` (offsets where a character starts or ends).
+    static func slice(_ text: Substring, bytes range: Range<Int>) -> Substring {
+        let utf8 = text.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+        return text[start..<utf8.index(start, offsetBy: range.count)]
+    }
+
+    /// The part of `text` at byte offsets `range` (offsets where a character starts or ends).
+    static func slice(_ text: String, bytes range: Range<Int>) -> Substring {
+        slice(text[...], bytes: range)
     }
 
     /// `body` given the UTF-8 bytes of `text` (in place: Swift strings are UTF-8 on Linux).

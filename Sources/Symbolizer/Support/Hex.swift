@@ -14,17 +14,19 @@ func hexString(_ value: UInt64?) -> String? { value.map { "0x" + String($0, radi
 /// `0x1f`, `1F`: at most 16 hex digits, an optional `0x`.
 func parseHex(_ text: some StringProtocol) -> UInt64? {
     // On the bytes: every snapshot line and printed address comes through here.
-    var digits = Substring(text).utf8[...]
-    if digits.count >= 2, digits.first == UInt8(ascii: "0"),
-        digits[digits.index(after: digits.startIndex)] | 0x20 == UInt8(ascii: "x")
-    {
-        digits = digits.dropFirst(2)
-    }
-    guard !digits.isEmpty, digits.count <= 16 else { return nil }
+    ByteSearch.withBytes(text) { parseHex($0) }
+}
+
+/// `parseHex` on UTF-8 bytes.
+func parseHex(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    var index = 0
+    if bytes.count >= 2, bytes[0] == UInt8(ascii: "0"), bytes[1] | 0x20 == UInt8(ascii: "x") { index = 2 }
+    guard index < bytes.count, bytes.count - index <= 16 else { return nil }
     var value: UInt64 = 0
-    for byte in digits {
-        guard let digit = Cursor.hexValue(byte) else { return nil }
+    while index < bytes.count {
+        guard let digit = Cursor.hexValue(bytes[index]) else { return nil }
         value = value << 4 | digit
+        index += 1
     }
     return value
 }

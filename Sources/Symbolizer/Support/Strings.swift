@@ -8,12 +8,16 @@ extension StringProtocol {
             while let last = result.last, set.contains(last) { result.removeLast() }
             return result
         }
-        let bytes = result.utf8
-        guard let first = bytes.firstIndex(where: { !set.utf8.contains($0) }),
-            let last = bytes.lastIndex(where: { !set.utf8.contains($0) })
-        else { return result[result.endIndex...] }
-        result = result[first..<bytes.index(after: last)]
-        return result
+        let range = ByteSearch.withBytes(set) { members in
+            result.withUTF8Bytes { bytes -> Range<Int> in
+                var start = 0
+                var end = bytes.count
+                while start < end, members.contains(bytes[start]) { start += 1 }
+                while end > start, members.contains(bytes[end - 1]) { end -= 1 }
+                return start..<end
+            }
+        }
+        return ByteSearch.slice(result, bytes: range)
     }
 }
 
@@ -25,4 +29,12 @@ extension String {
         while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
         return String(scalars)
     }
+}
+
+/// `count` spaces.
+func spaces(_ count: Int) -> String { repeated(UInt8(ascii: " "), count: count) }
+
+/// An ASCII character `count` times (the standard library's `String(repeating:count:)` joins strings one by one).
+func repeated(_ character: UInt8, count: Int) -> String {
+    String(decoding: [UInt8](repeating: character, count: max(0, count)), as: UTF8.self)
 }
