@@ -214,8 +214,12 @@ def workload(ks, work, rounds=3):
             ratios.append(statistics.median(cli) / warm)
         result.update(cli_median_ms=statistics.median(cli_times) * 1000, warm_median_ms=statistics.median(warm_times) * 1000,
                       warm_speedup_min=min(ratios), warm_speedup_median=statistics.median(ratios))
+        lowest = sorted(zip(ratios, cli_times, warm_times, (case["name"] for case in cases)))[:3]
+        result["warm_speedup_lowest"] = [dict(log=name, speedup=ratio, cli_ms=cli * 1000, warm_ms=warm * 1000)
+                                         for ratio, cli, warm, name in lowest]
         log(f"CLI per log {result['cli_median_ms']:.1f} ms, warm request {result['warm_median_ms']:.2f} ms (median): "
             f"{result['warm_speedup_median']:.1f}x (lowest {result['warm_speedup_min']:.1f}x)")
+        log("lowest: " + ", ".join(f"{name} {ratio:.1f}x ({cli * 1000:.1f} / {warm * 1000:.2f} ms)" for ratio, cli, warm, name in lowest))
         passes = 4 * rounds
         for clients in (1, 8):
             cpu0 = server.cpu_seconds()

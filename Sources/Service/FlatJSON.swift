@@ -165,15 +165,7 @@ struct FlatJSON {
         var utf8: [UInt8] = []
         while true {
             let runStart = position
-            position = bytes.withUnsafeBufferPointer { bytes in
-                var end = runStart
-                while end < bytes.count {
-                    let byte = bytes[end]
-                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
-                    end += 1
-                }
-                return end
-            }
+            position = bytes.withUnsafeBufferPointer { Self.runEnd(in: $0, from: runStart) }
             if utf8.isEmpty, peek == UInt8(ascii: "\"") {
                 // No escape in the string: its bytes are the text.
                 position += 1
@@ -196,6 +188,32 @@ struct FlatJSON {
                 throw malformed("a control character in a string")
             }
         }
+    }
+
+    /// Where the run of plain string bytes from `start` ends: at a `"`, a `\\` or a
+    /// control character. Eight bytes at a time (a log is one long string): a word
+    /// with none of them is passed whole.
+    private static func runEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        /// A high bit set in each byte of `word` that is below `limit` (at most 0x80).
+        func below(_ word: UInt64, _ limit: UInt64) -> UInt64 { (word &- ones &* limit) & ~word & highs }
+        var end = start
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while end + 8 <= bytes.count {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: end, as: UInt64.self))
+                let stops = below(word, 0x20) | below(word ^ (ones &* 0x22), 1) | below(word ^ (ones &* 0x5c), 1)
+                if stops != 0 { break }
+                end += 8
+            }
+        }
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
+        return end
     }
 
     private mutating func escape(into utf8: inout [UInt8]) throws(Malformed) {

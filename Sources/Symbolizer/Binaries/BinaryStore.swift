@@ -205,9 +205,23 @@ final class BinaryStore {
 
     /// What of the run's snapshots decides a module's layout (``BinaryLoader/module(name:path:contents:options:session:syntheticBase:)``).
     private func layoutInputs(of name: String) -> String {
+        // Made for every module a request loads: appended into one string, addresses in hex.
         let sections = (options.moduleSections.sections(of: name) ?? [:]).sorted { $0.key < $1.key }
-        let entry = options.procModules.entry(for: name)
-        return sections.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "|" + (entry.map { "\($0.base)+\($0.size)" } ?? "")
+        var inputs = ""
+        inputs.reserveCapacity(sections.reduce(24) { $0 + $1.key.utf8.count + 18 })
+        for (section, address) in sections {
+            if !inputs.isEmpty { inputs += " " }
+            inputs += section
+            inputs += "="
+            inputs += String(address, radix: 16)
+        }
+        inputs += "|"
+        if let entry = options.procModules.entry(for: name) {
+            inputs += String(entry.base, radix: 16)
+            inputs += "+"
+            inputs += String(entry.size, radix: 16)
+        }
+        return inputs
     }
 
     /// Records a module's loading outcome (after the caller checked it).

@@ -19,6 +19,8 @@ final class LoadedBinary {
     let dwarf: DwarfModule?
     let fixup: any ArchFixup
     var isVmlinux: Bool { contents.kind.isKernelImage }
+    /// The release the binary was built for (``ElfContents/kernelRelease``), read once: asked for every frame.
+    lazy var kernelRelease = contents.kernelRelease
     /// The code and what of it varies at run time, for the machine-code analysis (read on first use).
     lazy var codeImage = CodeImage(path: path, fixup: fixup) { [contents] names in
         var found: [String: UInt64] = [:]

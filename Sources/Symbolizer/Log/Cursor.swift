@@ -43,13 +43,18 @@ struct Cursor {
         return true
     }
 
-    /// A run of non-space, non-colon bytes.
-    mutating func word() -> String {
-        let start = position
+    /// Whether `literal` is somewhere at or after the cursor.
+    func restContains(_ literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { needle in
+            bytes.withUnsafeBufferPointer { ByteSearch.firstOffset(of: needle, in: $0, from: position) != nil }
+        }
+    }
+
+    /// Past a run of non-space, non-colon bytes.
+    mutating func skipWord() {
         while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x3a, bytes[position] != 0x09 {
             position += 1
         }
-        return String(decoding: bytes[start..<position], as: UTF8.self)
     }
 
     func text(from start: Int) -> String { String(decoding: bytes[start..<position], as: UTF8.self) }

@@ -31,6 +31,15 @@ public enum FrameParser {
 
     private static func registerLine(_ cursor: inout Cursor) -> [ParsedFrame]? {
         let start = cursor.position
+        // The named forms below each start with one of these letters; a line that starts
+        // otherwise can only be `key : value` pairs (this is asked of every line).
+        switch cursor.peek {
+        case UInt8(ascii: "R"), UInt8(ascii: "E"), UInt8(ascii: "I"), UInt8(ascii: "P"), UInt8(ascii: "-"), UInt8(ascii: "K"),
+            UInt8(ascii: "L"), UInt8(ascii: "N"):
+            break
+        default:
+            return registerPairs(&cursor, start: start)
+        }
         // x86: "RIP: 0010:sym" / "EIP: sym" / "RIP: 0033:0x7f..." / "IP: [<addr>] sym" (4.x and older)
         for register: StaticString in ["RIP:", "EIP:", "IP:"] where cursor.consume(register) {
             cursor.skipSpaces()
@@ -89,27 +98,26 @@ public enum FrameParser {
             }
             cursor.position = start
         }
-        // "pc : …", "lr : …", "epc : …", "ra : …", "epc   : 80123456 sym" (mips)
+        return registerPairs(&cursor, start: start)
+    }
+
+    /// "pc : …", "lr : …", "epc : …", "ra : …", "epc   : 80123456 sym" (mips).
+    private static func registerPairs(_ cursor: inout Cursor, start: Int) -> [ParsedFrame]? {
         var frames: [ParsedFrame] = []
         while !cursor.atEnd {
             let keyStart = cursor.position
-            let key = cursor.word()
+            cursor.skipWord()
+            let keyEnd = cursor.position
             cursor.skipSpaces()
             guard cursor.consume(":") else {
                 cursor.position = keyStart
                 break
             }
             cursor.skipSpaces()
-            let syntax: FrameSyntax?
-            switch key {
-            case "pc", "epc", "sepc": syntax = .programCounterRegister
-            case "lr", "ra": syntax = .linkRegister
-            default: syntax = nil
-            }
-            guard let syntax else {
+            guard let syntax = registerSyntax(cursor.bytes[keyStart..<keyEnd]) else {
                 // Another register on the same line ("psr: 60000013", "sp : …"): skip its value.
                 if frames.isEmpty { cursor.position = start; return nil }
-                _ = cursor.word()
+                cursor.skipWord()
                 cursor.skipSpaces()
                 continue
             }
@@ -118,11 +126,20 @@ public enum FrameParser {
                 frames.append(frame)
             } else {
                 cursor.position = valueStart
-                _ = cursor.word()
+                cursor.skipWord()
             }
             cursor.skipSpaces()
         }
         return frames.isEmpty ? nil : frames
+    }
+
+    /// The frame a register's value is: `pc`, `epc`, `sepc` (the PC), `lr`, `ra` (the link register).
+    private static func registerSyntax(_ name: ArraySlice<UInt8>) -> FrameSyntax? {
+        if name.elementsEqual("pc".utf8) || name.elementsEqual("epc".utf8) || name.elementsEqual("sepc".utf8) {
+            return .programCounterRegister
+        }
+        if name.elementsEqual("lr".utf8) || name.elementsEqual("ra".utf8) { return .linkRegister }
+        return nil
     }
 
     /// A register value: `[<addr>]`, `[addr] sym`, `0xaddr`, `addr sym`, or `sym`.
@@ -152,7 +169,7 @@ public enum FrameParser {
                 let afterSymbol = cursor.position
                 if cursor.consume(" ") { location = cursor.printedLocation() }
                 if location == nil { cursor.position = afterSymbol }
-            } else if let bare = cursor.symbolExpression(allowBareName: true), cursor.consume(" "),
+            } else if cursor.restContains(":"), let bare = cursor.symbolExpression(allowBareName: true), cursor.consume(" "),
                 let printed = cursor.printedLocation()
             {
                 // decode_stacktrace.sh: "RIP: 0010:dst_release (net/core/dst.c:185)".
@@ -190,7 +207,7 @@ public enum FrameParser {
         }
         guard cursor.consume("(") else {
             // Without CONFIG_BACKTRACE_VERBOSE: " func [mod] from caller+0x1c/0x28 [mod]"
-            guard whereAddress == nil, let whereSymbol = cursor.symbolExpression(allowBareName: true),
+            guard whereAddress == nil, cursor.restContains(" from "), let whereSymbol = cursor.symbolExpression(allowBareName: true),
                 cursor.consume(" from ")
             else { cursor.position = start; return nil }
             let fromStart = cursor.position
@@ -261,7 +278,7 @@ public enum FrameParser {
             cursor.position = symbolStart
             if let address, cursor.consume("0x"), cursor.hexNumber() == address {
                 // "[<ffffffc0000811d8>] 0xffffffc0000811d8": an address kallsyms could not name.
-            } else if let bare = cursor.symbolExpression(allowBareName: true), cursor.consume(" "),
+            } else if cursor.restContains(":"), let bare = cursor.symbolExpression(allowBareName: true), cursor.consume(" "),
                 let printed = cursor.printedLocation()
             {
                 // Already symbolized, without an offset: " helper fs/f.c:10 [inline]", " func (fs/f.c:12)".

@@ -37,7 +37,7 @@ public enum FactScanner {
     /// `Kernel Offset: 0x1de00000 from 0xffffffff81000000 …` (x86, arm64 on panic).
     static func kernelOffset(in message: Substring) -> UInt64? {
         guard message.hasPrefix("Kernel Offset: 0x") else { return nil }
-        let fields = message.split(separator: " ")
+        let fields = message.spaceSeparatedWords
         return fields.count >= 3 ? parseHex(fields[2]) : nil
     }
 
@@ -46,7 +46,7 @@ public enum FactScanner {
     /// bytes after the version's `#N`).
     public static func vmlinuxBuildID(in message: Substring) -> String? {
         guard ByteSearch.contains(message, " Comm: "), release(in: message) != nil else { return nil }
-        let tokens = message.split(separator: " ")
+        let tokens = message.spaceSeparatedWords
         guard let hash = tokens.lastIndex(where: { $0.hasPrefix("#") }), hash + 1 < tokens.count else { return nil }
         let candidate = tokens[hash + 1].trimmingCharacters(in: "\r")
         guard candidate.count == 40, candidate.allSatisfy(\.isHexDigit) else { return nil }
@@ -57,7 +57,7 @@ public enum FactScanner {
     /// (or `Tainted: G   D  O  6.1.0 #1`) and `Linux version 6.1.0 (…)`.
     public static func release(in message: Substring) -> String? {
         if message.hasPrefix("Linux version ") {
-            return message.dropFirst("Linux version ".count).split(separator: " ").first.map(String.init)
+            return message.dropFirst("Linux version ".count).spaceSeparatedWords.first.map(String.init)
         }
         guard ByteSearch.contains(message, " Comm: ") else { return nil }
         let rest: Substring
@@ -68,7 +68,7 @@ public enum FactScanner {
         } else {
             return nil
         }
-        for token in rest.split(separator: " ") {
+        for token in rest.spaceSeparatedWords {
             if token.first?.isNumber == true && token.contains(".") { return String(token) }
             if token.hasPrefix("#") { break }
         }

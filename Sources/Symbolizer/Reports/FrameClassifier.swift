@@ -24,8 +24,9 @@ extension LogProcessor {
     /// where it knows the architecture).
     static func isHashedPointer(_ value: UInt64, printed: String) -> Bool {
         guard value >> 32 == 0, value >= 0x1000_0000 else { return false }
-        let text = printed.drop { $0 == " " || $0 == "(" }
-        guard text.hasPrefix("[<"), let close = text.firstIndex(of: ">") else { return false }
+        // On the bytes: asked of every frame. The digits between `[<` and `>` are hex, ASCII.
+        let text = printed.utf8.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "(") }
+        guard text.starts(with: "[<".utf8), let close = text.firstIndex(of: UInt8(ascii: ">")) else { return false }
         return text.distance(from: text.index(text.startIndex, offsetBy: 2), to: close) == 16
     }
 

@@ -5,8 +5,14 @@ import ArchFixups
 extension LogProcessor {
     /// The architecture of an open report: its own facts, the log's, the binaries'.
     func architecture(of report: OpenReport) -> Architecture? {
-        [report.facts.architecture, logFacts.architecture].compactMap { $0 }.max { $0.evidence < $1.evidence }?.value
-            ?? knownArchitecture ?? symbolizer.binaryArchitecture()
+        // The report's own unless the log's is stronger (asked on every line of a report: no arrays).
+        let best: Architecture?
+        if let own = report.facts.architecture {
+            if let log = logFacts.architecture, own.evidence < log.evidence { best = log.value } else { best = own.value }
+        } else {
+            best = logFacts.architecture?.value
+        }
+        return best ?? knownArchitecture ?? symbolizer.binaryArchitecture()
     }
 
     /// Reads a message of the open report; returns what the text output adds to its line.

@@ -74,6 +74,6 @@ struct MachineScanner {
 
     /// Lines worth keeping until the architecture is known.
     private static func mayBeMachineLine(_ message: Substring) -> Bool {
-        message.contains(":")
+        message.utf8.contains(UInt8(ascii: ":"))
     }
 }

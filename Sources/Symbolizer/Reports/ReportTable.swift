@@ -97,14 +97,22 @@ public enum ReportTable {
 
     /// ``rows``' headers, in their order.
     private static let needles = rows.map(\.needle)
+    /// For each first byte of a line, in table order, the rows that could match it: the
+    /// prefixes starting with that byte and every row matched anywhere in the line.
+    private static let candidatesByFirstByte: [[Int]] = (0..<256).map { byte in
+        needles.indices.filter { !needles[$0].atStart || needles[$0].bytes.first == UInt8(byte) }
+    }
 
     /// The format whose header `message` is, if any: `nil` also where the
     /// message is a false positive of the syzbot group that would title it.
     public static func format(of message: Substring) -> ReportFormat? {
         // Every line of a log is asked: the headers' bytes are made once and searched with memchr/memcmp.
-        let index = ByteSearch.withBytes(message) { line in
-            needles.firstIndex { needle in
-                needle.atStart ? ByteSearch.hasBytes(needle.bytes, in: line, at: 0) : ByteSearch.firstOffset(of: needle.bytes, in: line) != nil
+        let index = ByteSearch.withBytes(message) { line -> Int? in
+            guard let first = line.first else { return nil }
+            return candidatesByFirstByte[Int(first)].first { index in
+                let needle = needles[index]
+                return needle.atStart
+                    ? ByteSearch.hasBytes(needle.bytes, in: line, at: 0) : ByteSearch.firstOffset(of: needle.bytes, in: line) != nil
             }
         }
         guard let index else { return nil }

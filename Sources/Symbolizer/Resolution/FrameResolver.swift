@@ -136,7 +136,7 @@ extension Symbolizer {
         if let inference = binary.layout.inference { result.inferred = inference }
         if let conflict = binary.layout.conflict { result.noteMismatch(conflict) }
         if let proven = provenMismatch(of: binary.name) { result.noteMismatch(proven) }
-        if let logRelease = facts.release?.value, let built = binary.contents.kernelRelease, built != logRelease {
+        if let logRelease = facts.release?.value, let built = binary.kernelRelease, built != logRelease {
             result.noteMismatch(.release(binary: binary.name, built: built, logRelease: logRelease))
         }
         let expected: ExpectedBuildID?

@@ -17,8 +17,10 @@ public struct ExpectedBuildID: Sendable, Equatable {
 
     /// Whether a binary's own build id is this one. A log may print a prefix.
     public func matches(_ own: String?) -> Bool {
-        guard let own = own?.lowercased(), !own.isEmpty else { return false }
-        return own.hasPrefix(id) || id.hasPrefix(own)
+        // Asked for every frame: on the bytes, lower-cased only when it has capitals.
+        guard var own, !own.isEmpty else { return false }
+        if own.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { own = own.lowercased() }
+        return own.utf8.starts(with: id.utf8) || id.utf8.starts(with: own.utf8)
     }
 }
 

@@ -1,3 +1,5 @@
+import ArchFixups
+
 extension StringProtocol {
     /// Without the leading and trailing characters that are in `set`.
     /// An ASCII `set` (every caller's) is trimmed on the bytes, as every line of a log is.
@@ -37,4 +39,24 @@ func spaces(_ count: Int) -> String { repeated(UInt8(ascii: " "), count: count) 
 /// An ASCII character `count` times (the standard library's `String(repeating:count:)` joins strings one by one).
 func repeated(_ character: UInt8, count: Int) -> String {
     String(decoding: [UInt8](repeating: character, count: max(0, count)), as: UTF8.self)
+}
+
+extension StringProtocol {
+    /// The words between spaces (runs of spaces are one separator), found on
+    /// the bytes: `split(separator: " ")` compares characters.
+    var spaceSeparatedWords: [Substring] {
+        let text = Substring(self)
+        let ranges = text.withUTF8Bytes { bytes -> [Range<Int>] in
+            var words: [Range<Int>] = []
+            var position = 0
+            while position < bytes.count {
+                while position < bytes.count, bytes[position] == UInt8(ascii: " ") { position += 1 }
+                let start = position
+                while position < bytes.count, bytes[position] != UInt8(ascii: " ") { position += 1 }
+                if position > start { words.append(start..<position) }
+            }
+            return words
+        }
+        return ranges.map { ByteSearch.slice(text, bytes: $0) }
+    }
 }
