@@ -144,18 +144,26 @@ public final class Symbolizer {
     /// Proofs from the snapshots that a module file is another build; every
     /// frame it answers then says so.
     private func checkLayout(of binary: LoadedBinary) {
-        let layout = binary.layout
-        if layout.inference == nil, let known = options.moduleSections.sections(of: binary.name),
-            let overlap = LayoutEvidence.overlap(path: binary.path, known: known, contents: binary.contents, fixup: binary.fixup)
-        {
-            noteProvenMismatch(overlap, of: binary.name)
+        // A cached copy was loaded for these section addresses (its cache key): what was
+        // proved of it holds while kallsyms lists the module's code symbols as it did.
+        let listed = options.kallsyms.codeSymbols(of: binary.name)
+        let proofs: LoadedBinary.LayoutProofs
+        if let known = binary.layoutProofs, known.listed.elementsEqual(listed, by: { $0 == $1 }) {
+            proofs = known
+        } else {
+            let layout = binary.layout
+            var overlap: MismatchProof?
+            if layout.inference == nil, let known = options.moduleSections.sections(of: binary.name) {
+                overlap = LayoutEvidence.overlap(path: binary.path, known: known, contents: binary.contents, fixup: binary.fixup)
+            }
+            let disagreement = LayoutEvidence.kallsymsDisagreement(
+                path: binary.path, listed: listed, symbols: binary.symbols, fixup: binary.fixup,
+                isRuntime: { layout.isRuntime(section: $0.raw.sectionIndex) })
+            proofs = LoadedBinary.LayoutProofs(listed: listed, overlap: overlap, disagreement: disagreement)
+            binary.layoutProofs = proofs
         }
-        if let disagreement = LayoutEvidence.kallsymsDisagreement(
-            module: binary.name, path: binary.path, kallsyms: options.kallsyms, symbols: binary.symbols,
-            fixup: binary.fixup, isRuntime: { layout.isRuntime(section: $0.raw.sectionIndex) })
-        {
-            noteProvenMismatch(disagreement, of: binary.name)
-        }
+        if let overlap = proofs.overlap { noteProvenMismatch(overlap, of: binary.name) }
+        if let disagreement = proofs.disagreement { noteProvenMismatch(disagreement, of: binary.name) }
     }
 
     /// The module whose known sections hold a runtime address.

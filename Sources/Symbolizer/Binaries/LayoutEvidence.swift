@@ -27,10 +27,10 @@ enum LayoutEvidence {
     /// A function symbol the crashed kernel's `/proc/kallsyms` lists at
     /// another address than the file's, for sections at known addresses.
     static func kallsymsDisagreement(
-        module: String, path: String, kallsyms: KallsymsSnapshot, symbols: SymbolIndex, fixup: any ArchFixup,
+        path: String, listed: [(name: String, address: UInt64)], symbols: SymbolIndex, fixup: any ArchFixup,
         isRuntime: (IndexedSymbol) -> Bool
     ) -> MismatchProof? {
-        for (name, address) in kallsyms.codeSymbols(of: module) {
+        for (name, address) in listed {
             let candidates = symbols.symbols(named: name).filter(isRuntime)
             guard candidates.count == 1, let symbol = candidates.first else { continue }
             let wanted = fixup.normalizeCodeAddress(address)

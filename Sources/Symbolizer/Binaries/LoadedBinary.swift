@@ -19,6 +19,18 @@ final class LoadedBinary {
     let dwarf: DwarfModule?
     let fixup: any ArchFixup
     var isVmlinux: Bool { contents.kind.isKernelImage }
+    /// What the snapshots proved of a module's layout (``Symbolizer``'s layout check), and the
+    /// kallsyms code symbols it was checked against.
+    struct LayoutProofs {
+        var listed: [(name: String, address: UInt64)]
+        var overlap: MismatchProof?
+        var disagreement: MismatchProof?
+    }
+
+    /// The last layout check, kept with the binary: a copy in the ``BinaryCache`` was loaded for
+    /// one set of section addresses, so the next run that takes it needs only compare kallsyms.
+    var layoutProofs: LayoutProofs?
+
     /// The release the binary was built for (``ElfContents/kernelRelease``), read once: asked for every frame.
     lazy var kernelRelease = contents.kernelRelease
     /// The code and what of it varies at run time, for the machine-code analysis (read on first use).

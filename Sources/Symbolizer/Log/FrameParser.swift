@@ -135,10 +135,11 @@ public enum FrameParser {
 
     /// The frame a register's value is: `pc`, `epc`, `sepc` (the PC), `lr`, `ra` (the link register).
     private static func registerSyntax(_ name: ArraySlice<UInt8>) -> FrameSyntax? {
-        if name.elementsEqual("pc".utf8) || name.elementsEqual("epc".utf8) || name.elementsEqual("sepc".utf8) {
-            return .programCounterRegister
+        func spells(_ word: StaticString) -> Bool {
+            word.withUTF8Buffer { $0.count == name.count && zip($0, name).allSatisfy { $0 == $1 } }
         }
-        if name.elementsEqual("lr".utf8) || name.elementsEqual("ra".utf8) { return .linkRegister }
+        if spells("pc") || spells("epc") || spells("sepc") { return .programCounterRegister }
+        if spells("lr") || spells("ra") { return .linkRegister }
         return nil
     }
 

@@ -11,6 +11,8 @@ public enum CloneNames {
 
     /// `crash_noreturn.constprop.0` → `crash_noreturn`; `foo.cold` → `foo`.
     public static func baseName(_ name: String) -> String {
+        // Most names have no suffix: asked for every frame of every report.
+        guard name.utf8.contains(UInt8(ascii: ".")) else { return name }
         var parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count > 1, !parts[0].isEmpty else { return name }
         while parts.count > 1 {

@@ -115,7 +115,7 @@ extension LogProcessor {
         guard ByteSearch.contains(console, ":"), ByteSearch.contains(console, ")") else { return String(console) }
         var output = ""
         var rest = console
-        while let open = rest.firstRange(of: " (") {
+        while let open = ByteSearch.firstRange(of: " (", in: rest) {
             output += rest[..<open.lowerBound]
             let candidate = rest[rest.index(after: open.lowerBound)...]
             var cursor = Cursor(candidate)

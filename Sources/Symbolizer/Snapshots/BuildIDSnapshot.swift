@@ -18,9 +18,16 @@ public struct ExpectedBuildID: Sendable, Equatable {
     /// Whether a binary's own build id is this one. A log may print a prefix.
     public func matches(_ own: String?) -> Bool {
         // Asked for every frame: on the bytes, lower-cased only when it has capitals.
+        // One is a prefix of the other when their common length is equal.
         guard var own, !own.isEmpty else { return false }
-        if own.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { own = own.lowercased() }
-        return own.utf8.starts(with: id.utf8) || id.utf8.starts(with: own.utf8)
+        if own.withUTF8({ $0.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } }) { own = own.lowercased() }
+        var id = id
+        return own.withUTF8 { own in
+            id.withUTF8 { id in
+                let common = min(own.count, id.count)
+                return common == 0 || memcmp(own.baseAddress!, id.baseAddress!, common) == 0
+            }
+        }
     }
 }
 
