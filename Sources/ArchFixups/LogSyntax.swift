@@ -8,53 +8,73 @@ public enum LogSyntax {
     /// The architecture whose register dump prints this message (prefixes
     /// already removed), if only one does.
     public static func registerDump(_ message: Substring) -> Architecture? {
-        // Each line below starts with one of these letters: most messages are decided by their first byte.
-        let blanks = message.withUTF8Bytes { bytes -> Int? in
-            var index = 0
-            while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "R"), UInt8(ascii: "E"), UInt8(ascii: "P"), UInt8(ascii: "p"), UInt8(ascii: "x"), UInt8(ascii: "e"),
-                UInt8(ascii: "s"), UInt8(ascii: "N"), UInt8(ascii: "M"), UInt8(ascii: "K"):
-                return index
-            default:
-                return nil
+        // On the bytes (asked of every line); most messages are decided by their first byte.
+        message.withUTF8Bytes { all in
+            var blanks = 0
+            while blanks < all.count, all[blanks] == UInt8(ascii: " ") { blanks += 1 }
+            return registerDump(bytes: UnsafeBufferPointer(rebasing: all[blanks...]))
+        }
+    }
+
+    private static func registerDump(bytes: UnsafeBufferPointer<UInt8>) -> Architecture? {
+        guard let first = bytes.first else { return nil }
+        /// How many hex digits follow `offset`.
+        func hexDigits(from offset: Int) -> Int {
+            var end = offset
+            while end < bytes.count, isHexDigit(bytes[end]) { end += 1 }
+            return max(0, end - offset)
+        }
+        switch first {
+        case UInt8(ascii: "R"):
+            if bytes.starts(with: "RIP: ") || bytes.starts(with: "RIP  [<") || bytes.starts(with: "RSP: ") || bytes.starts(with: "RAX: ") {
+                return .x86_64
             }
+        case UInt8(ascii: "E"):
+            if bytes.starts(with: "EIP: ") || bytes.starts(with: "EIP is at ") { return .i386 }
+        case UInt8(ascii: "P"):
+            if bytes.starts(with: "PC is at ") { return .arm }
+        case UInt8(ascii: "p"):
+            if bytes.starts(with: "pc : [<") { return .arm }
+            if bytes.starts(with: "pstate: ") { return .arm64 }
+        case UInt8(ascii: "x"):
+            if bytes.starts(with: "x29: ") { return .arm64 }
+        case UInt8(ascii: "e"), UInt8(ascii: "s"):
+            if bytes.starts(with: "epc : ") || bytes.starts(with: "sepc: ") {
+                // "epc : c05d2f74 ra : …" (8 digits): a 32-bit kernel; "epc : func+off" says nothing of the width.
+                let digits = hexDigits(from: 6)
+                let next = 6 + digits < bytes.count ? bytes[6 + digits] : nil
+                return digits == 8 && (next == UInt8(ascii: " ") || next == nil) ? .riscv32 : .riscv64
+            }
+            if bytes.starts(with: "status: "), bytes.contains("badaddr:") { return .riscv64 }
+            if bytes.starts(with: "epc   : ") {
+                // 16 digits: a 64-bit kernel.
+                return hexDigits(from: 8) > 8 ? .mips64 : .mips
+            }
+        case UInt8(ascii: "N"):
+            if bytes.starts(with: "NIP:  ") || bytes.starts(with: "NIP [") {
+                // "NIP:  c048b9d0 LR: …", "NIP [c048b9d0] f+…" (8 digits): a 32-bit kernel.
+                return hexDigits(from: bytes.starts(with: "NIP [") ? 5 : 6) == 8 ? .powerpc : .powerpc64
+            }
+        case UInt8(ascii: "M"):
+            // "MSR:  8000000000009033 <SF,EE,ME,IR,DR,RI,LE>": the flags say 64-bit (SF) and little-endian (LE).
+            if bytes.starts(with: "MSR:  "), let open = bytes.firstIndex(of: UInt8(ascii: "<")) {
+                let close = bytes[(open + 1)...].firstIndex(of: UInt8(ascii: ">")) ?? bytes.count
+                let flags = bytes[(open + 1)..<close].split(separator: UInt8(ascii: ","))
+                func has(_ flag: StaticString) -> Bool {
+                    flags.contains { word in flag.withUTF8Buffer { $0.elementsEqual(word) } }
+                }
+                return has("LE") ? .powerpc64le : has("SF") ? .powerpc64 : .powerpc
+            }
+        case UInt8(ascii: "K"):
+            if bytes.starts(with: "Krnl PSW : ") || bytes.starts(with: "Krnl GPRS:") { return .s390x }
+        default:
+            break
         }
-        guard let blanks else { return nil }
-        let trimmed = message[message.utf8.index(message.startIndex, offsetBy: blanks)...]
-        if trimmed.hasPrefix("RIP: ") || trimmed.hasPrefix("RIP  [<") || trimmed.hasPrefix("RSP: ")
-            || trimmed.hasPrefix("RAX: ")
-        {
-            return .x86_64
-        }
-        if trimmed.hasPrefix("EIP: ") || trimmed.hasPrefix("EIP is at ") { return .i386 }
-        if trimmed.hasPrefix("PC is at ") || trimmed.hasPrefix("pc : [<") { return .arm }
-        if trimmed.hasPrefix("pstate: ") || trimmed.hasPrefix("x29: ") { return .arm64 }
-        if trimmed.hasPrefix("epc : ") || trimmed.hasPrefix("sepc: ") {
-            // "epc : c05d2f74 ra : …" (8 digits): a 32-bit kernel; "epc : func+off" says nothing of the width.
-            let value = trimmed.dropFirst(6).prefix { $0.isHexDigit }
-            let next = trimmed.dropFirst(6 + value.count).first
-            return value.count == 8 && (next == " " || next == nil) ? .riscv32 : .riscv64
-        }
-        if trimmed.hasPrefix("status: ") && trimmed.contains("badaddr:") { return .riscv64 }
-        if trimmed.hasPrefix("epc   : ") {
-            // 16 digits: a 64-bit kernel.
-            let value = trimmed.dropFirst("epc   : ".count).prefix { $0.isHexDigit }
-            return value.count > 8 ? .mips64 : .mips
-        }
-        if trimmed.hasPrefix("NIP:  ") || trimmed.hasPrefix("NIP [") {
-            // "NIP:  c048b9d0 LR: …", "NIP [c048b9d0] f+…" (8 digits): a 32-bit kernel.
-            let value = trimmed.dropFirst(trimmed.hasPrefix("NIP [") ? 5 : 6).prefix { $0.isHexDigit }
-            return value.count == 8 ? .powerpc : .powerpc64
-        }
-        // "MSR:  8000000000009033 <SF,EE,ME,IR,DR,RI,LE>": the flags say 64-bit (SF) and little-endian (LE).
-        if trimmed.hasPrefix("MSR:  "), let open = trimmed.firstIndex(of: "<") {
-            let flags = trimmed[open...].dropFirst().prefix { $0 != ">" }.split(separator: ",")
-            return flags.contains("LE") ? .powerpc64le : flags.contains("SF") ? .powerpc64 : .powerpc
-        }
-        if trimmed.hasPrefix("Krnl PSW : ") || trimmed.hasPrefix("Krnl GPRS:") { return .s390x }
         return nil
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
     }
 
     /// How far past the trapping instruction the register dump's PC is, from

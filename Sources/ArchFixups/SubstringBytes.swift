@@ -53,6 +53,15 @@ extension UnsafeBufferPointer<UInt8> {
         prefix.withUTF8Buffer { starts(with: $0) }
     }
 
+    /// Whether the text of `part` is somewhere in these bytes.
+    @inlinable
+    public func contains(_ part: StaticString) -> Bool {
+        part.withUTF8Buffer { needle in
+            guard needle.count <= count else { return false }
+            return (0...(count - needle.count)).contains { UnsafeBufferPointer(rebasing: self[$0...]).starts(with: needle) }
+        }
+    }
+
     /// The offsets of the blank-separated (space, tab) words of these bytes.
     @inlinable
     public func blankSeparatedWords() -> [Range<Int>] {

@@ -162,31 +162,67 @@ struct FlatJSON {
     /// A string, from its opening quote: runs between escapes copied whole.
     private mutating func string() throws(Malformed) -> String {
         position += 1
-        var utf8: [UInt8] = []
-        while true {
-            let runStart = position
-            position = bytes.withUnsafeBufferPointer { Self.runEnd(in: $0, from: runStart) }
-            if utf8.isEmpty, peek == UInt8(ascii: "\"") {
-                // No escape in the string: its bytes are the text.
-                position += 1
-                guard let text = String(validating: bytes[runStart..<position - 1], as: UTF8.self) else {
-                    throw malformed("a string that is not UTF-8")
-                }
-                return text
+        let start = position
+        position = bytes.withUnsafeBufferPointer { Self.runEnd(in: $0, from: start) }
+        if peek == UInt8(ascii: "\"") {
+            // No escape in the string: its bytes are the text.
+            position += 1
+            guard let text = String(validating: bytes[start..<position - 1], as: UTF8.self) else {
+                throw malformed("a string that is not UTF-8")
             }
-            utf8.append(contentsOf: bytes[runStart..<position])
-            guard let byte = peek else { throw malformed("unterminated string") }
-            switch byte {
-            case UInt8(ascii: "\""):
+            return text
+        }
+        var utf8: [UInt8] = []
+        position = start
+        while true {
+            let from = position
+            let (stop, at) = bytes.withUnsafeBufferPointer { Self.decode(from: from, of: $0, into: &utf8) }
+            position = at
+            switch stop {
+            case .quote:
                 position += 1
                 guard let text = String(validating: utf8, as: UTF8.self) else { throw malformed("a string that is not UTF-8") }
                 return text
-            case UInt8(ascii: "\\"):
-                position += 1
-                try escape(into: &utf8)
-            default:
-                throw malformed("a control character in a string")
+            case .unicodeEscape: try unicodeEscape(into: &utf8)
+            case .end: throw malformed("unterminated string")
+            case .controlCharacter: throw malformed("a control character in a string")
+            case .unknownEscape: throw malformed("an unknown escape")
             }
+        }
+    }
+
+    /// Why ``decode(from:of:into:)`` stopped.
+    private enum Stop { case quote, unicodeEscape, end, controlCharacter, unknownEscape }
+
+    /// Decodes a string's runs and one-letter escapes into `utf8` from `start`, in one pass over
+    /// the bytes (a log is one long string with an escape on every line); stops at the closing
+    /// quote, at a `\u` escape (at its `u`) or at what is wrong (where the error is reported).
+    private static func decode(
+        from start: Int, of bytes: UnsafeBufferPointer<UInt8>, into utf8: inout [UInt8]
+    ) -> (Stop, Int) {
+        var index = start
+        while true {
+            let end = runEnd(in: bytes, from: index)
+            utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+            index = end
+            guard index < bytes.count else { return (.end, index) }
+            switch bytes[index] {
+            case UInt8(ascii: "\""): return (.quote, index)
+            case UInt8(ascii: "\\"): break
+            default: return (.controlCharacter, index)
+            }
+            guard index + 1 < bytes.count else { return (.end, index + 1) }
+            switch bytes[index + 1] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(bytes[index + 1])
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0c)
+            case UInt8(ascii: "n"): utf8.append(0x0a)
+            case UInt8(ascii: "r"): utf8.append(0x0d)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "u"): return (.unicodeEscape, index + 1)
+            default: return (.unknownEscape, index + 2)
+            }
+            index += 2
         }
     }
 
@@ -216,33 +252,22 @@ struct FlatJSON {
         return end
     }
 
-    private mutating func escape(into utf8: inout [UInt8]) throws(Malformed) {
-        guard let byte = peek else { throw malformed("unterminated string") }
+    /// A `\\uXXXX` escape, from its `u` (and the low half of a surrogate pair after it).
+    private mutating func unicodeEscape(into utf8: inout [UInt8]) throws(Malformed) {
         position += 1
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(byte)
-        case UInt8(ascii: "b"): utf8.append(0x08)
-        case UInt8(ascii: "f"): utf8.append(0x0c)
-        case UInt8(ascii: "n"): utf8.append(0x0a)
-        case UInt8(ascii: "r"): utf8.append(0x0d)
-        case UInt8(ascii: "t"): utf8.append(0x09)
-        case UInt8(ascii: "u"):
-            var scalar = try hex4()
-            if (0xD800...0xDBFF).contains(scalar) {
-                // A high surrogate: its low one must follow as another \u escape.
-                guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
-                else { throw malformed("a lone surrogate in a \\u escape") }
-                position += 2
-                let low = try hex4()
-                guard (0xDC00...0xDFFF).contains(low) else { throw malformed("a lone surrogate in a \\u escape") }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            } else if (0xDC00...0xDFFF).contains(scalar) {
-                throw malformed("a lone surrogate in a \\u escape")
-            }
-            utf8.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
-        default:
-            throw malformed("an unknown escape")
+        var scalar = try hex4()
+        if (0xD800...0xDBFF).contains(scalar) {
+            // A high surrogate: its low one must follow as another \u escape.
+            guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+            else { throw malformed("a lone surrogate in a \\u escape") }
+            position += 2
+            let low = try hex4()
+            guard (0xDC00...0xDFFF).contains(low) else { throw malformed("a lone surrogate in a \\u escape") }
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(scalar) {
+            throw malformed("a lone surrogate in a \\u escape")
         }
+        utf8.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
     }
 
     private mutating func hex4() throws(Malformed) -> UInt32 {

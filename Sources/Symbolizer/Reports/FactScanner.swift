@@ -28,11 +28,19 @@ public enum FactScanner {
 
     /// What `message` states about the kernel.
     static func statements(in message: Substring) -> Statements {
-        let release = release(in: message)
+        // Asked of every line: what each statement needs is looked for once, on the bytes
+        // (`Linux version`, `Kernel Offset:` at the start; ` Comm: ` anywhere).
+        let (first, comm) = message.withUTF8Bytes { bytes in
+            (bytes.first, ByteSearch.firstOffset(of: Self.commWord, in: bytes) != nil)
+        }
+        let release = first == UInt8(ascii: "L") || comm ? release(in: message) : nil
         return Statements(
             architecture: LogSyntax.registerDump(message), release: release,
-            vmlinuxBuildID: release == nil ? nil : vmlinuxBuildID(in: message), kaslrOffset: kernelOffset(in: message))
+            vmlinuxBuildID: release == nil ? nil : vmlinuxBuildID(in: message),
+            kaslrOffset: first == UInt8(ascii: "K") ? kernelOffset(in: message) : nil)
     }
+
+    private static let commWord = Array(" Comm: ".utf8)
 
     /// `Kernel Offset: 0x1de00000 from 0xffffffff81000000 …` (x86, arm64 on panic).
     static func kernelOffset(in message: Substring) -> UInt64? {
