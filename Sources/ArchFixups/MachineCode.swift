@@ -88,7 +88,8 @@ public struct CodeDumpReader: Sendable {
     /// multi-line dump ends at its last line, or at the first line that is
     /// not part of it (then the event comes with that line).
     public mutating func read(_ message: Substring) -> CodeDumpEvent? {
-        let trimmed = message.drop { $0 == " " || $0 == "\t" }
+        // The blanks on the bytes: asked of every line of an open report.
+        let trimmed = message[(message.utf8.firstIndex { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") } ?? message.endIndex)...]
         switch style {
         case .bytes, .parenthesizedUnits, .angledWords:
             guard trimmed.hasPrefix("Code: ") else { return nil }

@@ -16,11 +16,11 @@ public struct SourceClaim: Sendable, Equatable {
     /// `WARNING: FILE:LINE at func+…, CPU#1: …` (6.17), `kernel BUG at FILE:LINE!`.
     public static func parse(_ message: Substring) -> SourceClaim? {
         let position: Substring
-        if message.hasPrefix("WARNING:"), let at = message.firstRange(of: " at ") {
+        if message.hasPrefix("WARNING:"), let at = ByteSearch.firstRange(of: " at ", in: message) {
             let after = message[at.upperBound...].prefix { $0 != " " }
             let before = message.dropFirst("WARNING:".count).drop { $0 == " " }.prefix { $0 != " " }
             position = after.contains(":") && !after.contains("+0x") ? after : before
-        } else if let at = message.firstRange(of: "kernel BUG at ") {
+        } else if let at = ByteSearch.firstRange(of: "kernel BUG at ", in: message) {
             position = message[at.upperBound...].prefix { $0 != "!" && $0 != " " }
         } else {
             return nil
@@ -34,7 +34,7 @@ public struct SourceClaim: Sendable, Equatable {
 
     /// The function the WARNING line names (`func+0x5/0x10 [mod]`), in each of its forms.
     static func warningFunction(in message: Substring) -> Substring? {
-        guard message.hasPrefix("WARNING:"), let at = message.firstRange(of: " at ") else { return nil }
+        guard message.hasPrefix("WARNING:"), let at = ByteSearch.firstRange(of: " at ", in: message) else { return nil }
         let afterAt = message[at.upperBound...]
         let first = afterAt.prefix { $0 != " " }
         if first.contains("+0x") {

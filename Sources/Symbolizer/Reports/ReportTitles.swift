@@ -96,9 +96,9 @@ extension LogProcessor {
     /// positions a tool added (`(net/core/dst.c:123)`), at most 160 characters.
     static func headerTitle(_ header: String) -> String {
         var title = Substring(header)
-        if let counter = title.firstRange(of: " [#") { title = title[..<counter.lowerBound] }
+        if let counter = ByteSearch.firstRange(of: " [#", in: title) { title = title[..<counter.lowerBound] }
         // "WARNING: CPU: 0 PID: 1 at fs/a.c:12 f+0x1/0x2", "WARNING: at fs/a.c:12 f()": the function comes from the frames.
-        if title.hasPrefix("WARNING: "), title.contains(" at "), SourceClaim.parse(title) != nil { return "WARNING" }
+        if title.hasPrefix("WARNING: "), ByteSearch.contains(title, " at "), SourceClaim.parse(title) != nil { return "WARNING" }
         var text = titleText(title)
         if text.count > 160 {
             let cut = text.prefix(160)
