@@ -101,7 +101,7 @@ public struct CodeDumpReader: Sendable {
                 return nil
             }
             guard var dump = pending else { return nil }
-            guard let (units, fault) = Self.units(trimmed, open: "<", close: ">"), units.count > 0,
+            guard let (units, fault) = Self.units(trimmed, open: UInt8(ascii: "<"), close: UInt8(ascii: ">")), units.count > 0,
                 units.allSatisfy({ $0.digits == 8 })
             else {
                 pending = nil
@@ -147,13 +147,14 @@ public struct CodeDumpReader: Sendable {
     private static func singleLine(_ body: Substring, style: CodeDumpStyle) -> CodeDumpEvent {
         let text = body.trimmingSuffix()
         // x86 "Unable to access opcode bytes at …" / "Bad RIP value."; ARM, arm64 "bad PC value".
-        let lowered = text.lowercased()
+        // The longest of these is 29 characters: only the start is lowered.
+        let lowered = text.prefix(32).lowercased()
         if lowered.hasPrefix("unable to access opcode bytes") || lowered.hasPrefix("bad rip value")
             || lowered.hasPrefix("bad pc value") || lowered.hasPrefix("bad eip value")
         {
             return .unavailable(String(text))
         }
-        let (open, close): (Character, Character) = style == .parenthesizedUnits ? ("(", ")") : ("<", ">")
+        let (open, close) = style == .parenthesizedUnits ? (UInt8(ascii: "("), UInt8(ascii: ")")) : (UInt8(ascii: "<"), UInt8(ascii: ">"))
         guard let (units, fault) = units(text, open: open, close: close), let first = units.first else {
             return .malformed("not a list of hex \(style == .bytes ? "bytes" : "words")")
         }
@@ -167,21 +168,44 @@ public struct CodeDumpReader: Sendable {
     }
 
     /// Hex units separated by blanks, one of them bracketed; `nil` if any token is not one.
-    private static func units(_ text: Substring, open: Character, close: Character)
-        -> ([(value: UInt64, digits: Int)], Int?)?
-    {
-        var units: [(value: UInt64, digits: Int)] = []
-        var fault: Int?
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-            var hex = token
-            if hex.first == open, hex.last == close, hex.count > 2 {
-                hex = hex.dropFirst().dropLast()
-                if fault == nil { fault = units.count }
+    private static func units(_ text: Substring, open: UInt8, close: UInt8) -> ([(value: UInt64, digits: Int)], Int?)? {
+        // On the bytes: an x86 `Code:` line is 64 of them.
+        text.withUTF8Bytes { bytes in
+            var units: [(value: UInt64, digits: Int)] = []
+            units.reserveCapacity(64)
+            var fault: Int?
+            for word in bytes.blankSeparatedWords() {
+                var range = word
+                if bytes[range.lowerBound] == open, bytes[range.upperBound - 1] == close, range.count > 2 {
+                    range = (range.lowerBound + 1)..<(range.upperBound - 1)
+                    if fault == nil { fault = units.count }
+                }
+                let token = UnsafeBufferPointer(rebasing: bytes[range])
+                guard token.count <= 16, let value = hexValue(token) else { return nil }
+                units.append((value, token.count))
             }
-            guard hex.count <= 16, let value = UInt64(hex, radix: 16) else { return nil }
-            units.append((value, hex.count))
+            return (units, fault)
         }
-        return (units, fault)
+    }
+
+    /// The value of hex digits (a sign as `UInt64(_:radix:)` reads one).
+    private static func hexValue(_ token: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        if let first = token.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+            return UInt64(String(decoding: token, as: UTF8.self), radix: 16)
+        }
+        guard !token.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in token {
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            case 0x41...0x46: digit = byte - 0x41 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
     }
 
     /// `#000003ff7fd021fe: af000000		mc	0,0` (also with `>` or a blank for the marker).

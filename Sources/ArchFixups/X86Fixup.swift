@@ -19,23 +19,35 @@ extension X86Fixup {
 
     public func instructionSet(thumb: Bool) -> InstructionSet? { architecture == .x86_64 ? .x86_64 : .i386 }
 
-    /// i386's registers 0–7 in DWARF order, by width.
-    private static let i386Names = [["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"], ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"]]
-    /// x86-64's registers 0–7 in DWARF order, by width (r8–r15 are read from their number).
-    private static let x86_64Names = [
-        ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp"], ["eax", "edx", "ecx", "ebx", "esi", "edi", "ebp", "esp"],
-        ["ax", "dx", "cx", "bx", "si", "di", "bp", "sp"], ["al", "dl", "cl", "bl", "sil", "dil", "bpl", "spl"],
-    ]
-
     /// x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8–r15 (with their 32/16/8-bit
     /// parts); i386: eax ecx edx ebx esp ebp esi edi.
     public func dwarfRegister(named name: String) -> Int? {
         var register = name.lowercased()
         if register.hasPrefix("%") { register.removeFirst() }
         if architecture == .i386 {
-            return Self.i386Names.lazy.compactMap { $0.firstIndex(of: register) }.first
+            switch register {
+            case "eax", "ax": return 0
+            case "ecx", "cx": return 1
+            case "edx", "dx": return 2
+            case "ebx", "bx": return 3
+            case "esp", "sp": return 4
+            case "ebp", "bp": return 5
+            case "esi", "si": return 6
+            case "edi", "di": return 7
+            default: return nil
+            }
         }
-        if let index = Self.x86_64Names.lazy.compactMap({ $0.firstIndex(of: register) }).first { return index }
+        switch register {
+        case "rax", "eax", "ax", "al": return 0
+        case "rdx", "edx", "dx", "dl": return 1
+        case "rcx", "ecx", "cx", "cl": return 2
+        case "rbx", "ebx", "bx", "bl": return 3
+        case "rsi", "esi", "si", "sil": return 4
+        case "rdi", "edi", "di", "dil": return 5
+        case "rbp", "ebp", "bp", "bpl": return 6
+        case "rsp", "esp", "sp", "spl": return 7
+        default: break
+        }
         if register.hasPrefix("r"), let number = Int(register.dropFirst().prefix { $0.isNumber }), (8...15).contains(number) {
             let suffix = register.dropFirst().drop { $0.isNumber }
             if suffix.isEmpty || suffix == "d" || suffix == "w" || suffix == "b" { return number }

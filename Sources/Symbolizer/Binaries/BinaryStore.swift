@@ -205,24 +205,34 @@ final class BinaryStore {
 
     /// What of the run's snapshots decides a module's layout (``BinaryLoader/module(name:path:contents:options:session:syntheticBase:)``).
     private func layoutInputs(of name: String) -> String {
-        // Made for every module a request loads: appended into one string, addresses in hex.
+        // Made for every module a request loads: one byte buffer, addresses in hex.
         let sections = (options.moduleSections.sections(of: name) ?? [:]).sorted { $0.key < $1.key }
-        var inputs = ""
-        inputs.reserveCapacity(sections.reduce(24) { $0 + $1.key.utf8.count + 18 })
+        var inputs: [UInt8] = []
+        inputs.reserveCapacity(sections.reduce(40) { $0 + $1.key.utf8.count + 18 })
+        func appendHex(_ value: UInt64) {
+            var shift = max(0, (64 - value.leadingZeroBitCount + 3) / 4 * 4 - 4)
+            while true {
+                inputs.append(Self.hexDigits[Int((value >> UInt64(shift)) & 0xf)])
+                if shift == 0 { break }
+                shift -= 4
+            }
+        }
         for (section, address) in sections {
-            if !inputs.isEmpty { inputs += " " }
-            inputs += section
-            inputs += "="
-            inputs += String(address, radix: 16)
+            if !inputs.isEmpty { inputs.append(UInt8(ascii: " ")) }
+            inputs.append(contentsOf: section.utf8)
+            inputs.append(UInt8(ascii: "="))
+            appendHex(address)
         }
-        inputs += "|"
+        inputs.append(UInt8(ascii: "|"))
         if let entry = options.procModules.entry(for: name) {
-            inputs += String(entry.base, radix: 16)
-            inputs += "+"
-            inputs += String(entry.size, radix: 16)
+            appendHex(entry.base)
+            inputs.append(UInt8(ascii: "+"))
+            appendHex(entry.size)
         }
-        return inputs
+        return String(decoding: inputs, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Records a module's loading outcome (after the caller checked it).
     func remember(_ result: Result<LoadedBinary, UnresolvedReason>, for name: String) { binaries[name] = result }

@@ -29,15 +29,20 @@ final class BuildIDLocator {
         return result
     }
 
+    /// Whether `text` is hex digits only (on the bytes: asked for every binary of every request).
+    private static func isHex(_ text: String) -> Bool {
+        text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+    }
+
     /// Where a build-id tree keeps the file: `ROOT/.build-id/xx/yyyy[.debug]`.
     static func treePaths(root: String, buildID id: String) -> [String] {
-        guard id.count > 2, id.allSatisfy(\.isHexDigit) else { return [] }
+        guard id.utf8.count > 2, isHex(id) else { return [] }
         let base = "\(root)/.build-id/\(id.prefix(2))/\(id.dropFirst(2))"
         return [base + ".debug", base]
     }
 
     private func search(_ id: String) -> Result<String, SymbolizerError> {
-        guard id.count >= 8, id.count <= 128, id.allSatisfy(\.isHexDigit) else {
+        guard id.utf8.count >= 8, id.utf8.count <= 128, Self.isHex(id) else {
             return .failure(.buildIDNotFound(id: id, tried: "nothing: not a build id"))
         }
         var tried: [String] = []

@@ -230,23 +230,28 @@ struct CodeAnalysis {
     private func patchedRanges(context: PCContext, start: UInt64, count: Int) -> [Range<UInt64>] {
         var ranges: [Range<UInt64>] = []
         let code = context.code
+        // One disassembler for every site (capstone opened once), when a site is near.
+        lazy var disassembler = context.instructionSet.flatMap { Disassembler(instructionSet: $0, littleEndian: code.littleEndian) }
         for (section, sites) in code.patchSites {
-            for site in sites {
-                // Back to a session address: a module's sections sit at their layout place.
-                let address: UInt64
-                if context.binary.isVmlinux {
-                    address = site.offset
-                } else {
-                    guard let base = context.binary.layout.sectionAddresses[section] else { continue }
-                    address = base &+ site.offset
-                }
-                guard address &+ 16 >= start, address < start &+ UInt64(count) else { continue }
+            // Back to a session address: a module's sections sit at their layout place.
+            let base: UInt64
+            if context.binary.isVmlinux {
+                base = 0
+            } else {
+                guard let address = context.binary.layout.sectionAddresses[section] else { continue }
+                base = address
+            }
+            // The sites are sorted by offset (vmlinux has tens of thousands): from the first near `start`.
+            var index = sites.partitionPoint { base &+ $0.offset &+ 16 >= start }
+            while index < sites.count {
+                let site = sites[index]
+                index += 1
+                let address = base &+ site.offset
+                guard address < start &+ UInt64(count) else { break }
+                guard address &+ 16 >= start else { continue }
                 // At least the site's length, and the whole instruction the binary has there.
                 var length = UInt64(site.length)
-                if let set = context.instructionSet,
-                    let disassembler = Disassembler(instructionSet: set, littleEndian: code.littleEndian),
-                    let first = disassembler.disassemble(context.binaryBytes(at: address, count: 16), at: address).first
-                {
+                if let disassembler, let first = disassembler.disassemble(context.binaryBytes(at: address, count: 16), at: address).first {
                     length = max(length, UInt64(first.bytes.count))
                 }
                 ranges.append(address..<(address &+ length))
