@@ -1,12 +1,13 @@
 import ArchFixups
 
-/// A byte cursor over a message.
+/// A byte cursor over a message's bytes, in place: make it inside
+/// `withUTF8Bytes` (a parser runs over every line), and keep nothing of it after.
 struct Cursor {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var position: Int = 0
 
-    init(_ text: Substring) {
-        bytes = text.withUTF8Bytes { Array($0) }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
     }
 
     var atEnd: Bool { position >= bytes.count }
@@ -45,9 +46,7 @@ struct Cursor {
 
     /// Whether `literal` is somewhere at or after the cursor.
     func restContains(_ literal: StaticString) -> Bool {
-        literal.withUTF8Buffer { needle in
-            bytes.withUnsafeBufferPointer { ByteSearch.firstOffset(of: needle, in: $0, from: position) != nil }
-        }
+        literal.withUTF8Buffer { needle in ByteSearch.firstOffset(of: needle, in: bytes, from: position) != nil }
     }
 
     /// Past a run of non-space, non-colon bytes.

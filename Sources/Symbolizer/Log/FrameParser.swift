@@ -14,17 +14,19 @@ public enum FrameParser {
     /// The frames in `message` (prefixes already stripped). Empty when the
     /// line holds none.
     public static func frames(in message: Substring) -> [ParsedFrame] {
-        var cursor = Cursor(message)
-        cursor.skipSpaces()
-        if cursor.atEnd { return [] }
-        if let frames = registerLine(&cursor) { return frames }
-        cursor.reset()
-        cursor.skipSpaces()
-        if let frames = armBacktrace(&cursor) { return frames }
-        cursor.reset()
-        cursor.skipSpaces()
-        if let frame = traceEntry(&cursor) { return [frame] }
-        return []
+        message.withUTF8Bytes { bytes in
+            var cursor = Cursor(bytes)
+            cursor.skipSpaces()
+            if cursor.atEnd { return [] }
+            if let frames = registerLine(&cursor) { return frames }
+            cursor.reset()
+            cursor.skipSpaces()
+            if let frames = armBacktrace(&cursor) { return frames }
+            cursor.reset()
+            cursor.skipSpaces()
+            if let frame = traceEntry(&cursor) { return [frame] }
+            return []
+        }
     }
 
     // MARK: Register dumps
@@ -134,7 +136,7 @@ public enum FrameParser {
     }
 
     /// The frame a register's value is: `pc`, `epc`, `sepc` (the PC), `lr`, `ra` (the link register).
-    private static func registerSyntax(_ name: ArraySlice<UInt8>) -> FrameSyntax? {
+    private static func registerSyntax(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> FrameSyntax? {
         func spells(_ word: StaticString) -> Bool {
             word.withUTF8Buffer { $0.count == name.count && zip($0, name).allSatisfy { $0 == $1 } }
         }

@@ -118,13 +118,16 @@ extension LogProcessor {
         while let open = ByteSearch.firstRange(of: " (", in: rest) {
             output += rest[..<open.lowerBound]
             let candidate = rest[rest.index(after: open.lowerBound)...]
-            var cursor = Cursor(candidate)
-            if cursor.printedLocation() != nil {
+            let location = candidate.withUTF8Bytes { bytes -> Int? in
+                var cursor = Cursor(bytes)
+                return cursor.printedLocation() != nil ? cursor.position : nil
+            }
+            if let location {
                 let lastWord = output.split(separator: " ").last ?? ""
                 if let last = lastWord.last, last.isLetter || last.isNumber || last == "_", !lastWord.contains("+0x") {
                     output += "+0x0/0x0"
                 }
-                rest = Substring(candidate.utf8.dropFirst(cursor.position))
+                rest = Substring(candidate.utf8.dropFirst(location))
             } else {
                 output += " ("
                 rest = rest[open.upperBound...]
