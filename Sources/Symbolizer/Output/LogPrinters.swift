@@ -1,8 +1,8 @@
 /// How a log run prints: a line at a time as it is read, and whatever the
 /// format prints once every report is finished.
 protocol LogPrinter {
-    /// The output for one input line (possibly nothing yet).
-    mutating func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8]
+    /// The output for one input line (possibly nothing yet), appended to `output`.
+    mutating func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor, into output: inout [UInt8])
     /// The output once the reports are finished.
     mutating func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) throws -> [UInt8]
 }
@@ -11,9 +11,9 @@ protocol LogPrinter {
 struct TextPrinter: LogPrinter {
     private let annotator = TextAnnotator()
 
-    func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8] {
+    func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor, into output: inout [UInt8]) {
         _ = processor.takeFinishedReports()
-        return annotator.render(line, frames: frames, machine: processor.machineNotes)
+        annotator.render(line, frames: frames, machine: processor.machineNotes, into: &output)
     }
 
     func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) -> [UInt8] { [] }
@@ -27,11 +27,10 @@ struct ReportsOnlyTextPrinter: LogPrinter {
     private var pending: [(number: Int, bytes: [UInt8])] = []
     private var printedReports = 0
 
-    mutating func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8] {
+    mutating func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor, into output: inout [UInt8]) {
         let bytes = annotator.render(line, frames: frames, machine: processor.machineNotes)
-        let output = flush(processor)
+        output += flush(processor)
         if let first = processor.openReportFirstLine, line.number >= first { pending.append((line.number, bytes)) }
-        return output
     }
 
     mutating func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) -> [UInt8] { flush(processor) }
@@ -56,9 +55,8 @@ struct JSONPrinter: LogPrinter {
     /// The document's `generator`.
     var generator: String?
 
-    func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8] {
+    func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor, into output: inout [UInt8]) {
         _ = processor.takeFinishedReports()
-        return []
     }
 
     func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) throws -> [UInt8] {
@@ -72,10 +70,9 @@ struct MarkdownLogPrinter: LogPrinter {
     private let annotator = TextAnnotator()
     private var rendered: [[UInt8]] = []
 
-    mutating func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor) -> [UInt8] {
+    mutating func line(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor, into output: inout [UInt8]) {
         _ = processor.takeFinishedReports()
         rendered.append(annotator.render(line, frames: frames))
-        return []
     }
 
     func finish(_ reports: [Report], crash: CrashVerdict?, processor: LogProcessor) -> [UInt8] {

@@ -16,6 +16,22 @@ public struct TextAnnotator: Sendable {
     /// A line that ends in `\r\n` keeps its bytes whole, `\r` included: its
     /// annotation goes on a line of its own below it, as its inlined callers do.
     public func render(_ line: LogLine, frames: [ResolvedFrame], machine: MachineNotes?) -> [UInt8] {
+        var output: [UInt8] = []
+        render(line, frames: frames, machine: machine, into: &output)
+        return output
+    }
+
+    /// ``render(_:frames:machine:)`` appended to `output`: a line with nothing to add is copied once.
+    public func render(_ line: LogLine, frames: [ResolvedFrame], machine: MachineNotes?, into output: inout [UInt8]) {
+        guard frames.isEmpty, machine == nil else {
+            output += annotated(line, frames: frames, machine: machine)
+            return
+        }
+        output += line.bytes
+        output += line.terminator
+    }
+
+    private func annotated(_ line: LogLine, frames: [ResolvedFrame], machine: MachineNotes?) -> [UInt8] {
         guard let machine else { return render(line, frames: frames) }
         var extras: [String] = []
         var line = line

@@ -33,6 +33,8 @@ public final class LogRun {
     public let symbolizer: Symbolizer
     private let processor: LogProcessor
     private var printer: any LogPrinter
+    /// What the printer makes of the current line (one buffer, reused line after line).
+    private var lineOutput: [UInt8] = []
     private let write: ([UInt8]) -> Void
     private let warn: (String) -> Void
     private var unresolvedFrames = 0
@@ -86,8 +88,9 @@ public final class LogRun {
             let message = reason.description
             if warned.insert(message).inserted { warn(message) }
         }
-        let output = printer.line(line, frames: frames, processor: processor)
-        if !output.isEmpty { write(output) }
+        lineOutput.removeAll(keepingCapacity: true)
+        printer.line(line, frames: frames, processor: processor, into: &lineOutput)
+        if !lineOutput.isEmpty { write(lineOutput) }
     }
 
     /// Processes every line readable from `fd` (the caller keeps it open).
