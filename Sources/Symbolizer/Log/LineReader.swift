@@ -35,7 +35,7 @@ public struct LineReader {
     /// The next line, or `nil` at the end of the input.
     public mutating func next() -> LogLine? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = nextNewline() {
                 var end = newline
                 var terminator = Self.newline
                 if end > start, buffer[end - 1] == UInt8(ascii: "\r") {
@@ -74,6 +74,16 @@ public struct LineReader {
         }
     }
 
+    /// The offset of the first `\n` from `start` (memchr: every line of every input comes through here).
+    private func nextNewline() -> Int? {
+        buffer.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress, start < bytes.count,
+                let hit = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+            else { return nil }
+            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+        }
+    }
+
     /// Every complete line already read, at least one (waiting for it when
     /// none is buffered), at most `limit`; `nil` at the end of the input.
     /// Each is the line's text as ``LogLine/text`` gives it, without the
@@ -82,7 +92,7 @@ public struct LineReader {
     public mutating func nextTexts(limit: Int = 1 << 15) -> [String]? {
         var lines: [String] = []
         while lines.count < limit {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = nextNewline() {
                 lines.append(Self.text(buffer[start..<newline]))
                 start = newline + 1
                 lineNumber += 1
