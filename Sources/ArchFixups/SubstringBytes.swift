@@ -65,13 +65,19 @@ extension UnsafeBufferPointer<UInt8> {
     /// The offsets of the blank-separated (space, tab) words of these bytes.
     @inlinable
     public func blankSeparatedWords() -> [Range<Int>] {
+        words { $0 == 0x20 || $0 == 0x09 }
+    }
+
+    /// The offsets of the words between runs of separator bytes.
+    @inlinable
+    public func words(separatedBy isSeparator: (UInt8) -> Bool) -> [Range<Int>] {
         var words: [Range<Int>] = []
         words.reserveCapacity(16)
         var position = 0
         while position < count {
-            while position < count, self[position] == 0x20 || self[position] == 0x09 { position += 1 }
+            while position < count, isSeparator(self[position]) { position += 1 }
             let start = position
-            while position < count, self[position] != 0x20, self[position] != 0x09 { position += 1 }
+            while position < count, !isSeparator(self[position]) { position += 1 }
             if position > start { words.append(start..<position) }
         }
         return words

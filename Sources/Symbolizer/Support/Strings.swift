@@ -46,17 +46,7 @@ extension StringProtocol {
     /// the bytes: `split(separator: " ")` compares characters.
     var spaceSeparatedWords: [Substring] {
         let text = Substring(self)
-        let ranges = text.withUTF8Bytes { bytes -> [Range<Int>] in
-            var words: [Range<Int>] = []
-            var position = 0
-            while position < bytes.count {
-                while position < bytes.count, bytes[position] == UInt8(ascii: " ") { position += 1 }
-                let start = position
-                while position < bytes.count, bytes[position] != UInt8(ascii: " ") { position += 1 }
-                if position > start { words.append(start..<position) }
-            }
-            return words
-        }
+        let ranges = text.withUTF8Bytes { $0.words { $0 == UInt8(ascii: " ") } }
         return ranges.map { ByteSearch.slice(text, bytes: $0) }
     }
 }
