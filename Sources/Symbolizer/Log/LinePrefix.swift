@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Recognises and removes the prefixes that logging, pasting and quoting add
 /// in front of a kernel message: a small grammar, not one pattern per tool.
 ///
@@ -88,15 +84,7 @@ public enum LinePrefix {
 
     /// Whether `byte` is among the `limit` bytes from `start`.
     private static func has(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, within limit: Int) -> Bool {
-        offset(of: byte, in: bytes, from: start, within: limit) != nil
-    }
-
-    /// The offset of the first `byte` among the `limit` bytes from `start`.
-    private static func offset(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, within limit: Int) -> Int? {
-        guard let base = bytes.baseAddress, start < bytes.count,
-            let hit = memchr(base + start, Int32(byte), min(limit, bytes.count - start))
-        else { return nil }
-        return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+        ByteSearch.offset(of: byte, in: bytes, from: start, within: limit) != nil
     }
 
     // MARK: Outer prefixes
@@ -122,7 +110,7 @@ public enum LinePrefix {
             return start + 1 < bytes.count && bytes[start + 1] == UInt8(ascii: " ") ? start + 2 : nil
         case UInt8(ascii: "["):
             // Most brackets are the kernel's own time stamp, which has no colon.
-            guard let close = offset(of: UInt8(ascii: "]"), in: bytes, from: start, within: 48),
+            guard let close = ByteSearch.offset(of: UInt8(ascii: "]"), in: bytes, from: start, within: 48),
                 has(UInt8(ascii: ":"), in: bytes, from: start, within: close - start)
             else { return nil }
             return text(bracketedStamp)

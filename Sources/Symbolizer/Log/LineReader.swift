@@ -76,12 +76,7 @@ public struct LineReader {
 
     /// The offset of the first `\n` from `start` (memchr: every line of every input comes through here).
     private func nextNewline() -> Int? {
-        buffer.withUnsafeBufferPointer { bytes in
-            guard let base = bytes.baseAddress, start < bytes.count,
-                let hit = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
-            else { return nil }
-            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
-        }
+        buffer.withUnsafeBufferPointer { ByteSearch.offset(of: UInt8(ascii: "\n"), in: $0, from: start) }
     }
 
     /// Every complete line already read, at least one (waiting for it when

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// One line of a kernel log, exactly as read, plus the message it carries.
 public struct LogLine: Sendable {
     /// 1-based line number in the input.
@@ -36,7 +32,7 @@ public struct LogLine: Sendable {
         self.terminator = terminator
         // memchr for the rare bytes: this runs on every line.
         func has(_ byte: UInt8, in bytes: [UInt8]) -> Bool {
-            bytes.withUnsafeBufferPointer { $0.baseAddress.map { memchr($0, Int32(byte), bytes.count) != nil } ?? false }
+            bytes.withUnsafeBufferPointer { ByteSearch.offset(of: byte, in: $0) != nil }
         }
         let cleaned = has(0, in: bytes) ? bytes.filter { $0 != 0 } : bytes
         var text = String(decoding: cleaned, as: UTF8.self)

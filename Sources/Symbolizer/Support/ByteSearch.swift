@@ -60,6 +60,16 @@ enum ByteSearch {
         return nil
     }
 
+    /// The offset of the first `byte` among the `limit` bytes from `start` (memchr).
+    static func offset(
+        of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0, within limit: Int = .max
+    ) -> Int? {
+        guard let base = bytes.baseAddress, start < bytes.count,
+            let hit = memchr(base + start, Int32(byte), min(limit, bytes.count - start))
+        else { return nil }
+        return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+    }
+
     /// `firstOffset(of:in:from:)` for a needle in an array.
     static func firstOffset(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
         needle.withUnsafeBufferPointer { firstOffset(of: $0, in: haystack, from: from) }
