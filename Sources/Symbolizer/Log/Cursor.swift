@@ -32,18 +32,6 @@ struct Cursor {
         return matches
     }
 
-    /// Takes `literal` when the bytes at the cursor are its.
-    @_disfavoredOverload
-    mutating func consume(_ literal: String) -> Bool {
-        var next = position
-        for byte in literal.utf8 {
-            guard next < bytes.count, bytes[next] == byte else { return false }
-            next += 1
-        }
-        position = next
-        return true
-    }
-
     /// Whether `literal` is somewhere at or after the cursor.
     func restContains(_ literal: StaticString) -> Bool {
         literal.withUTF8Buffer { needle in ByteSearch.firstOffset(of: needle, in: bytes, from: position) != nil }
