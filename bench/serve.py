@@ -8,8 +8,10 @@ as a tracker bot would. Measured:
 
 - the CLI per log (whole process, same inputs as files), median of at least 5 runs;
 - a warm request per log (one client, after one pass that loaded everything), median of at least
-  15 posts, timed by curl
+  15 posts on an open connection, timed by curl
   (Python's http.client would add its own ~0.3 ms to every request);
+- both in interleaved rounds (every log's CLI run, then every log's 3 posts, then the next
+  round), so that a slow spell of the machine cannot decide one log's ratio;
 - throughput with 1 client and with 8 concurrent clients, p50/p99 latency;
 - the server's peak RSS (VmHWM) against --cache-memory plus the documented constant.
 
@@ -132,17 +134,19 @@ def post(conn, body):
 
 def timed_posts(port, body_file, count, work):
     """`count` posts of one body in a row, on one connection of curl's (as the throughput runs use):
-    each one's time from the request's start to the answer's last byte, as curl measures it."""
+    each one's time from the request's start to the answer's last byte, as curl measures it. One
+    post before them opens the connection and is not counted: a request on an open connection is
+    what a tracker bot's client makes."""
     config = os.path.join(work, "serve-curl-one.conf")
     with open(config, "w") as f:
         f.write("next\n".join(f'url = "http://127.0.0.1:{port}/v1/symbolize"\ndata-binary = "@{body_file}"\n'
                                'header = "Content-Type: application/json"\noutput = "/dev/null"\n'
-                               'write-out = "%{http_code} %{time_total}\\n"\n' for _ in range(count)))
+                               'write-out = "%{http_code} %{time_total}\\n"\n' for _ in range(count + 1)))
     out = subprocess.run(["curl", "-sS", "--no-progress-meter", "-K", config], capture_output=True, text=True)
     times = [float(line.split()[1]) for line in out.stdout.splitlines() if line.startswith("200 ")]
-    if len(times) != count:
-        raise RuntimeError(f"curl: {count - len(times)} of {count} posts failed: {out.stderr[:200]!r}")
-    return times
+    if len(times) != count + 1:
+        raise RuntimeError(f"curl: {count + 1 - len(times)} of {count + 1} posts failed: {out.stderr[:200]!r}")
+    return times[1:]
 
 
 def replay(port, cases, passes, clients, work):
@@ -200,21 +204,25 @@ def workload(ks, work, rounds=3):
         result["identical_to_cli"] = len(cases) - mismatches
         result["differing_from_cli"] = mismatches
         log(f"cold pass (and the CLI once per log): {time.perf_counter() - t0:.1f} s, {mismatches} answers differ")
-        # The CLI per log against a warm request for the same log.
-        ratios, cli_times, warm_times = [], [], []
-        for case in cases:
-            cli = []
-            # At least 5 CLI runs and 15 warm posts a log: the least of 27 ratios is taken, and a
-            # median of few samples on a 2-core machine whose speed drifts pulls it down by chance.
-            for _ in range(max(rounds, 5)):
+        # The CLI per log against a warm request for the same log, in interleaved rounds: each round
+        # runs every log's CLI once, then posts every log's body 3 times, so that a slow spell of the
+        # machine (its speed drifts by +-15 %) falls on a few samples of every log, never on all
+        # samples of one. The posts of a round follow one another as a tracker bot's stream of
+        # different logs would; a CLI process run between two posts would time the CPU caches it
+        # evicted, not the service. At least 5 rounds: 5 CLI runs and 15 warm posts a log.
+        cli_samples = [[] for _ in cases]
+        warm_samples = [[] for _ in cases]
+        for _ in range(max(rounds, 5)):
+            for i, case in enumerate(cases):
                 t1 = time.perf_counter()
                 subprocess.run([ks, "--no-live", "--debug-dir", tree, "--no-debuginfod"] + case["args"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                cli.append(time.perf_counter() - t1)
-            warm = statistics.median(timed_posts(server.port, case["file"], max(rounds, 15), work))
-            cli_times.append(statistics.median(cli))
-            warm_times.append(warm)
-            ratios.append(statistics.median(cli) / warm)
+                cli_samples[i].append(time.perf_counter() - t1)
+            for i, case in enumerate(cases):
+                warm_samples[i] += timed_posts(server.port, case["file"], 3, work)
+        cli_times = [statistics.median(samples) for samples in cli_samples]
+        warm_times = [statistics.median(samples) for samples in warm_samples]
+        ratios = [cli / warm for cli, warm in zip(cli_times, warm_times)]
         result.update(cli_median_ms=statistics.median(cli_times) * 1000, warm_median_ms=statistics.median(warm_times) * 1000,
                       warm_speedup_min=min(ratios), warm_speedup_median=statistics.median(ratios))
         lowest = sorted(zip(ratios, cli_times, warm_times, (case["name"] for case in cases)))[:3]
