@@ -18,51 +18,45 @@ public struct KallsymsSnapshot: Sendable {
     /// Parses the text; lines that are not understood go to `problems`.
     public init(text: String, problems: inout [(line: Int, text: String)]) {
         // On the bytes, without a word list per line: a service reads the snapshot of every request.
-        for record in SnapshotText.records(text) {
-            let line = record.text
-            let parsed = ByteSearch.withBytes(line) { bytes -> (address: UInt64, type: UInt8, name: Range<Int>, module: Range<Int>?)? in
-                var words: (Range<Int>, Range<Int>, Range<Int>, Range<Int>?) = (0..<0, 0..<0, 0..<0, nil)
-                var count = 0
-                var position = 0
-                while position < bytes.count, count < 4 {
-                    while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
-                    let start = position
-                    while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x09 { position += 1 }
-                    guard position > start else { break }
-                    switch count {
-                    case 0: words.0 = start..<position
-                    case 1: words.1 = start..<position
-                    case 2: words.2 = start..<position
-                    default: words.3 = start..<position
-                    }
-                    count += 1
+        SnapshotText.forEachRecord(in: text) { line, bytes, _ in
+            var words: (Range<Int>, Range<Int>, Range<Int>, Range<Int>?) = (0..<0, 0..<0, 0..<0, nil)
+            var count = 0
+            var position = 0
+            while position < bytes.count, count < 4 {
+                while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+                let start = position
+                while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x09 { position += 1 }
+                guard position > start else { break }
+                switch count {
+                case 0: words.0 = start..<position
+                case 1: words.1 = start..<position
+                case 2: words.2 = start..<position
+                default: words.3 = start..<position
                 }
-                guard count >= 3, words.1.count == 1, let address = parseHex(UnsafeBufferPointer(rebasing: bytes[words.0])) else {
-                    return nil
-                }
-                // `[crashmod]`: the module without its brackets.
-                var module = words.3.flatMap { $0.isEmpty || bytes[$0.lowerBound] != UInt8(ascii: "[") ? nil : $0 }
-                if var name = module {
-                    func isBracket(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]") }
-                    while !name.isEmpty, isBracket(bytes[name.lowerBound]) { name = (name.lowerBound + 1)..<name.upperBound }
-                    while !name.isEmpty, isBracket(bytes[name.upperBound - 1]) { name = name.lowerBound..<(name.upperBound - 1) }
-                    module = name
-                }
-                return (address, bytes[words.1.lowerBound], words.2, module)
+                count += 1
             }
-            guard let parsed else {
-                problems.append((record.line, String(line)))
-                continue
+            guard count >= 3, words.1.count == 1, let address = parseHex(UnsafeBufferPointer(rebasing: bytes[words.0])) else {
+                problems.append((line, SnapshotText.string(bytes)))
+                return
             }
-            let name = String(ByteSearch.slice(line, bytes: parsed.name))
-            let module = parsed.module.map { String(ByteSearch.slice(line, bytes: $0)) }
+            // `[crashmod]`: the module without its brackets.
+            var module: String?
+            if var range = words.3, !range.isEmpty, bytes[range.lowerBound] == UInt8(ascii: "[") {
+                func isBracket(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]") }
+                while !range.isEmpty, isBracket(bytes[range.lowerBound]) { range = (range.lowerBound + 1)..<range.upperBound }
+                while !range.isEmpty, isBracket(bytes[range.upperBound - 1]) { range = range.lowerBound..<(range.upperBound - 1) }
+                module = SnapshotText.string(bytes, range)
+            }
+            let name = SnapshotText.string(bytes, words.2)
             if module != nil {
                 moduleSymbolCount += 1
             } else if kernelSymbols.index(forKey: name) == nil {
-                kernelSymbols[name] = parsed.address
+                kernelSymbols[name] = address
             }
-            if "tTwW".utf8.contains(parsed.type), parsed.address != 0, !name.hasPrefix("$") {
-                code.append((parsed.address, name, module))
+            switch bytes[words.1.lowerBound] {
+            case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "w"), UInt8(ascii: "W"):
+                if address != 0, bytes[words.2.lowerBound] != UInt8(ascii: "$") { code.append((address, name, module)) }
+            default: break
             }
         }
         code.sort { $0.address < $1.address }
