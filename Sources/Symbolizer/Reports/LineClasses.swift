@@ -53,28 +53,58 @@ enum LineClasses {
     /// Register dumps, code bytes and other lines that belong to a report.
     static func isReportDetail(_ message: Substring) -> Bool {
         // On the bytes: this is asked of every line of an open report.
-        let (prefixed, colon) = message.withUTF8Bytes { bytes -> (Bool, Bool) in
+        let (prefixed, registerPair) = message.withUTF8Bytes { bytes -> (Bool, Bool) in
             guard let first = bytes.first else { return (false, false) }
-            return (detailPrefixesByFirstByte[Int(first)].contains { bytes.starts(with: $0) }, bytes.contains(UInt8(ascii: ":")))
+            if detailPrefixesByFirstByte[Int(first)].contains(where: { bytes.starts(with: $0) }) { return (true, false) }
+            return (false, bytes.contains(UInt8(ascii: ":")) && startsWithRegisterPair(bytes))
         }
-        if prefixed { return true }
+        if prefixed || registerPair { return true }
         // "[<          (null)>]           (null)": the end of an RCU stall's trace.
-        if message.hasPrefix("[<") && ByteSearch.contains(message, "(null)") { return true }
-        // "RAX: 0000…", "R10: …", "r10: bf000000  r9 : …", "ip : …", "fp : …"
-        guard colon else { return false }
-        let fields = message.utf8.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
-        guard let first = fields.first else { return false }
-        var keyLength = first.count
-        var keyEndsInColon = first.last == UInt8(ascii: ":")
+        return message.hasPrefix("[<") && ByteSearch.contains(message, "(null)")
+    }
+
+    /// "RAX: 0000…", "R10: …", "r10: bf000000  r9 : …", "ip : …", "fp : …": a short register
+    /// name and a colon, then a hex digit. Read as the first two space-separated words and the
+    /// rest of the line after the space that ends the second.
+    private static func startsWithRegisterPair(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var fields: (Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0)
+        var count = 0
+        var start = 0
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 0x20 {
+                let word = index > start
+                if word {
+                    if count == 0 { fields.0 = start..<index } else { fields.1 = start..<index }
+                    count += 1
+                }
+                index += 1
+                start = index
+                if word && count == 2 { break }
+                continue
+            }
+            index += 1
+        }
+        if start < bytes.count {
+            switch count {
+            case 0: fields.0 = start..<bytes.count
+            case 1: fields.1 = start..<bytes.count
+            default: fields.2 = start..<bytes.count
+            }
+            count += 1
+        }
+        guard count > 0 else { return false }
+        var keyLength = fields.0.count
+        var keyEndsInColon = bytes[fields.0.upperBound - 1] == UInt8(ascii: ":")
         var valueIndex = 1
-        if first.count <= 3, fields.count > 1, fields[1].count == 1, fields[1].first == UInt8(ascii: ":") {
+        if fields.0.count <= 3, count > 1, fields.1.count == 1, bytes[fields.1.lowerBound] == UInt8(ascii: ":") {
             keyLength += 1
             keyEndsInColon = true
             valueIndex = 2
         }
-        guard keyEndsInColon, keyLength <= 5, valueIndex < fields.count || fields.count > 1 else { return false }
-        let value = fields.count > valueIndex ? fields[valueIndex] : fields[fields.count - 1]
-        return value.first.map { Cursor.hexValue($0) != nil } ?? false
+        guard keyEndsInColon, keyLength <= 5, valueIndex < count || count > 1 else { return false }
+        let value = count > valueIndex ? (valueIndex == 1 ? fields.1 : fields.2) : (count == 2 ? fields.1 : fields.2)
+        return !value.isEmpty && Cursor.hexValue(bytes[value.lowerBound]) != nil
     }
 
     /// ``detailPrefixes`` by their first byte.

@@ -100,7 +100,7 @@ public final class LogProcessor {
             if let past = LogSyntax.programCounterPastTrap(inHeader: header) { open?.pcPastTrap = past }
             return warningLocation(in: header, line: line)
         }
-        let trimmed = message.trimmingCharacters(in: " \t")
+        let trimmed = header.trimmingCharacters(in: " \t")
         if trimmed.hasPrefix("---[ end ") {
             // The report stays open for what the kernel prints right after
             // its end marker (x86 repeats the register dump there); the

@@ -5,21 +5,29 @@ extension StringProtocol {
     /// An ASCII `set` (every caller's) is trimmed on the bytes, as every line of a log is.
     func trimmingCharacters(in set: String) -> Substring {
         var result = Substring(self)
+        // Blanks: what the log readers trim on every line.
+        if set == " \t" { return result.trimmingBytes { $0 == 0x20 || $0 == 0x09 } }
         guard set.utf8.allSatisfy({ $0 < 0x80 }) else {
             while let first = result.first, set.contains(first) { result.removeFirst() }
             while let last = result.last, set.contains(last) { result.removeLast() }
             return result
         }
-        let range = ByteSearch.withBytes(set) { members in
-            result.withUTF8Bytes { bytes -> Range<Int> in
-                var start = 0
-                var end = bytes.count
-                while start < end, members.contains(bytes[start]) { start += 1 }
-                while end > start, members.contains(bytes[end - 1]) { end -= 1 }
-                return start..<end
-            }
+        return ByteSearch.withBytes(set) { members in result.trimmingBytes { members.contains($0) } }
+    }
+}
+
+extension Substring {
+    /// Without the leading and trailing ASCII bytes `isMember` accepts; the
+    /// same slice when there are none (most lines have nothing to trim).
+    fileprivate func trimmingBytes(_ isMember: (UInt8) -> Bool) -> Substring {
+        let range = withUTF8Bytes { bytes -> Range<Int> in
+            var start = 0
+            var end = bytes.count
+            while start < end, isMember(bytes[start]) { start += 1 }
+            while end > start, isMember(bytes[end - 1]) { end -= 1 }
+            return start..<end
         }
-        return ByteSearch.slice(result, bytes: range)
+        return range.count == utf8.count ? self : ByteSearch.slice(self, bytes: range)
     }
 }
 
