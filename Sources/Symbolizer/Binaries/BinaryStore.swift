@@ -209,30 +209,20 @@ final class BinaryStore {
         let sections = (options.moduleSections.sections(of: name) ?? [:]).sorted { $0.key < $1.key }
         var inputs: [UInt8] = []
         inputs.reserveCapacity(sections.reduce(40) { $0 + $1.key.utf8.count + 18 })
-        func appendHex(_ value: UInt64) {
-            var shift = max(0, (64 - value.leadingZeroBitCount + 3) / 4 * 4 - 4)
-            while true {
-                inputs.append(Self.hexDigits[Int((value >> UInt64(shift)) & 0xf)])
-                if shift == 0 { break }
-                shift -= 4
-            }
-        }
         for (section, address) in sections {
             if !inputs.isEmpty { inputs.append(UInt8(ascii: " ")) }
             inputs.append(contentsOf: section.utf8)
             inputs.append(UInt8(ascii: "="))
-            appendHex(address)
+            appendHex(address, to: &inputs)
         }
         inputs.append(UInt8(ascii: "|"))
         if let entry = options.procModules.entry(for: name) {
-            appendHex(entry.base)
+            appendHex(entry.base, to: &inputs)
             inputs.append(UInt8(ascii: "+"))
-            appendHex(entry.size)
+            appendHex(entry.size, to: &inputs)
         }
         return String(decoding: inputs, as: UTF8.self)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Records a module's loading outcome (after the caller checked it).
     func remember(_ result: Result<LoadedBinary, UnresolvedReason>, for name: String) { binaries[name] = result }

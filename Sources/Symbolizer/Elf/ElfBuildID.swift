@@ -29,6 +29,6 @@ extension ElfReader {
         var idPointer: UnsafeRawPointer?
         let length = dwelf_elf_gnu_build_id(elf, &idPointer)
         guard length > 0, let idPointer else { return nil }
-        return UnsafeRawBufferPointer(start: idPointer, count: length).map { hexByte($0) }.joined()
+        return hexBytes(UnsafeRawBufferPointer(start: idPointer, count: length))
     }
 }

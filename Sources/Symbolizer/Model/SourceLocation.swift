@@ -23,6 +23,6 @@ public struct SourceLocation: Sendable, Hashable, Codable {
 
     /// `file:line`, or `??:?` parts when unknown.
     public var fileAndLine: String {
-        "\(file ?? "??"):\(line.map(String.init) ?? "?")"
+        (file ?? "??") + ":" + (line.map { String($0) } ?? "?")
     }
 }

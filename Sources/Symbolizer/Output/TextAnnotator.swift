@@ -60,68 +60,116 @@ public struct TextAnnotator: Sendable {
 
     public func render(_ line: LogLine, frames: [ResolvedFrame]) -> [UInt8] {
         guard !frames.isEmpty else { return line.bytes + line.terminator }
+        // Made as bytes: every frame line of every log is annotated here.
         var output = line.bytes
+        output.reserveCapacity(line.bytes.count + 160)
         let terminator = line.terminator
-        let newline: [UInt8] = terminator.isEmpty ? Array("\n".utf8) : terminator
+        let newline: [UInt8] = terminator.isEmpty ? [UInt8(ascii: "\n")] : terminator
         let carriageReturn = terminator.first == UInt8(ascii: "\r")
 
         let indentWidth = line.prefixWidth + 4
-        let indent = spaces(indentWidth)
         // The last frame of a line is its main one (the caller in an ARM
         // backtrace line): its annotation goes at the end of the line. Other
         // frames of the same line get a line each below it.
         // A register line ("pc : […] lr : […]") leads with its PC.
-        var extraLines: [String] = []
+        var extraLines: [[UInt8]] = []
         let mainIndex = frames.first?.frame.kind == .pc && frames.last?.frame.kind == .lr ? 0 : frames.count - 1
         let (suffix, mainInlines) = annotate(frames[mainIndex], standalone: false)
         if !suffix.isEmpty {
             if carriageReturn {
                 extraLines.append(suffix)
             } else {
-                output.append(contentsOf: Array((" " + suffix).utf8))
+                output.append(UInt8(ascii: " "))
+                output += suffix
             }
         }
         extraLines.append(contentsOf: mainInlines)
         for (index, frame) in frames.enumerated() where index != mainIndex {
             let (text, inlines) = annotate(frame, standalone: true)
             extraLines.append(text)
-            extraLines.append(contentsOf: inlines.map { "    " + $0 })
+            extraLines.append(contentsOf: inlines.map { Self.inlineIndent + $0 })
+        }
+        func appendIndented(_ extra: [UInt8]) {
+            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indentWidth))
+            output += extra
         }
         if carriageReturn {
-            output.append(contentsOf: terminator)
+            output += terminator
             for extra in extraLines {
-                output.append(contentsOf: Array((indent + extra).utf8))
-                output.append(contentsOf: terminator)
+                appendIndented(extra)
+                output += terminator
             }
             return output
         }
         for extra in extraLines {
-            output.append(contentsOf: newline)
-            output.append(contentsOf: Array((indent + extra).utf8))
+            output += newline
+            appendIndented(extra)
         }
-        output.append(contentsOf: terminator)
+        output += terminator
         return output
+    }
+
+    private static let inlineIndent: [UInt8] = Array("    ".utf8)
+
+    /// Words joined by single spaces, as bytes.
+    private struct Words {
+        var bytes: [UInt8] = []
+        private var count = 0
+
+        /// Starts the next word (a space before every word but the first).
+        mutating func next() {
+            if count > 0 { bytes.append(UInt8(ascii: " ")) }
+            count += 1
+        }
+
+        mutating func add(_ word: String) {
+            next()
+            bytes += word.utf8
+        }
     }
 
     /// The annotation of one frame and its inline lines. A `standalone`
     /// frame is written on a line of its own, so it names its address and function.
-    private func annotate(_ frame: ResolvedFrame, standalone: Bool) -> (String, [String]) {
-        var parts: [String] = []
-        var extra: [String] = []
+    private func annotate(_ frame: ResolvedFrame, standalone: Bool) -> ([UInt8], [[UInt8]]) {
+        var parts = Words()
+        parts.bytes.reserveCapacity(128)
+        var extra: [[UInt8]] = []
         let printedName = frame.frame.symbol?.name
         if standalone {
-            let label = frame.address.map { "0x" + hex($0) } ?? frame.frame.printed
-            parts.append("\(frame.frame.kind == .lr ? "lr" : (frame.frame.kind == .pc ? "pc" : "ret")) \(label):")
+            parts.add(frame.frame.kind == .lr ? "lr" : (frame.frame.kind == .pc ? "pc" : "ret"))
+            parts.next()
+            if let address = frame.address {
+                parts.bytes += "0x".utf8
+                appendHex(address, to: &parts.bytes)
+            } else {
+                parts.bytes += frame.frame.printed.utf8
+            }
+            parts.bytes.append(UInt8(ascii: ":"))
         }
         if let symbol = frame.symbol {
-            let label = "\(symbol.name)+0x\(hex(symbol.offset))/0x\(hex(symbol.size))"
-            let module = frame.module.map { $0 == "vmlinux" ? "" : " [\($0)]" } ?? ""
+            /// `name+0xoff/0xsize`
+            func label(into bytes: inout [UInt8]) {
+                bytes += symbol.name.utf8
+                bytes += "+0x".utf8
+                appendHex(symbol.offset, to: &bytes)
+                bytes += "/0x".utf8
+                appendHex(symbol.size, to: &bytes)
+            }
             if standalone || printedName == nil || frame.frame.symbol?.offset == nil {
-                parts.append(label + module)
+                parts.next()
+                label(into: &parts.bytes)
+                if let module = frame.module, module != "vmlinux" {
+                    parts.bytes += " [".utf8
+                    parts.bytes += module.utf8
+                    parts.bytes.append(UInt8(ascii: "]"))
+                }
             } else if frame.callSiteInPreviousFunction && frame.kallsymsCorrection == nil {
                 // A return address at the very start of the printed function:
                 // the call was the last instruction of the function before it.
-                parts.append("(called from \(label))")
+                parts.next()
+                parts.bytes += "(called from ".utf8
+                label(into: &parts.bytes)
+                parts.bytes.append(UInt8(ascii: ")"))
             }
         }
         // A file:line the log printed itself is not printed again.
@@ -130,22 +178,31 @@ public struct TextAnnotator: Sendable {
                 frame.locations.count == 1 && frame.locations[0].line == printed.line
             } ?? false
         if let first = frame.locations.first, !printedHere {
-            if first.file != nil || first.line != nil { parts.append(first.fileAndLine) }
-            if frame.locations.count > 1, let function = first.function { parts.append("(\(function))") }
+            if first.file != nil || first.line != nil { parts.add(first.fileAndLine) }
+            if frame.locations.count > 1, let function = first.function {
+                parts.next()
+                parts.bytes.append(UInt8(ascii: "("))
+                parts.bytes += function.utf8
+                parts.bytes.append(UInt8(ascii: ")"))
+            }
         }
         for location in frame.locations.dropFirst() {
-            extra.append("(inlined by) \(location.function ?? "??") at \(location.fileAndLine)")
+            var line = Array("(inlined by) ".utf8)
+            line += (location.function ?? "??").utf8
+            line += " at ".utf8
+            line += location.fileAndLine.utf8
+            extra.append(line)
         }
         if let correction = frame.kallsymsCorrection {
-            parts.append("[kallsyms printed this wrong (pre-5.0 Thumb-2 kernel); correct: \(Wording.correction(correction))]")
+            parts.add("[kallsyms printed this wrong (pre-5.0 Thumb-2 kernel); correct: \(Wording.correction(correction))]")
         }
-        if let mismatch = frame.mismatch { parts.append("[\(mismatch)]") }
+        if let mismatch = frame.mismatch { parts.add("[\(mismatch)]") }
         // Without any --vmlinux, core-kernel frames are left as printed (one
         // warning on stderr says why) instead of repeating it on every line.
         if let unresolved = frame.unresolved, unresolved != .noVmlinux(nil) {
-            parts.append("[unresolved: \(unresolved)]")
+            parts.add("[unresolved: \(unresolved)]")
         }
-        if let inferred = frame.inferred, frame.unresolved == nil { parts.append("[inferred: \(Wording.inference(inferred))]") }
-        return (parts.joined(separator: " "), extra)
+        if let inferred = frame.inferred, frame.unresolved == nil { parts.add("[inferred: \(Wording.inference(inferred))]") }
+        return (parts.bytes, extra)
     }
 }

@@ -98,8 +98,8 @@ public enum ElfNotes {
     private static func gnuBuildID(in bytes: [UInt8], littleEndian: Bool) -> String? {
         func word(_ at: Int) -> Int? {
             guard at >= 0, at + 4 <= bytes.count else { return nil }
-            let b = bytes[at..<at + 4].map(UInt32.init)
-            let value = littleEndian ? b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24 : b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24
+            let b = (UInt32(bytes[at]), UInt32(bytes[at + 1]), UInt32(bytes[at + 2]), UInt32(bytes[at + 3]))
+            let value = littleEndian ? b.0 | b.1 << 8 | b.2 << 16 | b.3 << 24 : b.3 | b.2 << 8 | b.1 << 16 | b.0 << 24
             return Int(value)
         }
         func padded(_ n: Int) -> Int { (n + 3) & ~3 }
@@ -111,8 +111,8 @@ public enum ElfNotes {
             let next = descStart + padded(descSize)
             guard descStart + descSize <= bytes.count else { return nil }
             let name = bytes[nameStart..<nameStart + nameSize]
-            if type == 3, Array(name) == Array("GNU\0".utf8), descSize >= 8, descSize <= 64 {
-                return bytes[descStart..<descStart + descSize].map { hexByte($0) }.joined()
+            if type == 3, name.elementsEqual("GNU\0".utf8), descSize >= 8, descSize <= 64 {
+                return hexBytes(bytes[descStart..<descStart + descSize])
             }
             guard next > position else { return nil }
             position = next

@@ -1,9 +1,38 @@
 /// Lower-case hex without a prefix: `hex(0xbf80000e)` is `bf80000e`.
-func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+func hex(_ value: UInt64) -> String {
+    // Every printed frame has a few: `String(_:radix:)` costs some 450 instructions a call.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+        String(decoding: UnsafeBufferPointer(rebasing: buffer[..<writeHex(value, into: buffer)]), as: UTF8.self)
+    }
+}
 
-/// Two lower-case hex digits.
-func hexByte(_ byte: UInt8) -> String {
-    String(decoding: [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 15)]], as: UTF8.self)
+/// `value`'s lower-case hex digits (no `0x`) appended to `bytes`.
+func appendHex(_ value: UInt64, to bytes: inout [UInt8]) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<writeHex(value, into: buffer)]))
+    }
+}
+
+/// Writes `value`'s lower-case hex digits at the start of `buffer` (16 bytes at least): how many.
+private func writeHex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    let count = max(1, (64 - value.leadingZeroBitCount + 3) / 4)
+    var rest = value
+    for index in stride(from: count - 1, through: 0, by: -1) {
+        buffer[index] = hexDigits[Int(rest & 0xf)]
+        rest >>= 4
+    }
+    return count
+}
+
+/// Two lower-case hex digits a byte (a build id's spelling).
+func hexBytes(_ bytes: some Collection<UInt8>) -> String {
+    var digits: [UInt8] = []
+    digits.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+        digits.append(hexDigits[Int(byte >> 4)])
+        digits.append(hexDigits[Int(byte & 15)])
+    }
+    return String(decoding: digits, as: UTF8.self)
 }
 
 private let hexDigits = Array("0123456789abcdef".utf8)
