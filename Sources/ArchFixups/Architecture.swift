@@ -44,25 +44,64 @@ public enum Architecture: String, Sendable, CaseIterable, Codable {
     /// `6.1.0-9-armmp`, `6.1.0-50-5kc-malta`, `6.1.21-v8+`); `nil` when it names none
     /// (`6.8.0-45-generic`, `6.1.0`).
     public init?(kernelRelease release: String) {
+        // On the bytes for an ASCII release (every real one): it is read from every log.
+        var release = release
+        if let found = release.withUTF8({ Self.releaseArchitecture($0) }) {
+            guard let architecture = found else { return nil }
+            self = architecture
+            return
+        }
         let tokens = release.lowercased().split { $0 == "-" || $0 == "." || $0 == "+" || $0 == "~" }
         for token in tokens.reversed() {
-            switch token {
-            case "amd64", "x86_64": self = .x86_64
-            case "686", "i686", "i586", "486", "pae": self = .i386
-            case "arm64", "aarch64", "v8", "2712": self = .arm64
-            case "armmp", "armv7hl", "armv7l", "armhf", "armel", "lpae", "v7", "v7l", "marvell", "rpi": self = .arm
-            case "ppc64le", "ppc64el", "powerpc64le": self = .powerpc64le
-            case "ppc64", "powerpc64": self = .powerpc64
-            case "s390x": self = .s390x
-            case "riscv64": self = .riscv64
-            case "5kc", "octeon", "loongson", "mips64r2el", "mips64el", "mips64r6el": self = .mips64
-            case "4kc", "mips32r2el", "mips32r6el": self = .mips
-            default: continue
-            }
+            guard let architecture = Self.releaseTokens[String(token)] else { continue }
+            self = architecture
             return
         }
         return nil
     }
+
+    /// The architecture an ASCII release names (its last token that names one), `.some(nil)` for
+    /// none; `nil` when the release is not ASCII.
+    private static func releaseArchitecture(_ bytes: UnsafeBufferPointer<UInt8>) -> Architecture?? {
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        func isSeparator(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "~")
+        }
+        var end = bytes.count
+        while end > 0 {
+            var start = end
+            while start > 0, !isSeparator(bytes[start - 1]) { start -= 1 }
+            // Tokens are a few letters: lowered into a small string, no allocation.
+            if end - start <= 15 {
+                let token = String(decoding: bytes[start..<end].lazy.map { $0 >= 0x41 && $0 <= 0x5a ? $0 | 0x20 : $0 }, as: UTF8.self)
+                if let architecture = releaseTokens[token] { return .some(architecture) }
+            }
+            end = start - 1
+        }
+        return .some(nil)
+    }
+
+    /// The words of a distribution's kernel release that name an architecture (lower case).
+    private static let releaseTokens: [String: Architecture] = {
+        var table: [String: Architecture] = [:]
+        for (words, architecture) in releaseWords {
+            for word in words { table[word] = architecture }
+        }
+        return table
+    }()
+
+    private static let releaseWords: [([String], Architecture)] = [
+        (["amd64", "x86_64"], .x86_64),
+        (["686", "i686", "i586", "486", "pae"], .i386),
+        (["arm64", "aarch64", "v8", "2712"], .arm64),
+        (["armmp", "armv7hl", "armv7l", "armhf", "armel", "lpae", "v7", "v7l", "marvell", "rpi"], .arm),
+        (["ppc64le", "ppc64el", "powerpc64le"], .powerpc64le),
+        (["ppc64", "powerpc64"], .powerpc64),
+        (["s390x"], .s390x),
+        (["riscv64"], .riscv64),
+        (["5kc", "octeon", "loongson", "mips64r2el", "mips64el", "mips64r6el"], .mips64),
+        (["4kc", "mips32r2el", "mips32r6el"], .mips),
+    ]
 
     /// The architecture of an ELF file, from its `e_machine` and class.
     ///

@@ -15,6 +15,16 @@ public enum KallsymsMode: String, Sendable, CaseIterable, Codable {
     /// The mode a kernel release most likely has, from its version string
     /// (`4.19.0-rt`, `6.1.0-50-amd64`). `nil` when the string has no version.
     public static func likely(forRelease release: String) -> KallsymsMode? {
+        // The major version: the release's first run of digits (read on the bytes when ASCII).
+        var release = release
+        if let major = release.withUTF8({ bytes -> Int?? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            guard let start = bytes.firstIndex(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return .some(nil) }
+            let end = bytes[start...].firstIndex(where: { $0 < 0x30 || $0 > 0x39 }) ?? bytes.count
+            return .some(Int(String(decoding: bytes[start..<end], as: UTF8.self)))
+        }) {
+            return major.map { $0 >= 5 ? .fixed : .raw }
+        }
         let digits = release.split(whereSeparator: { !$0.isNumber })
         guard let majorText = digits.first, let major = Int(majorText) else { return nil }
         return major >= 5 ? .fixed : .raw

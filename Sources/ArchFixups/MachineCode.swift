@@ -188,8 +188,8 @@ public struct CodeDumpReader: Sendable {
         }
     }
 
-    /// The value of hex digits (a sign as `UInt64(_:radix:)` reads one).
-    private static func hexValue(_ token: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    /// The value of hex digits (a sign as `UInt64(_:radix:)` reads one): code bytes and register values.
+    static func hexValue(_ token: UnsafeBufferPointer<UInt8>) -> UInt64? {
         if let first = token.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
             return UInt64(String(decoding: token, as: UTF8.self), radix: 16)
         }

@@ -96,28 +96,39 @@ public struct RegisterDumpReader: Sendable {
     }
 
     private func namedPairs(_ bytes: UnsafeBufferPointer<UInt8>) -> [RegisterValue] {
-        let tokens = bytes.blankSeparatedWords()
+        /// The blank-separated word from `position` on (read as the line goes: no word list).
+        func word(from position: Int) -> Range<Int>? {
+            var start = position
+            while start < bytes.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            guard start < bytes.count else { return nil }
+            var end = start + 1
+            while end < bytes.count, bytes[end] != 0x20, bytes[end] != 0x09 { end += 1 }
+            return start..<end
+        }
         var registers: [RegisterValue] = []
-        var index = 0
-        while index < tokens.count {
-            var name = tokens[index]
-            var valueIndex = index + 1
+        var current = word(from: 0)
+        while var name = current {
+            // The word after the name (and its colon): the value.
+            var next = word(from: name.upperBound)
             if bytes[name.upperBound - 1] == 0x3a {
                 name = name.lowerBound..<(name.upperBound - 1)
-            } else if valueIndex < tokens.count, tokens[valueIndex].count == 1, bytes[tokens[valueIndex].lowerBound] == 0x3a {
-                valueIndex += 1
+            } else if let colon = next, colon.count == 1, bytes[colon.lowerBound] == 0x3a {
+                next = word(from: colon.upperBound)
             } else {
-                index += 1
+                current = next
                 continue
             }
             // Register names are short words: anything else is not worth a lookup.
-            guard valueIndex < tokens.count, !name.isEmpty, name.count <= 8,
-                let dwarf = fixup.dwarfRegister(named: String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self))
-            else {
-                index = valueIndex
+            guard let valueWord = next, !name.isEmpty, name.count <= 8 else {
+                current = next
                 continue
             }
-            var token = tokens[valueIndex]
+            let label = String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self)
+            guard let dwarf = fixup.dwarfRegister(named: label) else {
+                current = next
+                continue
+            }
+            var token = valueWord
             // `pc : [<bf00001c>]`: the value inside the brackets.
             if token.count >= 4, bytes[token.lowerBound] == 0x5b, bytes[token.lowerBound + 1] == 0x3c,
                 bytes[token.upperBound - 2] == 0x3e, bytes[token.upperBound - 1] == 0x5d
@@ -126,11 +137,10 @@ public struct RegisterDumpReader: Sendable {
             }
             // x86-64 `RSP: 0018:ffffd029c05ab9f0`: the segment selector, then the value.
             if let colon = bytes[token].firstIndex(of: 0x3a) { token = (colon + 1)..<token.upperBound }
-            if token.count >= 8, token.count <= 16, let value = UInt64(String(decoding: UnsafeBufferPointer(rebasing: bytes[token]), as: UTF8.self), radix: 16) {
-                registers.append(
-                    RegisterValue(name: String(decoding: UnsafeBufferPointer(rebasing: bytes[name]), as: UTF8.self), value: value, dwarfNumber: dwarf, digits: token.count))
+            if token.count >= 8, token.count <= 16, let value = CodeDumpReader.hexValue(UnsafeBufferPointer(rebasing: bytes[token])) {
+                registers.append(RegisterValue(name: label, value: value, dwarfNumber: dwarf, digits: token.count))
             }
-            index = valueIndex + 1
+            current = word(from: valueWord.upperBound)
         }
         return registers
     }
