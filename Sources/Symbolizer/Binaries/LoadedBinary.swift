@@ -107,15 +107,19 @@ final class LoadedBinary {
     /// Runtime → session address for a `.ko`: the address if one of the
     /// sections known at runtime holds it.
     func moduleSessionAddress(ofRuntime address: UInt64) -> UInt64? {
+        runtimeSectionBounds.contains { address >= $0.start && address < $0.end } ? address : nil
+    }
+
+    /// Where each section known at runtime starts and ends (a `.ko`'s), found once: asked for every frame.
+    private lazy var runtimeSectionBounds: [(start: UInt64, end: UInt64)] = {
         // Read once: each access to a class's struct property copies it (and retains what it holds).
         let layout = self.layout
         let contents = self.contents
-        for index in layout.runtimeSections {
-            guard let base = layout.sectionAddresses[index], address >= base, let section = contents.section(at: index) else { continue }
-            if address < base &+ max(section.size, 1) { return address }
+        return layout.runtimeSections.compactMap { index in
+            guard let base = layout.sectionAddresses[index], let section = contents.section(at: index) else { return nil }
+            return (base, base &+ max(section.size, 1))
         }
-        return nil
-    }
+    }()
 
     /// Whether a link-time address lies in one of vmlinux's loadable segments.
     func vmlinuxContains(linkAddress address: UInt64) -> Bool {

@@ -23,29 +23,41 @@ public struct LogLine: Sendable {
         guard message.base.utf8.count == text.utf8.count, message.startIndex <= text.endIndex else {
             return max(0, text.count - message.count)
         }
-        return text[..<message.startIndex].count
+        let prefix = text[..<message.startIndex]
+        // ASCII prefixes (every kernel's): one character a byte, as a line holds no "\r\n" pair.
+        let ascii = prefix.withUTF8Bytes { bytes in !bytes.contains { $0 >= 0x80 } ? bytes.count : nil }
+        return ascii ?? prefix.count
     }
 
     public init(number: Int, bytes: [UInt8], terminator: [UInt8]) {
+        // Everything made in locals, then stored once: this runs on every line.
+        let text = Self.text(of: bytes)
+        let parts = LinePrefix.split(text[...])
         self.number = number
         self.bytes = bytes
         self.terminator = terminator
+        self.text = text
+        self.message = parts.message
+        self.callerID = parts.callerID
+        self.console = parts.console
+    }
+
+    /// The text of a line's bytes: UTF-8 with invalid bytes replaced, NULs dropped, a last
+    /// `\r` removed, and no-break spaces read as spaces.
+    private static func text(of bytes: [UInt8]) -> String {
         // memchr for the rare bytes: this runs on every line.
         func has(_ byte: UInt8, in bytes: [UInt8]) -> Bool {
             bytes.withUnsafeBufferPointer { ByteSearch.offset(of: byte, in: $0) != nil }
         }
         let cleaned = has(0, in: bytes) ? bytes.filter { $0 != 0 } : bytes
-        var text = String(decoding: cleaned, as: UTF8.self)
-        if text.utf8.last == UInt8(ascii: "\r") { text.removeLast() }
-        if has(0xC2, in: cleaned) || has(0xE2, in: cleaned) {
-            // A paste from a web page or a mail client turns runs of blanks into
-            // no-break spaces: read as the spaces the kernel printed (the output keeps the bytes).
-            text = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{A0}" || $0 == "\u{202F}" ? " " : $0 }))
+        // A last "\r" left by "\r\r\n" is not part of the text; it ends any UTF-8 sequence before it,
+        // so the bytes before it decode to the same text.
+        let text = cleaned.withUnsafeBufferPointer { buffer in
+            String(decoding: buffer.last == UInt8(ascii: "\r") ? UnsafeBufferPointer(rebasing: buffer.dropLast()) : buffer, as: UTF8.self)
         }
-        self.text = text
-        let parts = LinePrefix.split(text[...])
-        self.message = parts.message
-        self.callerID = parts.callerID
-        self.console = parts.console
+        guard has(0xC2, in: cleaned) || has(0xE2, in: cleaned) else { return text }
+        // A paste from a web page or a mail client turns runs of blanks into
+        // no-break spaces: read as the spaces the kernel printed (the output keeps the bytes).
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{A0}" || $0 == "\u{202F}" ? " " : $0 }))
     }
 }
