@@ -29,12 +29,7 @@ enum LogJob {
             reportsOnly: request.reportsOnly, generator: generator, triage: triage,
             write: { output.append(contentsOf: $0) }, warn: { warnings.append($0) })
         var reader = LineReader(bytes: request.log)
-        var count = 0
-        while let line = reader.next() {
-            count += 1
-            if count % 64 == 0, isCancelled() { return nil }
-            run.process(line)
-        }
+        guard run.read(&reader, isCancelled: isCancelled) else { return nil }
         let summary = try run.finish()
         return RunOutcome(output: output, exitStatus: summary.exitStatus, warnings: warnings)
     }

@@ -34,6 +34,20 @@ public struct LineReader {
 
     /// The next line, or `nil` at the end of the input.
     public mutating func next() -> LogLine? {
+        nextBytes().map { makeLine($0.bytes, terminator: $0.terminator) }
+    }
+
+    /// The next line stored in `line`; `false` at the end of the input. For a loop over a whole
+    /// input: it destroys each line as a `LogLine`, where an optional one went through the generic
+    /// value witnesses (some 650 instructions a line).
+    public mutating func next(into line: inout LogLine) -> Bool {
+        guard let (bytes, terminator) = nextBytes() else { return false }
+        line = makeLine(bytes, terminator: terminator)
+        return true
+    }
+
+    /// The next line's bytes and terminator, or `nil` at the end of the input.
+    private mutating func nextBytes() -> (bytes: [UInt8], terminator: [UInt8])? {
         while true {
             if let newline = nextNewline() {
                 var end = newline
@@ -44,18 +58,18 @@ public struct LineReader {
                 }
                 let line = Array(buffer[start..<end])
                 start = newline + 1
-                return makeLine(line, terminator: terminator)
+                return (line, terminator)
             }
             if buffer.count - start >= Self.maximumLineLength {
                 let line = Array(buffer[start..<start + Self.maximumLineLength])
                 start += Self.maximumLineLength
-                return makeLine(line, terminator: [])
+                return (line, [])
             }
             if endOfFile {
                 guard start < buffer.count else { return nil }
                 let line = Array(buffer[start...])
                 start = buffer.count
-                return makeLine(line, terminator: [])
+                return (line, [])
             }
             if start > 0 {
                 buffer.removeFirst(start)
