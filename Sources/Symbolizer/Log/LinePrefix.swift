@@ -97,14 +97,7 @@ public enum LinePrefix {
     /// of day, `kernel:`, `login:`, `kern  :`), `;` (kmsg) or `]` (a stamp's).
     private static func outer(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, of line: Substring) -> Int? {
         guard start < bytes.count else { return nil }
-        /// `parse` on the text from `start`: the offset where what it leaves starts.
-        func text(_ parse: (Substring) -> Substring?) -> Int? {
-            let utf8 = line.utf8
-            guard let rest = parse(line[utf8.index(utf8.startIndex, offsetBy: start)...]) else { return nil }
-            return utf8.distance(from: utf8.startIndex, to: rest.startIndex)
-        }
         // `kernel:` ends within 120 bytes, ` login: ` within 80, a time of day within 64.
-        let colon = { has(UInt8(ascii: ":"), in: bytes, from: start, within: 120) }
         switch bytes[start] {
         case UInt8(ascii: ">"):
             // `> `: a quoted line (each level removed in turn).
@@ -116,16 +109,29 @@ public enum LinePrefix {
             guard let close = ByteSearch.offset(of: UInt8(ascii: "]"), in: bytes, from: start, within: 48),
                 has(UInt8(ascii: ":"), in: bytes, from: start, within: close - start)
             else { return nil }
-            return text(bracketedStamp)
-        case UInt8(ascii: "*"): return text(droppedNotice)
+            return parsed(line, from: start, by: [bracketedStamp])
+        case UInt8(ascii: "*"): return parsed(line, from: start, by: [droppedNotice])
         case UInt8(ascii: "0")...UInt8(ascii: "9"):
-            if has(UInt8(ascii: ";"), in: bytes, from: start, within: 48), let after = text(kmsgRecord) { return after }
-            guard colon() else { return nil }
-            return text(syslog) ?? text(leadingStamp)
+            if has(UInt8(ascii: ";"), in: bytes, from: start, within: 48), let after = parsed(line, from: start, by: [kmsgRecord]) {
+                return after
+            }
+            guard has(UInt8(ascii: ":"), in: bytes, from: start, within: 120) else { return nil }
+            return parsed(line, from: start, by: [syslog, leadingStamp])
         default:
-            guard colon() else { return nil }
-            return text(facility) ?? text(syslog) ?? text(loginPrompt)
+            guard has(UInt8(ascii: ":"), in: bytes, from: start, within: 120) else { return nil }
+            return parsed(line, from: start, by: [facility, syslog, loginPrompt])
         }
+    }
+
+    /// The first of `parsers` that reads a prefix in `line` from byte `start`: the offset where
+    /// what it leaves starts.
+    private static func parsed(_ line: Substring, from start: Int, by parsers: [(Substring) -> Substring?]) -> Int? {
+        let utf8 = line.utf8
+        let text = line[utf8.index(utf8.startIndex, offsetBy: start)...]
+        for parse in parsers {
+            if let rest = parse(text) { return utf8.distance(from: utf8.startIndex, to: rest.startIndex) }
+        }
+        return nil
     }
 
     /// `fedora-riscv-4 login: ` glued in front of a console line (a serial console's
