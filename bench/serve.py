@@ -6,9 +6,9 @@ One server, no binary of its own but a build-id tree of the samples' kernels
 request carries its sample's log and snapshots (sections, kallsyms, notes),
 as a tracker bot would. Measured:
 
-- the CLI per log (whole process, same inputs as files), median of at least 5 runs;
+- the CLI per log (whole process, same inputs as files), median of at least 7 runs;
 - a warm request per log (one client, after one pass that loaded everything), median of at least
-  15 posts on an open connection, timed by curl
+  21 posts on an open connection, timed by curl
   (Python's http.client would add its own ~0.3 ms to every request);
 - both in interleaved rounds (every log's CLI run, then every log's 3 posts, then the next
   round), so that a slow spell of the machine cannot decide one log's ratio;
@@ -209,10 +209,11 @@ def workload(ks, work, rounds=3):
         # machine (its speed drifts by +-15 %) falls on a few samples of every log, never on all
         # samples of one. The posts of a round follow one another as a tracker bot's stream of
         # different logs would; a CLI process run between two posts would time the CPU caches it
-        # evicted, not the service. At least 5 rounds: 5 CLI runs and 15 warm posts a log.
+        # evicted, not the service. At least 7 rounds: 7 CLI runs and 21 warm posts a log (the
+        # threshold takes the least of 27 ratios, which few samples pull down by chance).
         cli_samples = [[] for _ in cases]
         warm_samples = [[] for _ in cases]
-        for _ in range(max(rounds, 5)):
+        for _ in range(max(rounds, 7)):
             for i, case in enumerate(cases):
                 t1 = time.perf_counter()
                 subprocess.run([ks, "--no-live", "--debug-dir", tree, "--no-debuginfod"] + case["args"],
