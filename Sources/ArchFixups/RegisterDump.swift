@@ -96,24 +96,16 @@ public struct RegisterDumpReader: Sendable {
     }
 
     private func namedPairs(_ bytes: UnsafeBufferPointer<UInt8>) -> [RegisterValue] {
-        /// The blank-separated word from `position` on (read as the line goes: no word list).
-        func word(from position: Int) -> Range<Int>? {
-            var start = position
-            while start < bytes.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            guard start < bytes.count else { return nil }
-            var end = start + 1
-            while end < bytes.count, bytes[end] != 0x20, bytes[end] != 0x09 { end += 1 }
-            return start..<end
-        }
+        // Read word by word as the line goes: no word list.
         var registers: [RegisterValue] = []
-        var current = word(from: 0)
+        var current = bytes.blankSeparatedWord(from: 0)
         while var name = current {
             // The word after the name (and its colon): the value.
-            var next = word(from: name.upperBound)
+            var next = bytes.blankSeparatedWord(from: name.upperBound)
             if bytes[name.upperBound - 1] == 0x3a {
                 name = name.lowerBound..<(name.upperBound - 1)
             } else if let colon = next, colon.count == 1, bytes[colon.lowerBound] == 0x3a {
-                next = word(from: colon.upperBound)
+                next = bytes.blankSeparatedWord(from: colon.upperBound)
             } else {
                 current = next
                 continue
@@ -140,7 +132,7 @@ public struct RegisterDumpReader: Sendable {
             if token.count >= 8, token.count <= 16, let value = CodeDumpReader.hexValue(UnsafeBufferPointer(rebasing: bytes[token])) {
                 registers.append(RegisterValue(name: label, value: value, dwarfNumber: dwarf, digits: token.count))
             }
-            current = word(from: valueWord.upperBound)
+            current = bytes.blankSeparatedWord(from: valueWord.upperBound)
         }
         return registers
     }

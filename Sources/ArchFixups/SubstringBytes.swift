@@ -68,6 +68,18 @@ extension UnsafeBufferPointer<UInt8> {
         words { $0 == 0x20 || $0 == 0x09 }
     }
 
+    /// The offsets of the blank-separated (space, tab) word at or after `position`, if any: for
+    /// readers that take a line's first few words as they go, without a word list.
+    @inlinable
+    public func blankSeparatedWord(from position: Int) -> Range<Int>? {
+        var start = position
+        while start < count, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
+        guard start < count else { return nil }
+        var end = start + 1
+        while end < count, self[end] != 0x20, self[end] != 0x09 { end += 1 }
+        return start..<end
+    }
+
     /// The offsets of the words between runs of separator bytes.
     @inlinable
     public func words(separatedBy isSeparator: (UInt8) -> Bool) -> [Range<Int>] {

@@ -19,26 +19,16 @@ public struct KallsymsSnapshot: Sendable {
     public init(text: String, problems: inout [(line: Int, text: String)]) {
         // On the bytes, without a word list per line: a service reads the snapshot of every request.
         SnapshotText.forEachRecord(in: text) { line, bytes, _ in
-            var words: (Range<Int>, Range<Int>, Range<Int>, Range<Int>?) = (0..<0, 0..<0, 0..<0, nil)
-            var count = 0
-            var position = 0
-            while position < bytes.count, count < 4 {
-                while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
-                let start = position
-                while position < bytes.count, bytes[position] != 0x20, bytes[position] != 0x09 { position += 1 }
-                guard position > start else { break }
-                switch count {
-                case 0: words.0 = start..<position
-                case 1: words.1 = start..<position
-                case 2: words.2 = start..<position
-                default: words.3 = start..<position
-                }
-                count += 1
-            }
-            guard count >= 3, words.1.count == 1, let address = parseHex(UnsafeBufferPointer(rebasing: bytes[words.0])) else {
+            // `ADDRESS TYPE NAME [MODULE]`: the first four words, read as the line goes.
+            guard let addressWord = bytes.blankSeparatedWord(from: 0),
+                let typeWord = bytes.blankSeparatedWord(from: addressWord.upperBound),
+                let nameWord = bytes.blankSeparatedWord(from: typeWord.upperBound),
+                typeWord.count == 1, let address = parseHex(UnsafeBufferPointer(rebasing: bytes[addressWord]))
+            else {
                 problems.append((line, SnapshotText.string(bytes)))
                 return
             }
+            let words = (addressWord, typeWord, nameWord, bytes.blankSeparatedWord(from: nameWord.upperBound))
             // `[crashmod]`: the module without its brackets.
             var module: String?
             if var range = words.3, !range.isEmpty, bytes[range.lowerBound] == UInt8(ascii: "[") {
