@@ -52,6 +52,8 @@ public final class Symbolizer {
     /// Messages for the user that belong to no frame (live mode, debuginfod),
     /// each once; the caller prints them.
     public func takeDiagnostics() -> [String] {
+        // Asked after every line, where there is seldom any.
+        guard !diagnostics.isEmpty else { return [] }
         defer { diagnostics.removeAll() }
         return diagnostics
     }

@@ -3,8 +3,9 @@ public enum ModuleName {
     /// The canonical spelling (`nf-tables` → `nf_tables`).
     public static func canonical(_ name: some StringProtocol) -> String {
         // Asked for every frame and snapshot line: most names have no '-' to replace.
-        let name = String(name)
-        guard name.utf8.contains(UInt8(ascii: "-")) else { return name }
+        var name = String(name)
+        // memchr: the generic `contains` walked the UTF-8 view a byte at a time.
+        guard name.withUTF8({ ByteSearch.offset(of: UInt8(ascii: "-"), in: $0) }) != nil else { return name }
         return String(decoding: name.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
     }
 

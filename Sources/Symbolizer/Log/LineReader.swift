@@ -42,7 +42,8 @@ public struct LineReader {
     /// value witnesses (some 650 instructions a line).
     public mutating func next(into line: inout LogLine) -> Bool {
         guard let (bytes, terminator) = nextBytes() else { return false }
-        line = makeLine(bytes, terminator: terminator)
+        lineNumber += 1
+        line.refill(number: lineNumber, bytes: bytes, terminator: terminator)
         return true
     }
 

@@ -30,16 +30,23 @@ public struct LogLine: Sendable {
     }
 
     public init(number: Int, bytes: [UInt8], terminator: [UInt8]) {
-        // Everything made in locals, then stored once: this runs on every line.
+        (self.number, self.bytes, self.terminator, text, message, callerID, console) = (0, [], [], "", "", nil, "")
+        refill(number: number, bytes: bytes, terminator: terminator)
+    }
+
+    /// Makes this the line `number` with `bytes`, field by field: a whole new value assigned
+    /// would be built aside, copied in and destroyed (some 350 instructions a line).
+    mutating func refill(number: Int, bytes: [UInt8], terminator: [UInt8]) {
+        // Everything made in locals, then stored: this runs on every line.
         let text = Self.text(of: bytes)
         let parts = LinePrefix.split(text[...])
         self.number = number
         self.bytes = bytes
         self.terminator = terminator
         self.text = text
-        self.message = parts.message
-        self.callerID = parts.callerID
-        self.console = parts.console
+        message = parts.message
+        callerID = parts.callerID
+        console = parts.console
     }
 
     /// The text of a line's bytes: UTF-8 with invalid bytes replaced, NULs dropped, a last

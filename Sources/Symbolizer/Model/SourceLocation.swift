@@ -23,6 +23,24 @@ public struct SourceLocation: Sendable, Hashable, Codable {
 
     /// `file:line`, or `??:?` parts when unknown.
     public var fileAndLine: String {
-        (file ?? "??") + ":" + (line.map { String($0) } ?? "?")
+        var bytes: [UInt8] = []
+        appendFileAndLine(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``fileAndLine`` appended to `bytes` (each annotated frame has one: no string is made).
+    func appendFileAndLine(to bytes: inout [UInt8]) {
+        if let file { bytes += file.utf8 } else { bytes += "??".utf8 }
+        bytes.append(UInt8(ascii: ":"))
+        guard let line else { return bytes.append(UInt8(ascii: "?")) }
+        if line < 0 { bytes.append(UInt8(ascii: "-")) }
+        // The digits last first, then turned round where they are.
+        let start = bytes.count
+        var rest = line.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[start...].reverse()
     }
 }

@@ -178,7 +178,10 @@ public struct TextAnnotator: Sendable {
                 frame.locations.count == 1 && frame.locations[0].line == printed.line
             } ?? false
         if let first = frame.locations.first, !printedHere {
-            if first.file != nil || first.line != nil { parts.add(first.fileAndLine) }
+            if first.file != nil || first.line != nil {
+                parts.next()
+                first.appendFileAndLine(to: &parts.bytes)
+            }
             if frame.locations.count > 1, let function = first.function {
                 parts.next()
                 parts.bytes.append(UInt8(ascii: "("))
@@ -190,7 +193,7 @@ public struct TextAnnotator: Sendable {
             var line = Array("(inlined by) ".utf8)
             line += (location.function ?? "??").utf8
             line += " at ".utf8
-            line += location.fileAndLine.utf8
+            location.appendFileAndLine(to: &line)
             extra.append(line)
         }
         if let correction = frame.kallsymsCorrection {

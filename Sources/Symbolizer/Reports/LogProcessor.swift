@@ -17,7 +17,9 @@ public final class LogProcessor {
     /// The caller id of the line being processed.
     private var currentContext = ""
     /// Removes and returns the current context's open report, so that it can
-    /// be changed without copying its frames (put it back with `open = …`).
+    /// be changed without copying its frames. Put it back with
+    /// `openReports[currentContext] = …`: the dictionary's setter takes the value,
+    /// where `open = …` (through `open`'s modify) copied it and destroyed the original.
     private func takeOpen() -> OpenReport? { openReports.removeValue(forKey: currentContext) }
 
     /// The open report of the current line's context (changed in place: `open?.idleLines = 0` copies nothing).
@@ -65,7 +67,7 @@ public final class LogProcessor {
     /// were lost: `… [    7.201455] #PF: …` in the middle) is read as those
     /// messages, one after the other; the frames of all of them are returned.
     public func process(_ line: LogLine) -> [ResolvedFrame] {
-        machineNotes = nil
+        if machineNotes != nil { machineNotes = nil }
         let resolved = line.gluedMessages.map { $0.flatMap { processMessage($0) } } ?? processMessage(line)
         if retainReports {
             // syzbot's rules read the line as printed, messages glued or not.
@@ -110,7 +112,7 @@ public final class LogProcessor {
                 current.ended = true
                 current.inTrace = true
                 current.idleLines = 0
-                open = current
+                openReports[currentContext] = current
             }
             return []
         }
@@ -142,11 +144,13 @@ public final class LogProcessor {
             current.dumpFrames = [:]
             current.userDump = true
             current.report.lastLine = line.number
-            open = current
+            openReports[currentContext] = current
             return []
         }
         if let index = openReports.index(forKey: currentContext) {
-            machineNotes = readMachineState(message, report: &openReports.values[index])
+            // Stored only when it changes something: asked of every line of a report, mostly nil.
+            let notes = readMachineState(message, report: &openReports.values[index])
+            if notes != nil || machineNotes != nil { machineNotes = notes }
         }
         let parsed = FrameParser.frames(in: message)
         if parsed.isEmpty {
@@ -216,7 +220,7 @@ public final class LogProcessor {
                 current.report.frames.append(result)
             }
         }
-        open = current
+        openReports[currentContext] = current
         return resolved
     }
 
@@ -244,6 +248,8 @@ public final class LogProcessor {
 
     /// Reports finished since the last call (whether or not they are retained).
     public func takeFinishedReports() -> [Report] {
+        // Asked after every line, where a report seldom ends.
+        guard !recentlyFinished.isEmpty else { return [] }
         defer { recentlyFinished.removeAll() }
         return recentlyFinished
     }
@@ -271,7 +277,7 @@ public final class LogProcessor {
             current.registerPC = nil
             current.registerPCAddress = nil
             current.backtraceLines = 0
-            open = current
+            openReports[currentContext] = current
         }
         if let existing = open, !existing.inTrace, existing.report.kind != "panic", !isCutHere,
             existing.report.frames.allSatisfy({ $0.frame.fromRegisterDump || $0.frame.kind == .lr }),
@@ -286,7 +292,7 @@ public final class LogProcessor {
                 current.provisionalHeader = false
             }
             current.report.lastLine = line.number
-            open = current
+            openReports[currentContext] = current
             return
         }
         start(kind: format.kind, title: header, line: line)
@@ -339,7 +345,7 @@ public final class LogProcessor {
         stated.apply(to: &logFacts)
         if var current = takeOpen() {
             stated.apply(to: &current.facts)
-            open = current
+            openReports[currentContext] = current
         }
         if let release = stated.release { symbolizer.noteKernelRelease(release) }
         if let id = stated.vmlinuxBuildID { symbolizer.noteVmlinuxBuildID(id) }
@@ -362,7 +368,7 @@ public final class LogProcessor {
         current.pendingClaim = nil
         let resolved = symbolizer.resolve(frame, facts: &current.facts)
         current.report.frames.append(resolved)
-        open = current
+        openReports[currentContext] = current
         return [resolved]
     }
 }

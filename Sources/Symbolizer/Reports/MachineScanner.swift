@@ -2,7 +2,7 @@ import ArchFixups
 
 /// What a line adds to the text output about the machine state: the
 /// disassembly under a `Code:` line, the variables of a register line.
-public enum MachineNotes: Sendable {
+public indirect enum MachineNotes: Sendable {
     /// A register line's registers, named; `inline` when the line prints
     /// `NAME: value` pairs (the names go after the line's own text, or on a
     /// line below it when it ends in CR), else each register on a line below.
@@ -17,6 +17,8 @@ public enum MachineNotes: Sendable {
 /// a ``CodeListing`` once the PC is resolved.
 struct MachineScanner {
     private var fixup: (any ArchFixup)?
+    /// Whether `fixup` is set (asked of every line: comparing the existential with nil copies it).
+    private var started = false
     private var codeReader: CodeDumpReader?
     private var registerReader: RegisterDumpReader?
     /// Messages read before the architecture was known (a bounded few).
@@ -35,8 +37,8 @@ struct MachineScanner {
 
     /// Reads a message of the report; returns what it printed of the machine state.
     mutating func read(_ message: Substring, architecture: Architecture?) -> (registers: [RegisterValue], code: CodeDumpEvent?) {
-        if fixup == nil, let architecture { start(architecture.fixups) }
-        guard fixup != nil else {
+        if !started, let architecture { start(architecture.fixups) }
+        guard started else {
             if early.count < 64, Self.mayBeMachineLine(message) { early.append(String(message)) }
             return ([], nil)
         }
@@ -45,7 +47,7 @@ struct MachineScanner {
 
     /// The dump still being read when the report ends.
     mutating func finish(architecture: Architecture?) {
-        if fixup == nil, let architecture { start(architecture.fixups) }
+        if !started, let architecture { start(architecture.fixups) }
         if let event = codeReader?.finish(), code == nil { code = event }
     }
 
@@ -56,6 +58,7 @@ struct MachineScanner {
 
     private mutating func start(_ fixup: any ArchFixup) {
         self.fixup = fixup
+        started = true
         codeReader = CodeDumpReader(style: fixup.codeDumpStyle)
         registerReader = RegisterDumpReader(fixup: fixup)
         for message in early { _ = take(message[...]) }

@@ -32,9 +32,9 @@ public final class LogRun {
 
     public let symbolizer: Symbolizer
     private let processor: LogProcessor
-    private var printer: any LogPrinter
-    /// What the printer makes of the current line (one buffer, reused line after line).
-    private var lineOutput: [UInt8] = []
+    /// The format's printer and its buffer for each line: one stored value, so a line's
+    /// printing is one access to it.
+    private var printing: Printing
     private let write: ([UInt8]) -> Void
     private let warn: (String) -> Void
     private var unresolvedFrames = 0
@@ -60,11 +60,13 @@ public final class LogRun {
         keepsLines = keepReports || format != .text
         processor = LogProcessor(symbolizer: symbolizer, retainReports: keepsLines)
         self.triage = triage
-        switch format {
-        case .text: printer = reportsOnly ? ReportsOnlyTextPrinter() : TextPrinter()
-        case .json: printer = JSONPrinter(generator: generator)
-        case .markdown: printer = MarkdownLogPrinter()
-        }
+        let printer: any LogPrinter =
+            switch format {
+            case .text: reportsOnly ? ReportsOnlyTextPrinter() : TextPrinter()
+            case .json: JSONPrinter(generator: generator)
+            case .markdown: MarkdownLogPrinter()
+            }
+        printing = Printing(printer: printer)
         self.write = write
         self.warn = warn
         for message in symbolizer.takeDiagnostics() { warn(message) }
@@ -88,9 +90,20 @@ public final class LogRun {
             let message = reason.description
             if warned.insert(message).inserted { warn(message) }
         }
-        lineOutput.removeAll(keepingCapacity: true)
-        printer.line(line, frames: frames, processor: processor, into: &lineOutput)
-        if !lineOutput.isEmpty { write(lineOutput) }
+        printing.print(line, frames: frames, processor: processor, to: write)
+    }
+
+    /// A printer and the buffer it fills for each line.
+    private struct Printing {
+        var printer: any LogPrinter
+        /// What the printer makes of the current line (one buffer, reused line after line).
+        var output: [UInt8] = []
+
+        mutating func print(_ line: LogLine, frames: [ResolvedFrame], processor: LogProcessor, to write: ([UInt8]) -> Void) {
+            output.removeAll(keepingCapacity: true)
+            printer.line(line, frames: frames, processor: processor, into: &output)
+            if !output.isEmpty { write(output) }
+        }
     }
 
     /// Processes every line readable from `fd` (the caller keeps it open).
@@ -119,7 +132,7 @@ public final class LogRun {
     public func finish() throws -> Summary {
         var reports = processor.finish()
         let crash = keepsLines ? Triage.run(reports: &reports, lines: lines, sources: triage) : nil
-        let output = try printer.finish(reports, crash: crash, processor: processor)
+        let output = try printing.printer.finish(reports, crash: crash, processor: processor)
         if !output.isEmpty { write(output) }
         let unrecognized = processor.unrecognizedFrameLines
         if let first = unrecognized.first {

@@ -16,16 +16,25 @@ public struct ModuleSectionsSnapshot: Sendable {
     public init(text: String, problems: inout [(line: Int, text: String)]) {
         // On the bytes: a service reads the snapshot of every request. A module's lines come
         // together: its canonical name is made once for them.
-        var last: (module: String, canonical: String)?
+        // The module's sections are gathered aside and stored when its lines end: one lookup a
+        // module, not one a line.
+        var last: (module: String, canonical: String, sections: [String: UInt64])?
+        func store() {
+            if let last { modules[last.canonical] = last.sections }
+        }
         SnapshotText.forEachRecord(in: text) { line, bytes, _ in
             guard let entry = Self.parseSysfs(bytes) ?? Self.parseColumns(bytes) else {
                 problems.append((line, SnapshotText.string(bytes)))
                 return
             }
-            let canonical = last?.module == entry.module ? last!.canonical : ModuleName.canonical(entry.module)
-            last = (entry.module, canonical)
-            modules[canonical, default: [:]][entry.section] = entry.address
+            if last?.module != entry.module {
+                store()
+                let canonical = ModuleName.canonical(entry.module)
+                last = (entry.module, canonical, modules.removeValue(forKey: canonical) ?? [:])
+            }
+            last!.sections[entry.section] = entry.address
         }
+        store()
     }
 
     /// Records one section address.
