@@ -7,8 +7,14 @@ extension LogLine {
         guard bytes.count > 20, ByteSearch.contains(message, "] ") else { return nil }
         var cuts: [Int] = []
         var index = 1
-        while index < bytes.count - 10 {
-            if bytes[index] == UInt8(ascii: "["), bytes[index - 1] == UInt8(ascii: " ") || bytes[index - 1] == 9,
+        // From '[' to '[' (memchr): every frame line has "] " in it.
+        while index < bytes.count - 10,
+            let bracket = bytes.withUnsafeBufferPointer({
+                ByteSearch.offset(of: UInt8(ascii: "["), in: $0, from: index, within: bytes.count - 10 - index)
+            })
+        {
+            index = bracket
+            if bytes[index - 1] == UInt8(ascii: " ") || bytes[index - 1] == 9,
                 let end = Self.printkStampEnd(bytes, from: index), end < bytes.count
             {
                 cuts.append(index)
