@@ -34,19 +34,33 @@ enum MachineWording {
         if let note { heading += "; " + note }
         if let own = listing.note { heading += "; " + own }
         var lines = [heading + ":"]
-        let byteWidth = min(listing.instructions.map { $0.bytes.count * 3 }.max() ?? 0, 30)
-        let textWidth = min(listing.instructions.map(\.text.count).max() ?? 0, 40)
-        for instruction in listing.instructions {
-            let bytes = instruction.bytes.map { String(hex(UInt64($0))).leftPadded(to: 2) }.joined(separator: " ")
-            let place = instruction.addressKnown ? String(hex(instruction.address)) : instruction.symbol ?? "?"
-            var line = (instruction.faulting ? "=> " : "   ") + place + ": "
-            line += bytes.rightPadded(to: byteWidth) + " " + instruction.text.rightPadded(to: textWidth)
-            if let location = instruction.locations.first {
-                line += "  " + location.fileAndLine
-                if instruction.locations.count > 1, let function = location.function { line += " (\(function))" }
+        // Each instruction's line made as bytes (a Thumb-2 request's listing was a fiftieth of it as strings).
+        let texts = listing.instructions.map(\.text)
+        let byteWidth = min(listing.instructions.reduce(0) { max($0, $1.bytes.count * 3) }, 30)
+        let textWidth = min(texts.reduce(0) { max($0, $1.count) }, 40)
+        var line: [UInt8] = []
+        for (instruction, text) in zip(listing.instructions, texts) {
+            line.removeAll(keepingCapacity: true)
+            line += (instruction.faulting ? "=> " : "   ").utf8
+            if instruction.addressKnown { appendHex(instruction.address, to: &line) } else { line += (instruction.symbol ?? "?").utf8 }
+            line += ": ".utf8
+            let bytesStart = line.count
+            for (index, byte) in instruction.bytes.enumerated() {
+                if index > 0 { line.append(UInt8(ascii: " ")) }
+                appendHexByte(byte, to: &line)
             }
-            if let access = instruction.access, let described = accessText(access) { line += "  " + described }
-            lines.append(line.trimmedRight())
+            line += repeatElement(UInt8(ascii: " "), count: max(0, byteWidth - (line.count - bytesStart)))
+            line.append(UInt8(ascii: " "))
+            line += text.utf8
+            line += repeatElement(UInt8(ascii: " "), count: max(0, textWidth - text.count))
+            if let location = instruction.locations.first {
+                line += "  ".utf8
+                location.appendFileAndLine(to: &line)
+                if instruction.locations.count > 1, let function = location.function { line += " (\(function))".utf8 }
+            }
+            if let access = instruction.access, let described = accessText(access) { line += "  \(described)".utf8 }
+            while line.last == UInt8(ascii: " ") { line.removeLast() }
+            lines.append(String(decoding: line, as: UTF8.self))
         }
         return lines
     }
@@ -74,10 +88,6 @@ enum MachineWording {
 extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : repeated(UInt8(ascii: "0"), count: width - count) + self
-    }
-
-    func rightPadded(to width: Int) -> String {
-        count >= width ? self : self + spaces(width - count)
     }
 
     func trimmedRight() -> String {

@@ -24,14 +24,17 @@ private func writeHex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<U
     return count
 }
 
+/// `byte` as two lower-case hex digits appended to `bytes`.
+func appendHexByte(_ byte: UInt8, to bytes: inout [UInt8]) {
+    bytes.append(hexDigits[Int(byte >> 4)])
+    bytes.append(hexDigits[Int(byte & 15)])
+}
+
 /// Two lower-case hex digits a byte (a build id's spelling).
 func hexBytes(_ bytes: some Collection<UInt8>) -> String {
     var digits: [UInt8] = []
     digits.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        digits.append(hexDigits[Int(byte >> 4)])
-        digits.append(hexDigits[Int(byte & 15)])
-    }
+    for byte in bytes { appendHexByte(byte, to: &digits) }
     return String(decoding: digits, as: UTF8.self)
 }
 
