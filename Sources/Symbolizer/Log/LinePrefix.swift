@@ -163,7 +163,9 @@ public enum LinePrefix {
 
     /// `dmesg -x`: `kern  :warn  : `.
     private static func facility(_ text: Substring) -> Substring? {
-        guard let colon = text.utf8.prefix(12).firstIndex(of: UInt8(ascii: ":")),
+        // memchr first: a line with a colon further on (`/sys/module/…:0x…`) is turned away here.
+        guard text.withUTF8Bytes({ ByteSearch.offset(of: UInt8(ascii: ":"), in: $0, within: 12) }) != nil,
+            let colon = text.utf8.prefix(12).firstIndex(of: UInt8(ascii: ":")),
             facilities.contains(text[..<colon].trimmingSpaces)
         else {
             return nil

@@ -37,17 +37,24 @@ public struct KallsymsSnapshot: Sendable {
                 while !range.isEmpty, isBracket(bytes[range.upperBound - 1]) { range = range.lowerBound..<(range.upperBound - 1) }
                 module = SnapshotText.string(bytes, range)
             }
+            let isCode: Bool
+            switch bytes[words.1.lowerBound] {
+            case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "w"), UInt8(ascii: "W"):
+                isCode = address != 0 && bytes[words.2.lowerBound] != UInt8(ascii: "$")
+            default: isCode = false
+            }
+            // The name is made only where it is kept: a module's data symbols are only counted.
+            guard module == nil || isCode else {
+                moduleSymbolCount += 1
+                return
+            }
             let name = SnapshotText.string(bytes, words.2)
             if module != nil {
                 moduleSymbolCount += 1
             } else if kernelSymbols.index(forKey: name) == nil {
                 kernelSymbols[name] = address
             }
-            switch bytes[words.1.lowerBound] {
-            case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "w"), UInt8(ascii: "W"):
-                if address != 0, bytes[words.2.lowerBound] != UInt8(ascii: "$") { code.append((address, name, module)) }
-            default: break
-            }
+            if isCode { code.append((address, name, module)) }
         }
         code.sort { $0.address < $1.address }
     }
