@@ -206,7 +206,9 @@ final class BinaryStore {
     /// What of the run's snapshots decides a module's layout (``BinaryLoader/module(name:path:contents:options:session:syntheticBase:)``).
     private func layoutInputs(of name: String) -> String {
         // Made for every module a request loads: one byte buffer, addresses in hex.
-        let sections = (options.moduleSections.sections(of: name) ?? [:]).sorted { $0.key < $1.key }
+        // In address order, names only breaking ties: a canonical order (the key is exact) that
+        // compares integers, where sorting by name compared two dozen strings a request.
+        let sections = (options.moduleSections.sections(of: name) ?? [:]).sorted { ($0.value, $0.key) < ($1.value, $1.key) }
         var inputs: [UInt8] = []
         inputs.reserveCapacity(sections.reduce(40) { $0 + $1.key.utf8.count + 18 })
         for (section, address) in sections {
