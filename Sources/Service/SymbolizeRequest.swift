@@ -46,7 +46,11 @@ struct SymbolizeRequest: Sendable {
                 throw Invalid("unknown query parameter \"\(name)\": expected format or reports_only")
             }
         }
-        let mediaType = (contentType ?? "text/plain").prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" }.lowercased()
+        // On the bytes: asked of every request.
+        let mediaType = String(
+            decoding: (contentType ?? "text/plain").utf8.prefix { $0 != UInt8(ascii: ";") }
+                .filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }, as: UTF8.self
+        ).lowercased()
         switch mediaType {
         case "text/plain", "application/octet-stream", "":
             log = body
