@@ -23,8 +23,9 @@ enum LogJob {
         _ request: SymbolizeRequest, cache: BinaryCache, triage: TriageSources, generator: String, isCancelled: () -> Bool
     ) throws -> RunOutcome? {
         var output: [UInt8] = []
-        // The text output is the log and its annotations: room for both at once, not grown line by line.
-        output.reserveCapacity(request.log.count + request.log.count / 2)
+        // The text output is the log and its annotations: room for both at once, not grown line by line
+        // (JSON and markdown print the reports alone, once, at the end).
+        if request.format == .text { output.reserveCapacity(request.log.count + request.log.count / 2) }
         var warnings = request.warnings
         let run = LogRun(
             symbolizer: Symbolizer(options: request.options, cache: cache), format: request.format,
