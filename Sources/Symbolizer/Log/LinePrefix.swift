@@ -163,13 +163,10 @@ public enum LinePrefix {
 
     /// `dmesg -x`: `kern  :warn  : `.
     private static func facility(_ text: Substring) -> Substring? {
-        // memchr first: a line with a colon further on (`/sys/module/…:0x…`) is turned away here.
-        guard text.withUTF8Bytes({ ByteSearch.offset(of: UInt8(ascii: ":"), in: $0, within: 12) }) != nil,
-            let colon = text.utf8.prefix(12).firstIndex(of: UInt8(ascii: ":")),
-            facilities.contains(text[..<colon].trimmingSpaces)
-        else {
-            return nil
-        }
+        // memchr: a line with a colon further on (`/sys/module/…:0x…`) is turned away at once.
+        guard let offset = text.withUTF8Bytes({ ByteSearch.offset(of: UInt8(ascii: ":"), in: $0, within: 12) }) else { return nil }
+        let colon = text.utf8.index(text.startIndex, offsetBy: offset)
+        guard facilities.contains(text[..<colon].trimmingSpaces) else { return nil }
         let afterFacility = text[text.utf8.index(after: colon)...]
         guard let second = afterFacility.utf8.prefix(10).firstIndex(of: UInt8(ascii: ":")),
             levels.contains(afterFacility[..<second].trimmingSpaces)

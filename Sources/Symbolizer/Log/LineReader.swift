@@ -34,7 +34,8 @@ public struct LineReader {
 
     /// The next line, or `nil` at the end of the input.
     public mutating func next() -> LogLine? {
-        nextBytes().map { makeLine($0.bytes, terminator: $0.terminator) }
+        var line = LogLine(number: 0, bytes: [], terminator: [])
+        return next(into: &line) ? line : nil
     }
 
     /// The next line stored in `line`; `false` at the end of the input. For a loop over a whole
@@ -151,11 +152,6 @@ public struct LineReader {
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
         if bytes.contains(0) { return String(decoding: bytes.filter { $0 != 0 }, as: UTF8.self) }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private mutating func makeLine(_ bytes: [UInt8], terminator: [UInt8]) -> LogLine {
-        lineNumber += 1
-        return LogLine(number: lineNumber, bytes: bytes, terminator: terminator)
     }
 }
 
